@@ -1,0 +1,149 @@
+// The syntax tree of a .flow file; every node carries its 1-based source span.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vflow::dsl {
+
+/// A region of source text: byte offsets plus 1-based line and column of both ends
+/// (the end is one past the last character).
+struct source_span {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+  std::uint32_t end_line = 1;
+  std::uint32_t end_column = 1;
+};
+
+enum class expr_kind : std::uint8_t {
+  int_literal,
+  string_literal,
+  bool_literal,
+  null_literal,
+  duration_literal,
+  name,         // a data field
+  event_param,  // event.NAME
+  now,
+  unary,
+  binary,
+  in_list,  // children[0] in [children[1..]]
+  call,     // text(children...)
+};
+
+enum class unary_op : std::uint8_t { negate, not_ };
+
+enum class binary_op : std::uint8_t {
+  or_,
+  and_,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  coalesce,
+  add,
+  sub,
+  mul,
+  div,
+  mod,
+};
+
+/// An expression node.
+struct expr {
+  expr_kind kind = expr_kind::null_literal;
+  source_span span;
+  std::string text;         // name, parameter, function name, or the string literal's value
+  std::int64_t number = 0;  // int value, bool (0/1), or duration in milliseconds
+  bool overflow = false;    // an int literal that does not fit in 64 bits
+  unary_op uop = unary_op::negate;
+  binary_op bop = binary_op::or_;
+  std::uint32_t depth = 1;  // height of this subtree
+  std::vector<expr> children;
+};
+
+/// `int`, `string?`, ... as written.
+struct type_ref {
+  std::string name;
+  bool nullable = false;
+  source_span span;
+};
+
+/// `name: type [= default]` in a data block.
+struct field_decl {
+  std::string name;
+  source_span name_span;
+  type_ref type;
+  std::optional<expr> initial;
+};
+
+/// `name: type` in an event's parameter list.
+struct param_decl {
+  std::string name;
+  source_span name_span;
+  type_ref type;
+};
+
+/// `event NAME[(params)]`.
+struct event_decl {
+  std::string name;
+  source_span name_span;
+  std::vector<param_decl> params;
+};
+
+/// `field = expr` inside a transition's block.
+struct assignment_stmt {
+  std::string field;
+  source_span field_span;
+  expr value;
+};
+
+/// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
+struct transition_decl {
+  std::string event;
+  source_span event_span;
+  std::string target;
+  source_span target_span;
+  std::optional<expr> guard;
+  std::vector<assignment_stmt> assignments;
+  source_span span;  // from `on` to the end of the transition
+};
+
+/// `[initial] [final] state NAME [{ transitions }]`.
+struct state_decl {
+  std::string name;
+  source_span name_span;
+  bool is_initial = false;
+  bool is_final = false;
+  source_span keyword_span;  // the `initial` modifier when present, else `state`
+  std::vector<transition_decl> transitions;
+};
+
+/// `title "..."`.
+struct title_decl {
+  std::string text;
+  source_span span;
+};
+
+/// `workflow NAME { ... }`.
+struct workflow_decl {
+  std::string name;
+  source_span name_span;
+  std::vector<title_decl> titles;
+  std::vector<field_decl> fields;
+  std::vector<event_decl> events;
+  std::vector<state_decl> states;
+};
+
+/// A whole .flow file.
+struct flow_file {
+  std::optional<std::string> stream;
+  source_span stream_span;
+  std::vector<workflow_decl> workflows;
+};
+
+}  // namespace vflow::dsl

@@ -1,0 +1,801 @@
+// Checking and lowering in one typed pass per workflow: names are resolved, expressions are
+// type-checked and emitted as engine nodes, and structural checks (initial state, determinism,
+// reachability) run on the resolved tables. The machine is kept only when no error was found.
+#include "dsl/compiler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+#include "dsl/suggest.hpp"
+#include "engine/eval.hpp"
+
+namespace vflow::dsl {
+
+bool compile_result::ok() const { return count(diagnostics, severity::error) == 0; }
+
+namespace {
+
+using engine::base_type;
+using engine::op;
+using engine::type;
+
+constexpr std::array<std::string_view, 4> known_streams{"S2P", "R2D", "R2F", "D2C"};
+constexpr std::array<std::string_view, 5> known_types{"int", "bool", "string", "time", "duration"};
+constexpr std::array<std::string_view, 3> builtin_functions{"len", "lower", "contains"};
+
+template <typename Container>
+std::vector<std::string_view> names_of(const Container& c) {
+  std::vector<std::string_view> out;
+  out.reserve(c.size());
+  for (const auto& x : c) {
+    if constexpr (std::is_convertible_v<decltype(x), std::string_view>) {
+      out.emplace_back(x);
+    } else {
+      out.emplace_back(x.name);
+    }
+  }
+  return out;
+}
+
+std::string_view spelling(binary_op op) {
+  switch (op) {
+    case binary_op::or_: return "or";
+    case binary_op::and_: return "and";
+    case binary_op::eq: return "==";
+    case binary_op::ne: return "!=";
+    case binary_op::lt: return "<";
+    case binary_op::le: return "<=";
+    case binary_op::gt: return ">";
+    case binary_op::ge: return ">=";
+    case binary_op::coalesce: return "??";
+    case binary_op::add: return "+";
+    case binary_op::sub: return "-";
+    case binary_op::mul: return "*";
+    case binary_op::div: return "/";
+    case binary_op::mod: return "%";
+  }
+  return "?";
+}
+
+constexpr type of(base_type b, bool nullable = false) { return type{b, nullable}; }
+
+// A typed, emitted expression: its static type and the engine node that computes it.
+struct typed {
+  type t;
+  std::uint32_t node;
+};
+
+// What names an expression may read where it appears.
+struct scope {
+  const engine::event_def* event = nullptr;  // the transition's event, for event.PARAM
+  bool constant = false;                     // default values: no fields, no event, no now
+};
+
+class workflow_compiler {
+ public:
+  workflow_compiler(const workflow_decl& w, std::string_view text, const std::string& file,
+                    std::vector<diagnostic>& diags)
+      : w_(w), text_(text), file_(file), diags_(diags) {}
+
+  engine::machine run(const std::optional<std::string>& stream) {
+    m_.name = w_.name;
+    m_.stream = stream.value_or("");
+    m_.source_name = file_;
+    if (!w_.titles.empty()) m_.title = w_.titles.front().text;
+    for (std::size_t i = 1; i < w_.titles.size(); ++i) {
+      error("F0117", w_.titles[i].span, "duplicate title in workflow '" + w_.name + "'");
+    }
+    declare_fields();
+    declare_events();
+    declare_states();
+    define_defaults();
+    define_transitions();
+    check_structure();
+    return std::move(m_);
+  }
+
+  bool had_error() const { return errors_ > 0; }
+
+ private:
+  // ---- diagnostics ----
+
+  void report(std::string code, severity sev, const source_span& span, std::string message,
+              std::string help = {}) {
+    if (sev == severity::error) ++errors_;
+    diags_.push_back({std::move(code), sev, file_, span, std::move(message), std::move(help)});
+  }
+  void error(std::string code, const source_span& span, std::string message,
+             std::string help = {}) {
+    report(std::move(code), severity::error, span, std::move(message), std::move(help));
+  }
+  void warning(std::string code, const source_span& span, std::string message,
+               std::string help = {}) {
+    report(std::move(code), severity::warning, span, std::move(message), std::move(help));
+  }
+
+  // ---- declarations ----
+
+  std::optional<type> resolve_type(const type_ref& t) {
+    static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
+                                                    base_type::string_type, base_type::time_type,
+                                                    base_type::duration_type};
+    for (std::size_t i = 0; i < known_types.size(); ++i) {
+      if (t.name == known_types[i]) return type{bases[i], t.nullable};
+    }
+    std::vector<std::string_view> names(known_types.begin(), known_types.end());
+    error("F0115", t.span, "unknown type '" + t.name + "'", did_you_mean(t.name, names));
+    return std::nullopt;
+  }
+
+  void declare_fields() {
+    for (const field_decl& f : w_.fields) {
+      const auto t = resolve_type(f.type);
+      if (!field_ids_.emplace(f.name, static_cast<std::uint32_t>(m_.fields.size())).second) {
+        error("F0105", f.name_span, "duplicate field '" + f.name + "'");
+        continue;
+      }
+      engine::field_def def;
+      def.name = f.name;
+      def.declared = t.value_or(of(base_type::null_type, true));
+      def.required = !f.initial && t && !t->nullable;
+      m_.fields.push_back(std::move(def));
+      field_decls_.push_back(&f);
+      field_ok_.push_back(t.has_value());
+    }
+  }
+
+  void declare_events() {
+    for (const event_decl& e : w_.events) {
+      if (!event_ids_.emplace(e.name, static_cast<std::uint32_t>(m_.events.size())).second) {
+        error("F0104", e.name_span, "duplicate event '" + e.name + "'");
+        continue;
+      }
+      engine::event_def def;
+      def.name = e.name;
+      for (const param_decl& p : e.params) {
+        const bool dup = std::any_of(def.params.begin(), def.params.end(),
+                                     [&](const engine::param_def& q) { return q.name == p.name; });
+        if (dup) {
+          error("F0106", p.name_span,
+                "duplicate parameter '" + p.name + "' of event '" + e.name + "'");
+          continue;
+        }
+        def.params.push_back(
+            {p.name, resolve_type(p.type).value_or(of(base_type::null_type, true))});
+      }
+      m_.events.push_back(std::move(def));
+    }
+  }
+
+  void declare_states() {
+    const state_decl* initial = nullptr;
+    for (const state_decl& s : w_.states) {
+      if (!state_ids_.emplace(s.name, static_cast<std::uint32_t>(m_.states.size())).second) {
+        error("F0103", s.name_span, "duplicate state '" + s.name + "'");
+        continue;
+      }
+      engine::state_def def;
+      def.name = s.name;
+      def.is_final = s.is_final;
+      def.pos = {s.name_span.line, s.name_span.column};
+      if (s.is_initial) {
+        if (initial) {
+          error("F0112", s.keyword_span,
+                "workflow '" + w_.name + "' has more than one initial state: '" + initial->name +
+                    "' and '" + s.name + "'",
+                "only one state may be marked 'initial'");
+        } else {
+          initial = &s;
+          m_.initial = static_cast<engine::state_id>(m_.states.size());
+        }
+      }
+      m_.states.push_back(std::move(def));
+      state_decls_.push_back(&s);
+    }
+    has_initial_ = initial != nullptr;
+    if (!initial) {
+      error("F0111", w_.name_span, "workflow '" + w_.name + "' has no initial state",
+            w_.states.empty()
+                ? "declare a state: initial state NAME { ... }"
+                : "mark the first state 'initial': initial state " + w_.states.front().name);
+    }
+  }
+
+  void define_defaults() {
+    const engine::activation none{nullptr, nullptr, 0};
+    for (std::size_t i = 0; i < m_.fields.size(); ++i) {
+      const field_decl& f = *field_decls_[i];
+      if (!f.initial) continue;
+      const auto e = compile_expr(*f.initial, scope{nullptr, true});
+      if (!e || !field_ok_[i]) continue;
+      if (!check_assignable(e->t, m_.fields[i].declared, f.initial->span, "default value",
+                            f.name)) {
+        continue;
+      }
+      const auto v = engine::evaluate(m_, static_cast<engine::expr_id>(e->node), none);
+      if (!v.ok) {
+        error("F0209", f.initial->span,
+              "default value of '" + f.name + "' cannot be computed: " + v.error);
+        continue;
+      }
+      m_.fields[i].initial = v.result;
+    }
+  }
+
+  bool check_assignable(type from, type to, const source_span& span, std::string_view what,
+                        const std::string& field) {
+    if (engine::is_assignable(from, to)) return true;
+    if (from.base == base_type::null_type) {
+      error("F0203", span,
+            "cannot assign null to field '" + field + "' of type '" + engine::to_string(to) + "'",
+            "declare the field as '" + engine::to_string(type{to.base, true}) + "' to allow null");
+    } else if (from.base == to.base && from.nullable && !to.nullable) {
+      error("F0203", span,
+            "cannot assign a value of type '" + engine::to_string(from) + "' to field '" + field +
+                "' of type '" + engine::to_string(to) + "': the value may be null",
+            "supply a default with '?"
+            "?', e.g. value ?? " +
+                default_literal(to.base));
+    } else {
+      error("F0202", span,
+            std::string(what) + " of type '" + engine::to_string(from) +
+                "' cannot be assigned to field '" + field + "' of type '" + engine::to_string(to) +
+                "'");
+    }
+    return false;
+  }
+
+  static std::string default_literal(base_type b) {
+    switch (b) {
+      case base_type::int_type: return "0";
+      case base_type::bool_type: return "false";
+      case base_type::string_type: return "\"\"";
+      case base_type::duration_type: return "0s";
+      case base_type::time_type: return "now";
+      case base_type::null_type: return "null";
+    }
+    return "null";
+  }
+
+  // ---- transitions ----
+
+  void define_transitions() {
+    struct pending {
+      engine::transition_def def;
+      std::vector<engine::assignment> assigns;
+    };
+    std::vector<std::vector<pending>> by_state(m_.states.size());
+    for (std::size_t s = 0; s < state_decls_.size(); ++s) {
+      const state_decl& st = *state_decls_[s];
+      if (st.is_final && !st.transitions.empty()) {
+        error("F0113", st.transitions.front().span,
+              "final state '" + st.name + "' has an outgoing transition",
+              "remove 'final' from the state, or remove its transitions");
+      }
+      for (const transition_decl& t : st.transitions) {
+        pending p;
+        p.def.source = static_cast<engine::state_id>(s);
+        p.def.pos = {t.span.line, t.span.column};
+        const auto ev = event_ids_.find(t.event);
+        const engine::event_def* event = nullptr;
+        if (ev == event_ids_.end()) {
+          error("F0107", t.event_span, "unknown event '" + t.event + "'",
+                did_you_mean(t.event, names_of(m_.events)));
+        } else {
+          p.def.event = static_cast<engine::event_id>(ev->second);
+          event = &m_.events[ev->second];
+        }
+        const auto target = state_ids_.find(t.target);
+        if (target == state_ids_.end()) {
+          error("F0102", t.target_span, "unknown state '" + t.target + "'",
+                did_you_mean(t.target, names_of(m_.states)));
+        } else {
+          p.def.target = static_cast<engine::state_id>(target->second);
+        }
+        const scope sc{event, false};
+        bool valid = true;  // a guard that failed to compile must not count as "no guard"
+        if (t.guard) {
+          p.def.guard_text = std::string(
+              text_.substr(t.guard->span.begin, t.guard->span.end - t.guard->span.begin));
+          const auto g = compile_expr(*t.guard, sc);
+          valid = valid && g.has_value();
+          if (g) {
+            if (g->t != of(base_type::bool_type)) {
+              error("F0201", t.guard->span,
+                    "guard must be of type 'bool', not '" + engine::to_string(g->t) + "'");
+            }
+            p.def.guard = static_cast<engine::expr_id>(g->node);
+          }
+        }
+        for (const assignment_stmt& a : t.assignments) {
+          const auto f = field_ids_.find(a.field);
+          const auto v = compile_expr(a.value, sc);
+          if (f == field_ids_.end()) {
+            error("F0108", a.field_span, "unknown field '" + a.field + "'",
+                  did_you_mean(a.field, names_of(m_.fields)));
+            continue;
+          }
+          if (!v || !field_ok_[f->second]) continue;
+          if (check_assignable(v->t, m_.fields[f->second].declared, a.value.span, "value",
+                               a.field)) {
+            p.assigns.push_back(
+                {static_cast<engine::field_id>(f->second), static_cast<engine::expr_id>(v->node)});
+          }
+        }
+        if (valid && ev != event_ids_.end() && target != state_ids_.end()) {
+          by_state[s].push_back(std::move(p));
+          decls_of_transitions_.push_back(&t);
+        }
+      }
+    }
+    // Lay the table out by state, then event, keeping document order among equals.
+    std::size_t k = 0;
+    std::vector<const transition_decl*> ordered_decls;
+    for (std::size_t s = 0; s < by_state.size(); ++s) {
+      auto& list = by_state[s];
+      std::vector<std::size_t> order(list.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return engine::index(list[a].def.event) < engine::index(list[b].def.event);
+      });
+      m_.states[s].first_transition = static_cast<std::uint32_t>(m_.transitions.size());
+      m_.states[s].transition_count = static_cast<std::uint32_t>(list.size());
+      for (const std::size_t i : order) {
+        pending& p = list[i];
+        p.def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
+        p.def.assignment_count = static_cast<std::uint32_t>(p.assigns.size());
+        m_.assignments.insert(m_.assignments.end(), p.assigns.begin(), p.assigns.end());
+        m_.transitions.push_back(std::move(p.def));
+        ordered_decls.push_back(decls_of_transitions_[k + i]);
+      }
+      k += list.size();
+    }
+    decls_of_transitions_ = std::move(ordered_decls);
+  }
+
+  // ---- structure: determinism, reachability, dead ends ----
+
+  void check_structure() {
+    std::vector<bool> handled(m_.events.size(), false);
+    for (std::size_t t = 0; t < m_.transitions.size(); ++t) {
+      const engine::transition_def& tr = m_.transitions[t];
+      handled[engine::index(tr.event)] = true;
+      // An earlier unguarded transition on the same state and event makes this one dead.
+      for (std::size_t u = m_.states[engine::index(tr.source)].first_transition; u < t; ++u) {
+        const engine::transition_def& prev = m_.transitions[u];
+        if (prev.event != tr.event || prev.guard != engine::no_expr) continue;
+        const transition_decl& here = *decls_of_transitions_[t];
+        const transition_decl& there = *decls_of_transitions_[u];
+        const std::string where = "state '" + m_.states[engine::index(tr.source)].name +
+                                  "' on event '" + m_.events[engine::index(tr.event)].name + "'";
+        const std::string first = "at line " + std::to_string(there.span.line);
+        if (tr.guard == engine::no_expr) {
+          error("F0114", here.span,
+                "nondeterministic transitions: " + where + " has two unguarded transitions",
+                "add a 'when' guard to one of them (the other is " + first + ")");
+        } else {
+          warning("W0303", here.span,
+                  "transition is never taken: " + where + " already has an unguarded transition " +
+                      first,
+                  "move the guarded transition above the unguarded one");
+        }
+        break;
+      }
+    }
+    for (std::size_t e = 0; e < m_.events.size(); ++e) {
+      if (!handled[e] && !had_error()) {
+        warning("W0304", w_.events[e].name_span,
+                "event '" + m_.events[e].name + "' is declared but no state handles it");
+      }
+    }
+    if (!has_initial_ || had_error()) return;
+    // Reachability from the initial state.
+    std::vector<bool> seen(m_.states.size(), false);
+    std::vector<std::uint32_t> work{engine::index(m_.initial)};
+    seen[work.front()] = true;
+    while (!work.empty()) {
+      const std::uint32_t s = work.back();
+      work.pop_back();
+      const engine::state_def& st = m_.states[s];
+      for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
+           ++t) {
+        const std::uint32_t target = engine::index(m_.transitions[t].target);
+        if (!seen[target]) {
+          seen[target] = true;
+          work.push_back(target);
+        }
+      }
+    }
+    for (std::size_t s = 0; s < m_.states.size(); ++s) {
+      const engine::state_def& st = m_.states[s];
+      if (!seen[s]) {
+        warning("W0301", state_decls_[s]->name_span,
+                "state '" + st.name + "' is unreachable from the initial state '" +
+                    m_.states[engine::index(m_.initial)].name + "'");
+        continue;
+      }
+      if (st.is_final) continue;
+      bool way_out = false;
+      for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
+           ++t) {
+        way_out = way_out || engine::index(m_.transitions[t].target) != s;
+      }
+      if (!way_out) {
+        warning("W0302", state_decls_[s]->name_span,
+                "state '" + st.name + "' is not final but has no transition to another state",
+                "mark it 'final', or add a transition out of it");
+      }
+    }
+  }
+
+  // ---- expressions ----
+
+  std::uint32_t emit(op code, std::uint32_t index, std::initializer_list<std::uint32_t> children) {
+    engine::expr_node n;
+    n.code = code;
+    n.index = index;
+    n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+    n.operand_count = static_cast<std::uint32_t>(children.size());
+    m_.operands.insert(m_.operands.end(), children.begin(), children.end());
+    m_.nodes.push_back(n);
+    return static_cast<std::uint32_t>(m_.nodes.size() - 1);
+  }
+
+  std::uint32_t emit_literal(engine::value v) {
+    m_.literals.push_back(std::move(v));
+    return emit(op::literal, static_cast<std::uint32_t>(m_.literals.size() - 1), {});
+  }
+
+  std::optional<typed> not_constant(const expr& e, std::string_view what) {
+    error("F0207", e.span, "default values must be constant, but this reads " + std::string(what));
+    return std::nullopt;
+  }
+
+  std::optional<typed> compile_expr(const expr& e, const scope& sc) {
+    switch (e.kind) {
+      case expr_kind::int_literal:
+        if (e.overflow) {
+          error("F0206", e.span, "integer literal '" + e.text + "' does not fit in 64 bits",
+                "the range is -9223372036854775808 to 9223372036854775807");
+          return std::nullopt;
+        }
+        return typed{of(base_type::int_type), emit_literal(engine::value::of_int(e.number))};
+      case expr_kind::string_literal:
+        return typed{of(base_type::string_type), emit_literal(engine::value::of_string(e.text))};
+      case expr_kind::bool_literal:
+        return typed{of(base_type::bool_type), emit_literal(engine::value::of_bool(e.number != 0))};
+      case expr_kind::null_literal:
+        return typed{of(base_type::null_type, true), emit_literal(engine::value::null())};
+      case expr_kind::duration_literal:
+        return typed{of(base_type::duration_type),
+                     emit_literal(engine::value::of_duration(e.number))};
+      case expr_kind::now:
+        if (sc.constant) return not_constant(e, "'now'");
+        return typed{of(base_type::time_type), emit(op::now, 0, {})};
+      case expr_kind::name: {
+        if (sc.constant) return not_constant(e, "field '" + e.text + "'");
+        const auto f = field_ids_.find(e.text);
+        if (f == field_ids_.end()) {
+          std::string help = did_you_mean(e.text, names_of(m_.fields));
+          if (help.empty() && sc.event) {
+            for (const auto& p : sc.event->params) {
+              if (p.name == e.text) help = "event parameters are written 'event." + p.name + "'";
+            }
+          }
+          error("F0108", e.span, "unknown field '" + e.text + "'", std::move(help));
+          return std::nullopt;
+        }
+        if (!field_ok_[f->second]) return std::nullopt;
+        return typed{m_.fields[f->second].declared, emit(op::field, f->second, {})};
+      }
+      case expr_kind::event_param: {
+        if (sc.constant) return not_constant(e, "'event." + e.text + "'");
+        if (!sc.event) return std::nullopt;  // the unknown event was reported already
+        const auto& params = sc.event->params;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          if (params[i].name == e.text) {
+            if (params[i].declared.base == base_type::null_type) return std::nullopt;
+            return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {})};
+          }
+        }
+        std::string help = did_you_mean(e.text, names_of(params));
+        if (help.empty()) {
+          help = params.empty()
+                     ? "event '" + sc.event->name + "' has no parameters"
+                     : "event '" + sc.event->name + "' has parameters: " + join_names(params);
+        }
+        error("F0109", e.span,
+              "unknown parameter '" + e.text + "' of event '" + sc.event->name + "'",
+              std::move(help));
+        return std::nullopt;
+      }
+      case expr_kind::unary: return compile_unary(e, sc);
+      case expr_kind::binary: return compile_binary(e, sc);
+      case expr_kind::in_list: return compile_in(e, sc);
+      case expr_kind::call: return compile_call(e, sc);
+    }
+    return std::nullopt;
+  }
+
+  static std::string join_names(const std::vector<engine::param_def>& params) {
+    std::string out;
+    for (const auto& p : params) out += (out.empty() ? "" : ", ") + p.name;
+    return out;
+  }
+
+  std::optional<typed> operator_error(const expr& e, std::string_view op_text, type l,
+                                      std::optional<type> r = std::nullopt) {
+    std::string msg = "operator '" + std::string(op_text) + "' cannot be applied to '" +
+                      engine::to_string(l) + "'";
+    if (r) msg += " and '" + engine::to_string(*r) + "'";
+    std::string help;
+    if (l.nullable || (r && r->nullable))
+      help = "a nullable value needs a default first: x ?? value";
+    error("F0204", e.span, std::move(msg), std::move(help));
+    return std::nullopt;
+  }
+
+  std::optional<typed> compile_unary(const expr& e, const scope& sc) {
+    const auto x = compile_expr(e.children[0], sc);
+    if (!x) return std::nullopt;
+    if (e.uop == unary_op::not_) {
+      if (x->t != of(base_type::bool_type)) return operator_error(e, "not", x->t);
+      return typed{x->t, emit(op::not_, 0, {x->node})};
+    }
+    if (x->t == of(base_type::int_type)) return typed{x->t, emit(op::neg_int, 0, {x->node})};
+    if (x->t == of(base_type::duration_type)) {
+      return typed{x->t, emit(op::neg_duration, 0, {x->node})};
+    }
+    return operator_error(e, "-", x->t);
+  }
+
+  std::optional<typed> compile_binary(const expr& e, const scope& sc) {
+    const auto l = compile_expr(e.children[0], sc);
+    const auto r = compile_expr(e.children[1], sc);
+    if (!l || !r) return std::nullopt;
+    const type lt = l->t, rt = r->t;
+    const std::string_view sp = spelling(e.bop);
+    const auto both = [&](base_type b) { return lt == of(b) && rt == of(b); };
+    const auto bin = [&](op code, type result, bool swap = false) {
+      return typed{result,
+                   swap ? emit(code, 0, {r->node, l->node}) : emit(code, 0, {l->node, r->node})};
+    };
+    switch (e.bop) {
+      case binary_op::and_:
+      case binary_op::or_:
+        if (!both(base_type::bool_type)) return operator_error(e, sp, lt, rt);
+        return bin(e.bop == binary_op::and_ ? op::and_ : op::or_, of(base_type::bool_type));
+      case binary_op::eq:
+      case binary_op::ne:
+        if (lt.base != rt.base && lt.base != base_type::null_type &&
+            rt.base != base_type::null_type) {
+          return operator_error(e, sp, lt, rt);
+        }
+        return bin(e.bop == binary_op::eq ? op::eq : op::ne, of(base_type::bool_type));
+      case binary_op::lt:
+      case binary_op::le:
+      case binary_op::gt:
+      case binary_op::ge: {
+        const bool ordered = lt == rt && !lt.nullable && lt.base != base_type::bool_type &&
+                             lt.base != base_type::null_type;
+        if (!ordered) return operator_error(e, sp, lt, rt);
+        const op code = e.bop == binary_op::lt   ? op::lt
+                        : e.bop == binary_op::le ? op::le
+                        : e.bop == binary_op::gt ? op::gt
+                                                 : op::ge;
+        return bin(code, of(base_type::bool_type));
+      }
+      case binary_op::coalesce: {
+        if (lt.base == base_type::null_type) return typed{rt, r->node};
+        if (rt.base != lt.base && rt.base != base_type::null_type) {
+          return operator_error(e, sp, lt, rt);
+        }
+        return bin(op::coalesce, type{lt.base, rt.nullable});
+      }
+      case binary_op::add:
+        if (both(base_type::int_type)) return bin(op::add_int, lt);
+        if (both(base_type::duration_type)) return bin(op::add_duration, lt);
+        if (both(base_type::string_type)) return bin(op::concat, lt);
+        if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
+          return bin(op::add_time_duration, lt);
+        }
+        if (lt == of(base_type::duration_type) && rt == of(base_type::time_type)) {
+          return bin(op::add_time_duration, rt, true);
+        }
+        return operator_error(e, sp, lt, rt);
+      case binary_op::sub:
+        if (both(base_type::int_type)) return bin(op::sub_int, lt);
+        if (both(base_type::duration_type)) return bin(op::sub_duration, lt);
+        if (both(base_type::time_type)) return bin(op::sub_time_time, of(base_type::duration_type));
+        if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
+          return bin(op::sub_time_duration, lt);
+        }
+        return operator_error(e, sp, lt, rt);
+      case binary_op::mul:
+        if (both(base_type::int_type)) return bin(op::mul_int, lt);
+        if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
+          return bin(op::mul_duration_int, lt);
+        }
+        if (lt == of(base_type::int_type) && rt == of(base_type::duration_type)) {
+          return bin(op::mul_duration_int, rt, true);
+        }
+        return operator_error(e, sp, lt, rt);
+      case binary_op::div:
+        if (both(base_type::int_type)) return bin(op::div_int, lt);
+        if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
+          return bin(op::div_duration_int, lt);
+        }
+        return operator_error(e, sp, lt, rt);
+      case binary_op::mod:
+        if (both(base_type::int_type)) return bin(op::mod_int, lt);
+        return operator_error(e, sp, lt, rt);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<typed> compile_in(const expr& e, const scope& sc) {
+    const auto needle = compile_expr(e.children[0], sc);
+    std::vector<std::uint32_t> nodes;
+    bool ok = needle.has_value();
+    if (needle) nodes.push_back(needle->node);
+    for (std::size_t i = 1; i < e.children.size(); ++i) {
+      const auto item = compile_expr(e.children[i], sc);
+      if (!item) {
+        ok = false;
+        continue;
+      }
+      if (needle && item->t.base != needle->t.base && item->t.base != base_type::null_type) {
+        error("F0204", e.children[i].span,
+              "list element of type '" + engine::to_string(item->t) +
+                  "' cannot be compared with '" + engine::to_string(needle->t) + "'");
+        ok = false;
+      }
+      nodes.push_back(item->node);
+    }
+    if (!ok) return std::nullopt;
+    engine::expr_node n;
+    n.code = op::in_list;
+    n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+    n.operand_count = static_cast<std::uint32_t>(nodes.size());
+    m_.operands.insert(m_.operands.end(), nodes.begin(), nodes.end());
+    m_.nodes.push_back(n);
+    return typed{of(base_type::bool_type), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
+  }
+
+  std::optional<typed> compile_call(const expr& e, const scope& sc) {
+    struct signature {
+      std::string_view name;
+      op code;
+      std::vector<base_type> params;
+      base_type result;
+    };
+    static const std::array<signature, 3> functions{{
+        {"len", op::len, {base_type::string_type}, base_type::int_type},
+        {"lower", op::lower, {base_type::string_type}, base_type::string_type},
+        {"contains",
+         op::contains,
+         {base_type::string_type, base_type::string_type},
+         base_type::bool_type},
+    }};
+    std::vector<std::optional<typed>> args;
+    for (const expr& a : e.children) args.push_back(compile_expr(a, sc));
+    const auto fn = std::find_if(functions.begin(), functions.end(),
+                                 [&](const signature& s) { return s.name == e.text; });
+    const source_span name_span{
+        e.span.begin, static_cast<std::uint32_t>(e.span.begin + e.text.size()),
+        e.span.line,  e.span.column,
+        e.span.line,  static_cast<std::uint32_t>(e.span.column + e.text.size())};
+    if (fn == functions.end()) {
+      std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
+      std::string help = did_you_mean(e.text, names);
+      if (help.empty()) help = "the built-in functions are len(s), lower(s) and contains(s, t)";
+      error("F0110", name_span, "unknown function '" + e.text + "'", std::move(help));
+      return std::nullopt;
+    }
+    if (args.size() != fn->params.size()) {
+      error("F0120", e.span,
+            "function '" + e.text + "' takes " + std::to_string(fn->params.size()) +
+                " argument(s), not " + std::to_string(args.size()));
+      return std::nullopt;
+    }
+    std::vector<std::uint32_t> nodes;
+    bool ok = true;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (!args[i]) {
+        ok = false;
+        continue;
+      }
+      if (args[i]->t != of(fn->params[i])) {
+        std::string help;
+        if (args[i]->t.nullable) help = "a nullable value needs a default first: x ?? \"\"";
+        error("F0205", e.children[i].span,
+              "argument " + std::to_string(i + 1) + " of '" + e.text + "' must be '" +
+                  std::string(engine::to_string(fn->params[i])) + "', not '" +
+                  engine::to_string(args[i]->t) + "'",
+              std::move(help));
+        ok = false;
+        continue;
+      }
+      nodes.push_back(args[i]->node);
+    }
+    if (!ok) return std::nullopt;
+    engine::expr_node n;
+    n.code = fn->code;
+    n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+    n.operand_count = static_cast<std::uint32_t>(nodes.size());
+    m_.operands.insert(m_.operands.end(), nodes.begin(), nodes.end());
+    m_.nodes.push_back(n);
+    return typed{of(fn->result), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
+  }
+
+  const workflow_decl& w_;
+  std::string_view text_;
+  const std::string& file_;
+  std::vector<diagnostic>& diags_;
+  engine::machine m_;
+  std::size_t errors_ = 0;
+  bool has_initial_ = false;
+  std::unordered_map<std::string_view, std::uint32_t> field_ids_, event_ids_, state_ids_;
+  std::vector<const field_decl*> field_decls_;
+  std::vector<bool> field_ok_;
+  std::vector<const state_decl*> state_decls_;
+  std::vector<const transition_decl*> decls_of_transitions_;
+};
+
+}  // namespace
+
+compile_result check_and_lower(const flow_file& file, std::string_view text,
+                               const std::string& source_name) {
+  compile_result result;
+  auto& diags = result.diagnostics;
+  if (!file.stream) {
+    diags.push_back(
+        {"F0118", severity::error, source_name, source_span{}, "missing 'stream' declaration",
+         "start the file with the value stream it belongs to: stream S2P, R2D, R2F or D2C"});
+  } else if (std::find(known_streams.begin(), known_streams.end(), *file.stream) ==
+             known_streams.end()) {
+    std::vector<std::string_view> names(known_streams.begin(), known_streams.end());
+    std::string help = did_you_mean(*file.stream, names);
+    if (help.empty()) help = "the value streams are S2P, R2D, R2F and D2C";
+    diags.push_back({"F0116", severity::error, source_name, file.stream_span,
+                     "unknown value stream '" + *file.stream + "'", std::move(help)});
+  }
+  std::unordered_map<std::string_view, const workflow_decl*> seen;
+  bool any_error = false;
+  for (const workflow_decl& w : file.workflows) {
+    if (const auto [it, fresh] = seen.emplace(w.name, &w); !fresh) {
+      diags.push_back({"F0101", severity::error, source_name, w.name_span,
+                       "duplicate workflow '" + w.name + "'",
+                       "the first is at line " + std::to_string(it->second->name_span.line)});
+      any_error = true;
+      continue;
+    }
+    workflow_compiler wc(w, text, source_name, diags);
+    engine::machine m = wc.run(file.stream);
+    any_error = any_error || wc.had_error();
+    result.machines.push_back(std::move(m));
+  }
+  if (file.workflows.empty()) {
+    diags.push_back(
+        {"W0305", severity::warning, source_name, source_span{}, "file declares no workflow", {}});
+  }
+  sort_diagnostics(diags);
+  if (any_error || !result.ok()) result.machines.clear();
+  return result;
+}
+
+compile_result compile(std::string_view text, const std::string& source_name,
+                       const parse_limits& limits) {
+  parse_result parsed = parse(text, source_name, limits);
+  if (!parsed.file) {
+    compile_result r;
+    r.diagnostics = std::move(parsed.diagnostics);
+    return r;
+  }
+  compile_result r = check_and_lower(*parsed.file, text, source_name);
+  r.ast = std::move(parsed.file);
+  return r;
+}
+
+}  // namespace vflow::dsl

@@ -1,0 +1,74 @@
+// Sorting and compiler-style text rendering of diagnostics.
+#include "dsl/diagnostic.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace vflow::dsl {
+
+std::string_view to_string(severity s) { return s == severity::error ? "error" : "warning"; }
+
+void sort_diagnostics(std::vector<diagnostic>& diags) {
+  std::stable_sort(diags.begin(), diags.end(), [](const diagnostic& a, const diagnostic& b) {
+    return std::tie(a.file, a.span.line, a.span.column, a.code) <
+           std::tie(b.file, b.span.line, b.span.column, b.code);
+  });
+}
+
+std::size_t count(const std::vector<diagnostic>& diags, severity s) {
+  return static_cast<std::size_t>(std::count_if(
+      diags.begin(), diags.end(), [s](const diagnostic& d) { return d.severity == s; }));
+}
+
+namespace {
+
+// The text of 1-based line `line`, without its line terminator.
+std::string_view line_text(std::string_view source, std::uint32_t line) {
+  std::size_t start = 0;
+  for (std::uint32_t l = 1; l < line; ++l) {
+    const std::size_t nl = source.find('\n', start);
+    if (nl == std::string_view::npos) return {};
+    start = nl + 1;
+  }
+  std::size_t end = source.find('\n', start);
+  if (end == std::string_view::npos) end = source.size();
+  if (end > start && source[end - 1] == '\r') --end;
+  return source.substr(start, end - start);
+}
+
+// Replaces control characters so the caret line stays aligned and the terminal stays sane.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const diagnostic& d, std::string_view source) {
+  std::string out = d.file + ':' + std::to_string(d.span.line) + ':' +
+                    std::to_string(d.span.column) + ": " + std::string(to_string(d.severity)) +
+                    '[' + d.code + "]: " + d.message + '\n';
+  const std::string_view text = line_text(source, d.span.line);
+  if (!text.empty() || d.span.column == 1) {
+    constexpr std::size_t max_shown = 200;  // keep minified or hostile input readable
+    const std::string line = printable(text.substr(0, max_shown));
+    const std::string number = std::to_string(d.span.line);
+    const std::string gutter(number.size(), ' ');
+    out += ' ' + number + " | " + line + '\n';
+    const std::size_t col = std::min<std::size_t>(d.span.column - 1, line.size());
+    std::size_t width = 1;
+    if (d.span.end_line == d.span.line && d.span.end_column > d.span.column) {
+      width = d.span.end_column - d.span.column;
+    }
+    width = std::max<std::size_t>(1, std::min(width, line.size() > col ? line.size() - col : 1));
+    out += ' ' + gutter + " | " + std::string(col, ' ') + std::string(width, '^') + '\n';
+  }
+  if (!d.help.empty()) out += "   help: " + d.help + '\n';
+  return out;
+}
+
+}  // namespace vflow::dsl

@@ -1,0 +1,196 @@
+// The PEGTL grammar of .flow files: rules only. Actions live in parser.cpp.
+#pragma once
+
+#include <tao/pegtl.hpp>
+
+namespace vflow::dsl::grammar {
+
+namespace pegtl = tao::pegtl;
+using namespace tao::pegtl;
+
+// A comment runs from '#' to the end of the line.
+struct comment : seq<one<'#'>, until<eolf>> {};
+// Space between tokens: blanks, newlines and comments.
+struct sp : star<sor<space, comment>> {};
+
+// A keyword is a word not followed by more identifier characters.
+template <typename Word>
+struct key : seq<Word, not_at<identifier_other>> {};
+
+struct kw_stream : key<TAO_PEGTL_STRING("stream")> {};
+struct kw_workflow : key<TAO_PEGTL_STRING("workflow")> {};
+struct kw_title : key<TAO_PEGTL_STRING("title")> {};
+struct kw_data : key<TAO_PEGTL_STRING("data")> {};
+struct kw_event : key<TAO_PEGTL_STRING("event")> {};
+struct kw_initial : key<TAO_PEGTL_STRING("initial")> {};
+struct kw_final : key<TAO_PEGTL_STRING("final")> {};
+struct kw_state : key<TAO_PEGTL_STRING("state")> {};
+struct kw_on : key<TAO_PEGTL_STRING("on")> {};
+struct kw_when : key<TAO_PEGTL_STRING("when")> {};
+struct kw_and : key<TAO_PEGTL_STRING("and")> {};
+struct kw_or : key<TAO_PEGTL_STRING("or")> {};
+struct kw_not : key<TAO_PEGTL_STRING("not")> {};
+struct kw_in : key<TAO_PEGTL_STRING("in")> {};
+struct kw_true : key<TAO_PEGTL_STRING("true")> {};
+struct kw_false : key<TAO_PEGTL_STRING("false")> {};
+struct kw_null : key<TAO_PEGTL_STRING("null")> {};
+struct kw_now : key<TAO_PEGTL_STRING("now")> {};
+
+// Words that can never name a field, state, event or parameter.
+struct reserved
+    : sor<kw_and, kw_or, kw_not, kw_in, kw_true, kw_false, kw_null, kw_now, kw_event, kw_when> {};
+// A user-chosen name.
+struct ident : seq<not_at<reserved>, identifier> {};
+
+struct lbrace : one<'{'> {};
+struct rparen : one<')'> {};
+struct colon : one<':'> {};
+struct arrow : string<'-', '>'> {};
+
+// ---- expressions, loosest binding first ----
+
+struct expr;
+
+// A backslash escape inside a string literal.
+struct escape : seq<one<'\\'>, must<one<'"', '\\', 'n', 't', 'r'>>> {};
+// Any character of a string literal but a line break.
+struct string_char : sor<escape, not_one<'\n', '\r'>> {};
+// The characters after the opening quote, up to and including the closing quote.
+struct string_body : until<one<'"'>, string_char> {};
+// "text" with \" \\ \n \t \r escapes, on one line.
+struct string_literal : seq<one<'"'>, must<string_body>> {};
+// Digits, optionally with duration units: 42, 30m, 1h30m; the action validates the form.
+struct number_literal : seq<plus<digit>, star<identifier_other>> {};
+struct true_literal : kw_true {};
+struct false_literal : kw_false {};
+struct null_literal : kw_null {};
+struct now_ref : kw_now {};
+// event.PARAM
+struct event_ref : seq<kw_event, must<one<'.'>>, must<ident>> {};
+// The '(' that opens a call's argument list.
+struct call_open : one<'('> {};
+// name(arg, ...)
+struct call : seq<ident, sp, call_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>,
+                  must<rparen>> {};
+// A data field.
+struct name_ref : ident {};
+// ( expr )
+struct paren_expr : seq<one<'('>, sp, must<expr>, sp, must<rparen>> {};
+struct primary : sor<paren_expr, string_literal, number_literal, true_literal, false_literal,
+                     null_literal, now_ref, event_ref, call, name_ref> {};
+
+struct unary;
+// -x
+struct negate : seq<one<'-'>, sp, must<unary>> {};
+struct unary : sor<negate, primary> {};
+
+struct mul_op : one<'*', '/', '%'> {};
+struct mul_tail : seq<sp, mul_op, sp, must<unary>> {};
+struct mul_expr : seq<unary, star<mul_tail>> {};
+
+struct add_op : sor<one<'+'>, seq<one<'-'>, not_at<one<'>'>>>> {};
+struct add_tail : seq<sp, add_op, sp, must<mul_expr>> {};
+struct add_expr : seq<mul_expr, star<add_tail>> {};
+
+struct coalesce_expr;
+// x ?? default (right-associative)
+struct coalesce_tail : seq<sp, string<'?', '?'>, sp, must<coalesce_expr>> {};
+struct coalesce_expr : seq<add_expr, opt<coalesce_tail>> {};
+
+struct cmp_op : sor<string<'=', '='>, string<'!', '='>, string<'<', '='>, string<'>', '='>,
+                    one<'<'>, one<'>'>> {};
+struct cmp_tail : seq<sp, cmp_op, sp, must<coalesce_expr>> {};
+// The '[' that opens an `in` list.
+struct list_open : one<'['> {};
+struct list_close : one<']'> {};
+// x in [a, b, c]
+struct in_tail : seq<sp, kw_in, sp, must<list_open>, sp,
+                     opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<list_close>> {};
+// Comparisons do not chain: a < b < c is a syntax error with its own message.
+struct no_chain : not_at<cmp_op> {};
+struct cmp_expr : seq<coalesce_expr, opt<sor<cmp_tail, in_tail>, sp, must<no_chain>>> {};
+
+struct not_expr;
+// not x (looser than comparison: not a == b is not (a == b))
+struct not_app : seq<kw_not, sp, must<not_expr>> {};
+struct not_expr : sor<not_app, cmp_expr> {};
+
+struct and_tail : seq<sp, kw_and, sp, must<not_expr>> {};
+struct and_expr : seq<not_expr, star<and_tail>> {};
+
+struct or_tail : seq<sp, kw_or, sp, must<and_expr>> {};
+struct or_expr : seq<and_expr, star<or_tail>> {};
+
+struct expr : or_expr {};
+
+// ---- declarations ----
+
+// int, string?, ...
+struct type_name : ident {};
+struct nullable_mark : one<'?'> {};
+struct type_ref : seq<type_name, opt<nullable_mark>> {};
+
+// name: type [= default]
+struct field_name : ident {};
+struct field_default : seq<one<'='>, sp, must<expr>> {};
+struct field_decl : seq<field_name, sp, must<colon>, sp, must<type_ref>, sp, opt<field_default>> {};
+struct data_close : one<'}'> {};
+// data { fields }
+struct data_block : seq<kw_data, sp, must<lbrace>, sp, star<field_decl, sp>, must<data_close>> {};
+
+// param: type
+struct param_name : ident {};
+struct param_decl : seq<param_name, sp, must<colon>, sp, must<type_ref>> {};
+struct param_list : seq<one<'('>, sp, opt<param_decl, sp, star<one<','>, sp, must<param_decl>, sp>>,
+                        must<rparen>> {};
+struct event_name : ident {};
+// event NAME[(params)]
+struct event_decl : seq<kw_event, sp, must<event_name>, sp, opt<param_list>> {};
+
+// title "text"
+struct title_decl : seq<kw_title, sp, must<string_literal>> {};
+
+// field = expr
+struct assign_field : ident {};
+struct assign_eq : one<'='> {};
+struct assignment : seq<assign_field, sp, must<assign_eq>, sp, must<expr>> {};
+struct assign_close : one<'}'> {};
+// { assignments separated by ';' or line breaks }
+struct assign_block : seq<lbrace, sp, star<assignment, sp, opt<one<';'>>, sp>, must<assign_close>> {
+};
+
+struct trans_event : ident {};
+struct trans_target : ident {};
+struct guard : seq<kw_when, sp, must<expr>> {};
+// on EVENT -> TARGET [when GUARD] [{ assignments }]
+struct transition : seq<kw_on, sp, must<trans_event>, sp, must<arrow>, sp, must<trans_target>, sp,
+                        opt<guard>, sp, opt<assign_block>> {};
+
+struct initial_mark : kw_initial {};
+struct final_mark : kw_final {};
+struct state_mark : kw_state {};
+struct state_name : ident {};
+struct state_close : one<'}'> {};
+struct state_body : seq<lbrace, sp, star<transition, sp>, must<state_close>> {};
+struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
+// [initial] [final] state NAME [{ transitions }]
+struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
+                        seq<state_mark, state_rest>> {};
+
+struct workflow_item : sor<title_decl, data_block, event_decl, state_decl> {};
+struct workflow_name : ident {};
+struct workflow_close : one<'}'> {};
+struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};
+// workflow NAME { items }
+struct workflow_decl
+    : seq<workflow_head, sp, must<lbrace>, sp, star<workflow_item, sp>, must<workflow_close>> {};
+
+struct stream_name : ident {};
+// stream S2P | R2D | R2F | D2C
+struct stream_decl : seq<kw_stream, sp, must<stream_name>> {};
+
+struct end_of_file : eof {};
+// A whole .flow file.
+struct file : seq<sp, opt<stream_decl, sp>, star<workflow_decl, sp>, must<end_of_file>> {};
+
+}  // namespace vflow::dsl::grammar

@@ -1,0 +1,705 @@
+// PEGTL actions that build the syntax tree, the error messages of every must<> point, and the
+// control that bounds nesting depth. The only translation unit of the product that runs PEGTL.
+#include "dsl/parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+#include "dsl/grammar.hpp"
+#include "engine/value.hpp"
+
+namespace vflow::dsl {
+
+namespace {
+
+namespace pegtl = tao::pegtl;
+namespace g = grammar;
+
+enum class type_context : std::uint8_t { field, param };
+
+// Everything the actions need while one file is parsed; passed to PEGTL as parse state.
+struct builder {
+  builder(std::string_view text, const parse_limits& l) : base(text.data()), limits(l) {
+    line_starts.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
+    }
+  }
+
+  // 1-based line and column of a byte offset.
+  std::pair<std::uint32_t, std::uint32_t> locate(std::uint32_t offset) const {
+    const auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
+    const auto line = static_cast<std::uint32_t>(it - line_starts.begin());
+    return {line, offset - line_starts[line - 1] + 1};
+  }
+
+  source_span span(const char* b, const char* e) const {
+    source_span s;
+    s.begin = static_cast<std::uint32_t>(b - base);
+    s.end = static_cast<std::uint32_t>(e - base);
+    std::tie(s.line, s.column) = locate(s.begin);
+    std::tie(s.end_line, s.end_column) = locate(s.end);
+    return s;
+  }
+
+  template <typename Input>
+  source_span span(const Input& in) const {
+    return span(in.begin(), in.end());
+  }
+
+  expr pop() {
+    expr e = std::move(stack.back());
+    stack.pop_back();
+    return e;
+  }
+
+  workflow_decl& workflow() { return file.workflows.back(); }
+  state_decl& state() { return workflow().states.back(); }
+  transition_decl& transition() { return state().transitions.back(); }
+
+  const char* base;
+  const parse_limits& limits;
+  std::vector<std::uint32_t> line_starts;
+  flow_file file;
+  std::vector<expr> stack;           // expressions under construction
+  std::vector<std::size_t> markers;  // stack sizes where call arguments and list items begin
+  std::vector<binary_op> ops;        // operators matched, waiting for their right operand
+  std::size_t nesting = 0;
+  type_ref pending_type;
+  type_context types_for = type_context::field;
+  bool pending_initial = false;
+  bool pending_final = false;
+  std::optional<source_span> pending_mark;
+};
+
+source_span join(const source_span& a, const source_span& b) {
+  return {a.begin, b.end, a.line, a.column, b.end_line, b.end_column};
+}
+
+template <typename Input>
+void push_node(builder& b, expr node, const Input& in) {
+  if (node.depth > b.limits.max_expr_depth) {
+    throw pegtl::parse_error("expression is nested too deeply (the limit is " +
+                                 std::to_string(b.limits.max_expr_depth) + " levels)",
+                             in);
+  }
+  b.stack.push_back(std::move(node));
+}
+
+template <typename Input>
+void combine_binary(builder& b, binary_op op, const Input& in) {
+  expr rhs = b.pop();
+  expr lhs = b.pop();
+  expr node;
+  node.kind = expr_kind::binary;
+  node.bop = op;
+  node.span = join(lhs.span, rhs.span);
+  node.depth = std::max(lhs.depth, rhs.depth) + 1;
+  node.children.reserve(2);
+  node.children.push_back(std::move(lhs));
+  node.children.push_back(std::move(rhs));
+  push_node(b, std::move(node), in);
+}
+
+template <typename Input>
+expr leaf(builder& b, expr_kind kind, const Input& in) {
+  expr e;
+  e.kind = kind;
+  e.span = b.span(in);
+  return e;
+}
+
+// Pops the expressions pushed since the last marker into `into`.
+void take_since_marker(builder& b, std::vector<expr>& into) {
+  const std::size_t mark = b.markers.back();
+  b.markers.pop_back();
+  into.reserve(b.stack.size() - mark + into.size());
+  for (std::size_t i = mark; i < b.stack.size(); ++i) into.push_back(std::move(b.stack[i]));
+  b.stack.resize(mark);
+}
+
+std::uint32_t max_child_depth(const std::vector<expr>& children) {
+  std::uint32_t d = 0;
+  for (const expr& c : children) d = std::max(d, c.depth);
+  return d;
+}
+
+template <typename Rule>
+struct action : pegtl::nothing<Rule> {};
+
+// ---- expressions ----
+
+template <>
+struct action<g::number_literal> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const std::string_view text = in.string_view();
+    expr e = leaf(b, expr_kind::int_literal, in);
+    e.text = std::string(text);
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      std::uint64_t magnitude = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude);
+      if (ec != std::errc() || end != text.data() + text.size() ||
+          magnitude > static_cast<std::uint64_t>(INT64_MAX) + 1) {
+        e.overflow = true;
+      } else if (magnitude == static_cast<std::uint64_t>(INT64_MAX) + 1) {
+        e.overflow = true;  // fits only when negated
+        e.number = INT64_MIN;
+      } else {
+        e.number = static_cast<std::int64_t>(magnitude);
+      }
+    } else if (const auto ms = engine::parse_duration(text)) {
+      e.kind = expr_kind::duration_literal;
+      e.number = *ms;
+    } else {
+      throw pegtl::parse_error("malformed number or duration '" + std::string(text) +
+                                   "' (durations look like 30s, 15m, 4h, 2d or 1h30m)",
+                               in);
+    }
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <>
+struct action<g::string_literal> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const std::string_view raw = in.string_view().substr(1, in.size() - 2);
+    expr e = leaf(b, expr_kind::string_literal, in);
+    e.text.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '\\') {
+        e.text += raw[i];
+        continue;
+      }
+      switch (raw[++i]) {
+        case 'n': e.text += '\n'; break;
+        case 't': e.text += '\t'; break;
+        case 'r': e.text += '\r'; break;
+        default: e.text += raw[i]; break;  // \" and \\ (the grammar allows no others)
+      }
+    }
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <bool Value>
+struct bool_action {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr e = leaf(b, expr_kind::bool_literal, in);
+    e.number = Value ? 1 : 0;
+    push_node(b, std::move(e), in);
+  }
+};
+template <>
+struct action<g::true_literal> : bool_action<true> {};
+template <>
+struct action<g::false_literal> : bool_action<false> {};
+
+template <expr_kind Kind>
+struct leaf_action {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr e = leaf(b, Kind, in);
+    if constexpr (Kind == expr_kind::name) e.text = in.string();
+    push_node(b, std::move(e), in);
+  }
+};
+template <>
+struct action<g::null_literal> : leaf_action<expr_kind::null_literal> {};
+template <>
+struct action<g::now_ref> : leaf_action<expr_kind::now> {};
+template <>
+struct action<g::name_ref> : leaf_action<expr_kind::name> {};
+
+template <>
+struct action<g::event_ref> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr e = leaf(b, expr_kind::event_param, in);
+    const std::string_view text = in.string_view();
+    e.text = std::string(text.substr(text.find('.') + 1));
+    push_node(b, std::move(e), in);
+  }
+};
+
+struct push_marker {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.markers.push_back(b.stack.size());
+  }
+};
+template <>
+struct action<g::call_open> : push_marker {};
+template <>
+struct action<g::list_open> : push_marker {};
+
+template <>
+struct action<g::call> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr e = leaf(b, expr_kind::call, in);
+    const std::string_view text = in.string_view();
+    const auto name_end = std::find_if(text.begin(), text.end(), [](char c) {
+      return !(std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    });
+    e.text = std::string(text.begin(), name_end);
+    take_since_marker(b, e.children);
+    e.depth = max_child_depth(e.children) + 1;
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <>
+struct action<g::in_tail> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    std::vector<expr> items;
+    take_since_marker(b, items);
+    expr e;
+    e.kind = expr_kind::in_list;
+    e.children.reserve(items.size() + 1);
+    e.children.push_back(b.pop());
+    const source_span end = b.span(in);
+    e.span = join(e.children.front().span, end);
+    for (expr& item : items) e.children.push_back(std::move(item));
+    e.depth = max_child_depth(e.children) + 1;
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <>
+struct action<g::negate> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr operand = b.pop();
+    const source_span whole = b.span(in);
+    if (operand.kind == expr_kind::int_literal) {
+      // Fold -literal so that -9223372036854775808 is representable.
+      if (!operand.overflow) {
+        operand.number = operand.number == INT64_MIN ? INT64_MIN : -operand.number;
+      } else if (operand.number == INT64_MIN) {
+        operand.overflow = false;
+      }
+      operand.text = operand.text.front() == '-' ? operand.text.substr(1) : '-' + operand.text;
+      operand.span = whole;
+      push_node(b, std::move(operand), in);
+      return;
+    }
+    expr e;
+    e.kind = expr_kind::unary;
+    e.uop = unary_op::negate;
+    e.span = whole;
+    e.depth = operand.depth + 1;
+    e.children.push_back(std::move(operand));
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <>
+struct action<g::not_app> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr operand = b.pop();
+    expr e;
+    e.kind = expr_kind::unary;
+    e.uop = unary_op::not_;
+    e.span = b.span(in);
+    e.depth = operand.depth + 1;
+    e.children.push_back(std::move(operand));
+    push_node(b, std::move(e), in);
+  }
+};
+
+template <>
+struct action<g::mul_op> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const char c = in.peek_char();
+    b.ops.push_back(c == '*' ? binary_op::mul : c == '/' ? binary_op::div : binary_op::mod);
+  }
+};
+template <>
+struct action<g::add_op> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.ops.push_back(in.peek_char() == '+' ? binary_op::add : binary_op::sub);
+  }
+};
+template <>
+struct action<g::cmp_op> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const std::string_view t = in.string_view();
+    binary_op op = binary_op::eq;
+    if (t == "!=")
+      op = binary_op::ne;
+    else if (t == "<=")
+      op = binary_op::le;
+    else if (t == ">=")
+      op = binary_op::ge;
+    else if (t == "<")
+      op = binary_op::lt;
+    else if (t == ">")
+      op = binary_op::gt;
+    b.ops.push_back(op);
+  }
+};
+
+struct pending_op_tail {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const binary_op op = b.ops.back();
+    b.ops.pop_back();
+    combine_binary(b, op, in);
+  }
+};
+template <>
+struct action<g::mul_tail> : pending_op_tail {};
+template <>
+struct action<g::add_tail> : pending_op_tail {};
+template <>
+struct action<g::cmp_tail> : pending_op_tail {};
+
+template <binary_op Op>
+struct fixed_op_tail {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    combine_binary(b, Op, in);
+  }
+};
+template <>
+struct action<g::coalesce_tail> : fixed_op_tail<binary_op::coalesce> {};
+template <>
+struct action<g::and_tail> : fixed_op_tail<binary_op::and_> {};
+template <>
+struct action<g::or_tail> : fixed_op_tail<binary_op::or_> {};
+
+// ---- declarations ----
+
+template <>
+struct action<g::stream_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.file.stream = in.string();
+    b.file.stream_span = b.span(in);
+  }
+};
+
+template <>
+struct action<g::workflow_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    workflow_decl w;
+    w.name = in.string();
+    w.name_span = b.span(in);
+    b.file.workflows.push_back(std::move(w));
+  }
+};
+
+template <>
+struct action<g::title_decl> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    expr text = b.pop();
+    b.workflow().titles.push_back({std::move(text.text), text.span});
+  }
+};
+
+template <>
+struct action<g::field_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    field_decl f;
+    f.name = in.string();
+    f.name_span = b.span(in);
+    b.workflow().fields.push_back(std::move(f));
+    b.types_for = type_context::field;
+  }
+};
+
+template <>
+struct action<g::field_default> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().fields.back().initial = b.pop();
+  }
+};
+
+template <>
+struct action<g::type_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_type = type_ref{in.string(), false, b.span(in)};
+  }
+};
+
+template <>
+struct action<g::type_ref> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_type.nullable = in.string_view().back() == '?';
+    b.pending_type.span = b.span(in);
+    if (b.types_for == type_context::field) {
+      b.workflow().fields.back().type = std::move(b.pending_type);
+    } else {
+      b.workflow().events.back().params.back().type = std::move(b.pending_type);
+    }
+  }
+};
+
+template <>
+struct action<g::event_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    event_decl e;
+    e.name = in.string();
+    e.name_span = b.span(in);
+    b.workflow().events.push_back(std::move(e));
+  }
+};
+
+template <>
+struct action<g::param_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().events.back().params.push_back({in.string(), b.span(in), {}});
+    b.types_for = type_context::param;
+  }
+};
+
+template <>
+struct action<g::initial_mark> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_initial = true;
+    if (!b.pending_mark) b.pending_mark = b.span(in);
+  }
+};
+template <>
+struct action<g::final_mark> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_final = true;
+    if (!b.pending_mark) b.pending_mark = b.span(in);
+  }
+};
+template <>
+struct action<g::state_mark> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    if (!b.pending_mark) b.pending_mark = b.span(in);
+  }
+};
+
+template <>
+struct action<g::state_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    state_decl s;
+    s.name = in.string();
+    s.name_span = b.span(in);
+    s.is_initial = b.pending_initial;
+    s.is_final = b.pending_final;
+    s.keyword_span = *b.pending_mark;
+    b.workflow().states.push_back(std::move(s));
+    b.pending_initial = b.pending_final = false;
+    b.pending_mark.reset();
+  }
+};
+
+template <>
+struct action<g::trans_event> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    transition_decl t;
+    t.event = in.string();
+    t.event_span = b.span(in);
+    b.state().transitions.push_back(std::move(t));
+  }
+};
+
+template <>
+struct action<g::trans_target> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.transition().target = in.string();
+    b.transition().target_span = b.span(in);
+  }
+};
+
+template <>
+struct action<g::guard> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.transition().guard = b.pop();
+  }
+};
+
+template <>
+struct action<g::assign_field> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.transition().assignments.push_back({in.string(), b.span(in), {}});
+  }
+};
+
+template <>
+struct action<g::assignment> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.transition().assignments.back().value = b.pop();
+  }
+};
+
+template <>
+struct action<g::transition> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    // The trailing blanks the rule consumed are not part of the transition.
+    const char* end = in.end();
+    while (end > in.begin() && std::isspace(static_cast<unsigned char>(end[-1]))) --end;
+    b.transition().span = b.span(in.begin(), end);
+  }
+};
+
+// Names what stands at `offset`, for "expected X, found Y" messages.
+std::string describe_found(std::string_view text, std::size_t offset) {
+  if (offset >= text.size()) return "end of file";
+  const auto c = static_cast<unsigned char>(text[offset]);
+  if (c == 0) return "a NUL byte";
+  if (c == '\n' || c == '\r') return "end of line";
+  if (c < 0x20 || c >= 0x7f) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "byte 0x%02x", c);
+    return buf;
+  }
+  if (std::isalnum(c) || c == '_') {
+    std::size_t end = offset;
+    while (end < text.size() && end - offset < 32 &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+      ++end;
+    }
+    const std::string_view word = text.substr(offset, end - offset);
+    static constexpr std::string_view reserved[] = {"and",   "or",   "not", "in",    "true",
+                                                    "false", "null", "now", "event", "when"};
+    const bool is_reserved =
+        std::find(std::begin(reserved), std::end(reserved), word) != std::end(reserved);
+    return (is_reserved ? "the reserved word '" : "'") + std::string(word) + "'";
+  }
+  return "'" + std::string(1, static_cast<char>(c)) + "'";
+}
+
+// ---- error messages and depth limits ----
+
+template <typename Rule>
+constexpr const char* error_message = "unexpected input";
+
+// clang-format off
+template <> constexpr const char* error_message<g::escape> = "unknown escape sequence (use \\\", \\\\, \\n, \\t or \\r)";
+template <> constexpr const char* error_message<pegtl::one<'"', '\\', 'n', 't', 'r'>> = "unknown escape sequence (use \\\", \\\\, \\n, \\t or \\r)";
+template <> constexpr const char* error_message<g::string_body> = "unterminated string literal (strings end with '\"' on the same line)";
+template <> constexpr const char* error_message<pegtl::one<'.'>> = "expected '.' after 'event' (event parameters are written event.NAME)";
+template <> constexpr const char* error_message<g::ident> = "expected a name";
+template <> constexpr const char* error_message<g::expr> = "expected an expression";
+template <> constexpr const char* error_message<g::rparen> = "expected ')'";
+template <> constexpr const char* error_message<g::unary> = "expected an operand after '-'";
+template <> constexpr const char* error_message<g::mul_expr> = "expected an operand after the operator";
+template <> constexpr const char* error_message<g::coalesce_expr> = "expected an operand after the operator";
+template <> constexpr const char* error_message<g::not_expr> = "expected an operand after 'not' or 'and'";
+template <> constexpr const char* error_message<g::and_expr> = "expected an operand after 'or'";
+template <> constexpr const char* error_message<g::list_open> = "expected '[' after 'in' (write x in [a, b])";
+template <> constexpr const char* error_message<g::list_close> = "expected ',' or ']' in the list";
+template <> constexpr const char* error_message<g::no_chain> = "comparisons cannot be chained; join them with 'and' (a < b and b < c)";
+template <> constexpr const char* error_message<g::colon> = "expected ':' and a type after the name";
+template <> constexpr const char* error_message<g::type_ref> = "expected a type (int, bool, string, time or duration, with '?' if it may be null)";
+template <> constexpr const char* error_message<g::lbrace> = "expected '{'";
+template <> constexpr const char* error_message<g::data_close> = "expected a field declaration 'name: type' or '}' to close the data block";
+template <> constexpr const char* error_message<g::param_decl> = "expected a parameter 'name: type'";
+template <> constexpr const char* error_message<g::event_name> = "expected the event's name";
+template <> constexpr const char* error_message<g::string_literal> = "expected a string in double quotes";
+template <> constexpr const char* error_message<g::assign_eq> = "expected '=' in the assignment 'field = expression'";
+template <> constexpr const char* error_message<g::assign_close> = "expected an assignment 'field = expression' or '}' to close the block";
+template <> constexpr const char* error_message<g::trans_event> = "expected an event name after 'on'";
+template <> constexpr const char* error_message<g::arrow> = "expected '->' and a target state after the event";
+template <> constexpr const char* error_message<g::trans_target> = "expected the target state after '->'";
+template <> constexpr const char* error_message<g::state_mark> = "expected 'state' after 'initial' or 'final'";
+template <> constexpr const char* error_message<g::state_name> = "expected the state's name";
+template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET' or '}' to close the state";
+template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
+template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'state' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::stream_name> = "expected a value stream name (S2P, R2D, R2F or D2C)";
+template <> constexpr const char* error_message<g::end_of_file> = "expected 'workflow NAME { ... }'";
+// clang-format on
+
+// Rules through which expressions recurse; their nesting is counted and bounded.
+template <typename Rule>
+constexpr bool counts_nesting =
+    std::is_same_v<Rule, g::expr> || std::is_same_v<Rule, g::negate> ||
+    std::is_same_v<Rule, g::not_app> || std::is_same_v<Rule, g::coalesce_tail>;
+
+template <typename Rule>
+struct control : pegtl::normal<Rule> {
+  template <typename Input, typename... States>
+  [[noreturn]] static void raise(const Input& in, States&&...) {
+    const std::size_t offset = static_cast<std::size_t>(in.current() - in.begin());
+    throw pegtl::parse_error(
+        std::string(error_message<Rule>) + ", found " +
+            describe_found(std::string_view(in.begin(), in.size() + offset), offset),
+        in);
+  }
+
+  template <pegtl::apply_mode A, pegtl::rewind_mode M, template <typename...> class Action,
+            template <typename...> class Control, typename Input>
+  static bool match(Input& in, builder& b) {
+    if constexpr (counts_nesting<Rule>) {
+      if (++b.nesting > b.limits.max_nesting) {
+        throw pegtl::parse_error("expression is nested too deeply (the limit is " +
+                                     std::to_string(b.limits.max_nesting) + " levels)",
+                                 in);
+      }
+      const bool matched = pegtl::normal<Rule>::template match<A, M, Action, Control>(in, b);
+      --b.nesting;
+      return matched;
+    } else {
+      return pegtl::normal<Rule>::template match<A, M, Action, Control>(in, b);
+    }
+  }
+};
+
+}  // namespace
+
+parse_result parse(std::string_view text, const std::string& source_name,
+                   const parse_limits& limits) {
+  parse_result result;
+  if (text.size() > limits.max_bytes) {
+    diagnostic d;
+    d.code = "F0002";
+    d.file = source_name;
+    d.message = "file is too large (" + std::to_string(text.size()) + " bytes; the limit is " +
+                std::to_string(limits.max_bytes) + ")";
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
+  builder b(text, limits);
+  pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);
+  try {
+    pegtl::parse<g::file, action, control>(in, b);
+    result.file = std::move(b.file);
+  } catch (const pegtl::parse_error& e) {
+    diagnostic d;
+    d.code = "F0001";
+    d.file = source_name;
+    const std::size_t offset = e.positions().empty() ? 0 : e.positions().front().byte;
+    d.span = b.span(text.data() + offset, text.data() + offset);
+    d.span.end_column = d.span.column + 1;
+    d.message = std::string(e.message());
+    result.diagnostics.push_back(std::move(d));
+  }
+  return result;
+}
+
+}  // namespace vflow::dsl

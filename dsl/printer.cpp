@@ -1,0 +1,193 @@
+// The canonical printer. Precedence levels mirror the grammar in grammar.hpp.
+#include "dsl/printer.hpp"
+
+#include "engine/value.hpp"
+
+namespace vflow::dsl {
+
+namespace {
+
+// Binding strength, loosest first, as in the grammar.
+enum level : int { l_or = 1, l_and, l_not, l_cmp, l_coalesce, l_add, l_mul, l_unary, l_primary };
+
+int level_of(const expr& e) {
+  switch (e.kind) {
+    case expr_kind::unary: return e.uop == unary_op::not_ ? l_not : l_unary;
+    case expr_kind::in_list: return l_cmp;
+    case expr_kind::binary:
+      switch (e.bop) {
+        case binary_op::or_: return l_or;
+        case binary_op::and_: return l_and;
+        case binary_op::coalesce: return l_coalesce;
+        case binary_op::add:
+        case binary_op::sub: return l_add;
+        case binary_op::mul:
+        case binary_op::div:
+        case binary_op::mod: return l_mul;
+        default: return l_cmp;
+      }
+    case expr_kind::int_literal:
+      return (e.overflow ? e.text.front() == '-' : e.number < 0) ? l_unary : l_primary;
+    default: return l_primary;
+  }
+}
+
+const char* op_text(binary_op op) {
+  switch (op) {
+    case binary_op::or_: return " or ";
+    case binary_op::and_: return " and ";
+    case binary_op::eq: return " == ";
+    case binary_op::ne: return " != ";
+    case binary_op::lt: return " < ";
+    case binary_op::le: return " <= ";
+    case binary_op::gt: return " > ";
+    case binary_op::ge: return " >= ";
+    case binary_op::coalesce: return " ?? ";
+    case binary_op::add: return " + ";
+    case binary_op::sub: return " - ";
+    case binary_op::mul: return " * ";
+    case binary_op::div: return " / ";
+    case binary_op::mod: return " % ";
+  }
+  return " ? ";
+}
+
+class printer {
+ public:
+  explicit printer(const print_options& o) : o_(o) {}
+
+  // Prints `e` where the context needs at least binding strength `min`.
+  void expression(const expr& e, int min, std::string& out) const {
+    const int lvl = level_of(e);
+    const bool parens = lvl < min || (o_.parenthesize_all && lvl < l_primary);
+    if (parens) out += '(';
+    switch (e.kind) {
+      case expr_kind::int_literal: out += e.overflow ? e.text : std::to_string(e.number); break;
+      case expr_kind::string_literal:
+        out += engine::to_literal(engine::value::of_string(e.text));
+        break;
+      case expr_kind::bool_literal: out += e.number ? "true" : "false"; break;
+      case expr_kind::null_literal: out += "null"; break;
+      case expr_kind::duration_literal: out += engine::format_duration(e.number); break;
+      case expr_kind::name: out += e.text; break;
+      case expr_kind::event_param: out += "event." + e.text; break;
+      case expr_kind::now: out += "now"; break;
+      case expr_kind::unary:
+        out += e.uop == unary_op::not_ ? "not " : "-";
+        expression(e.children[0], e.uop == unary_op::not_ ? l_not : l_unary, out);
+        break;
+      case expr_kind::binary: {
+        // Left-associative operators take an equal-level left operand; `??` is right-associative;
+        // comparisons do not chain, so both sides bind tighter.
+        const bool right_assoc = e.bop == binary_op::coalesce;
+        const bool chains = lvl != l_cmp;
+        expression(e.children[0], right_assoc || !chains ? lvl + 1 : lvl, out);
+        out += op_text(e.bop);
+        expression(e.children[1], right_assoc ? lvl : lvl + 1, out);
+        break;
+      }
+      case expr_kind::in_list:
+        expression(e.children[0], l_coalesce, out);
+        out += " in [";
+        for (std::size_t i = 1; i < e.children.size(); ++i) {
+          if (i > 1) out += ", ";
+          expression(e.children[i], l_or, out);
+        }
+        out += ']';
+        break;
+      case expr_kind::call:
+        out += e.text + '(';
+        for (std::size_t i = 0; i < e.children.size(); ++i) {
+          if (i > 0) out += ", ";
+          expression(e.children[i], l_or, out);
+        }
+        out += ')';
+        break;
+    }
+    if (parens) out += ')';
+  }
+
+  std::string expression(const expr& e) const {
+    std::string out;
+    expression(e, l_or, out);
+    return out;
+  }
+
+  static std::string type_text(const type_ref& t) { return t.name + (t.nullable ? "?" : ""); }
+
+  void file(const flow_file& f, std::string& out) const {
+    if (f.stream) out += "stream " + *f.stream + "\n";
+    for (const workflow_decl& w : f.workflows) {
+      out += "\nworkflow " + w.name + " {\n";
+      for (const title_decl& t : w.titles) {
+        out += "  title " + engine::to_literal(engine::value::of_string(t.text)) + "\n";
+      }
+      if (!w.fields.empty()) {
+        out += "\n  data {\n";
+        for (const field_decl& fd : w.fields) {
+          out += "    " + fd.name + ": " + type_text(fd.type);
+          if (fd.initial) out += " = " + expression(*fd.initial);
+          out += '\n';
+        }
+        out += "  }\n";
+      }
+      if (!w.events.empty()) out += '\n';
+      for (const event_decl& e : w.events) {
+        out += "  event " + e.name;
+        if (!e.params.empty()) {
+          out += '(';
+          for (std::size_t i = 0; i < e.params.size(); ++i) {
+            if (i > 0) out += ", ";
+            out += e.params[i].name + ": " + type_text(e.params[i].type);
+          }
+          out += ')';
+        }
+        out += '\n';
+      }
+      if (!w.states.empty()) out += '\n';
+      for (const state_decl& s : w.states) {
+        out += "  ";
+        if (s.is_initial) out += "initial ";
+        if (s.is_final) out += "final ";
+        out += "state " + s.name;
+        if (s.transitions.empty()) {
+          out += '\n';
+          continue;
+        }
+        out += " {\n";
+        for (const transition_decl& t : s.transitions) {
+          out += "    on " + t.event + " -> " + t.target;
+          if (t.guard) out += " when " + expression(*t.guard);
+          if (!t.assignments.empty()) {
+            out += " {";
+            for (std::size_t i = 0; i < t.assignments.size(); ++i) {
+              out += i > 0 ? "; " : " ";
+              out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
+            }
+            out += " }";
+          }
+          out += '\n';
+        }
+        out += "  }\n";
+      }
+      out += "}\n";
+    }
+  }
+
+ private:
+  const print_options& o_;
+};
+
+}  // namespace
+
+std::string print(const flow_file& f, const print_options& options) {
+  std::string out;
+  printer(options).file(f, out);
+  return out;
+}
+
+std::string print(const expr& e, const print_options& options) {
+  return printer(options).expression(e);
+}
+
+}  // namespace vflow::dsl

@@ -1,0 +1,22 @@
+// Syntax tree -> canonical .flow text (parse -> print -> parse gives the same tree).
+#pragma once
+
+#include <string>
+
+#include "dsl/ast.hpp"
+
+namespace vflow::dsl {
+
+/// How to print.
+struct print_options {
+  /// Parenthesise every compound sub-expression: a structural dump for tests.
+  bool parenthesize_all = false;
+};
+
+/// Prints a whole file in canonical layout (two-space indent, one declaration per line).
+std::string print(const flow_file& file, const print_options& options = {});
+
+/// Prints one expression with the minimal parentheses its precedence needs.
+std::string print(const expr& e, const print_options& options = {});
+
+}  // namespace vflow::dsl

@@ -1,0 +1,195 @@
+// The expression evaluator: total (errors are values), bounded (trees are finite and acyclic).
+#include "engine/eval.hpp"
+
+#include <algorithm>
+
+namespace vflow::engine {
+
+namespace {
+
+class evaluator {
+ public:
+  evaluator(const machine& m, const activation& a) : m_(m), a_(a) {}
+
+  value eval(std::uint32_t n) {
+    const expr_node& node = m_.nodes[n];
+    switch (node.code) {
+      case op::literal: return m_.literals[node.index];
+      case op::field: return (*a_.data)[node.index];
+      case op::param: return (*a_.params)[node.index];
+      case op::now: return value::of_time(a_.now);
+      case op::neg_int: {
+        const value v = operand(node, 0);
+        if (failed_) return {};
+        if (v.as_int() == INT64_MIN) return fail("integer overflow in negation");
+        return value::of_int(-v.as_int());
+      }
+      case op::neg_duration: {
+        const value v = operand(node, 0);
+        if (failed_) return {};
+        if (v.as_duration() == INT64_MIN) return fail("duration overflow in negation");
+        return value::of_duration(-v.as_duration());
+      }
+      case op::not_: {
+        const value v = operand(node, 0);
+        return failed_ ? value() : value::of_bool(!v.as_bool());
+      }
+      case op::and_: {
+        const value l = operand(node, 0);
+        if (failed_ || !l.as_bool()) return value::of_bool(false);
+        const value r = operand(node, 1);
+        return value::of_bool(!failed_ && r.as_bool());
+      }
+      case op::or_: {
+        const value l = operand(node, 0);
+        if (failed_) return {};
+        if (l.as_bool()) return value::of_bool(true);
+        const value r = operand(node, 1);
+        return value::of_bool(!failed_ && r.as_bool());
+      }
+      case op::coalesce: {
+        value l = operand(node, 0);
+        if (failed_) return {};
+        return l.is_null() ? operand(node, 1) : l;
+      }
+      case op::in_list: {
+        const value needle = operand(node, 0);
+        for (std::uint32_t i = 1; i < node.operand_count && !failed_; ++i) {
+          if (operand(node, i) == needle) return value::of_bool(true);
+        }
+        return value::of_bool(false);
+      }
+      case op::len: {
+        const value s = operand(node, 0);
+        return value::of_int(static_cast<std::int64_t>(s.as_string().size()));
+      }
+      case op::lower: {
+        std::string s = operand(node, 0).as_string();
+        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+          return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        });
+        return value::of_string(std::move(s));
+      }
+      case op::contains: {
+        const value s = operand(node, 0);
+        const value t = operand(node, 1);
+        return value::of_bool(s.as_string().find(t.as_string()) != std::string::npos);
+      }
+      case op::concat: {
+        const value l = operand(node, 0);
+        const value r = operand(node, 1);
+        return value::of_string(l.as_string() + r.as_string());
+      }
+      case op::eq:
+      case op::ne: {
+        const value l = operand(node, 0);
+        const value r = operand(node, 1);
+        const bool same = l == r;
+        return value::of_bool(node.code == op::eq ? same : !same);
+      }
+      case op::lt:
+      case op::le:
+      case op::gt:
+      case op::ge: return compare(node);
+      default: return arithmetic(node);
+    }
+  }
+
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  value operand(const expr_node& node, std::uint32_t i) {
+    return eval(m_.operands[node.first_operand + i]);
+  }
+
+  value fail(std::string message) {
+    if (!failed_) {
+      failed_ = true;
+      error_ = std::move(message);
+    }
+    return {};
+  }
+
+  value compare(const expr_node& node) {
+    const value l = operand(node, 0);
+    const value r = operand(node, 1);
+    if (failed_) return {};
+    int c = 0;
+    if (l.kind() == base_type::string_type) {
+      c = l.as_string().compare(r.as_string());
+    } else {
+      c = l.as_int() < r.as_int() ? -1 : (l.as_int() > r.as_int() ? 1 : 0);
+    }
+    switch (node.code) {
+      case op::lt: return value::of_bool(c < 0);
+      case op::le: return value::of_bool(c <= 0);
+      case op::gt: return value::of_bool(c > 0);
+      default: return value::of_bool(c >= 0);
+    }
+  }
+
+  value arithmetic(const expr_node& node) {
+    const value l = operand(node, 0);
+    const value r = operand(node, 1);
+    if (failed_) return {};
+    const std::int64_t a = l.as_int();  // every numeric kind keeps its number in the same slot
+    const std::int64_t b = r.as_int();
+    std::int64_t out = 0;
+    switch (node.code) {
+      case op::add_int:
+        if (__builtin_add_overflow(a, b, &out)) return fail("integer overflow in addition");
+        return value::of_int(out);
+      case op::sub_int:
+        if (__builtin_sub_overflow(a, b, &out)) return fail("integer overflow in subtraction");
+        return value::of_int(out);
+      case op::mul_int:
+        if (__builtin_mul_overflow(a, b, &out)) return fail("integer overflow in multiplication");
+        return value::of_int(out);
+      case op::div_int:
+      case op::mod_int:
+        if (b == 0) return fail("division by zero");
+        if (a == INT64_MIN && b == -1) return fail("integer overflow in division");
+        return value::of_int(node.code == op::div_int ? a / b : a % b);
+      case op::add_duration:
+        if (__builtin_add_overflow(a, b, &out)) return fail("duration overflow in addition");
+        return value::of_duration(out);
+      case op::sub_duration:
+        if (__builtin_sub_overflow(a, b, &out)) return fail("duration overflow in subtraction");
+        return value::of_duration(out);
+      case op::add_time_duration:
+        if (__builtin_add_overflow(a, b, &out)) return fail("time overflow in addition");
+        return value::of_time(out);
+      case op::sub_time_duration:
+        if (__builtin_sub_overflow(a, b, &out)) return fail("time overflow in subtraction");
+        return value::of_time(out);
+      case op::sub_time_time:
+        if (__builtin_sub_overflow(a, b, &out)) return fail("duration overflow in subtraction");
+        return value::of_duration(out);
+      case op::mul_duration_int:
+        if (__builtin_mul_overflow(a, b, &out)) return fail("duration overflow in multiplication");
+        return value::of_duration(out);
+      case op::div_duration_int:
+        if (b == 0) return fail("division by zero");
+        if (a == INT64_MIN && b == -1) return fail("duration overflow in division");
+        return value::of_duration(a / b);
+      default: return fail("unsupported operation");
+    }
+  }
+
+  const machine& m_;
+  const activation& a_;
+  bool failed_ = false;
+  std::string error_;
+};
+
+}  // namespace
+
+eval_result evaluate(const machine& m, expr_id e, const activation& a) {
+  evaluator ev(m, a);
+  value v = ev.eval(index(e));
+  if (ev.failed()) return {value(), false, ev.error()};
+  return {std::move(v), true, {}};
+}
+
+}  // namespace vflow::engine

@@ -1,0 +1,28 @@
+// Name look-ups on a compiled machine, for the edges of the system (CLI, store, embedding API).
+#include "engine/machine.hpp"
+
+namespace vflow::engine {
+
+namespace {
+
+template <typename Id, typename Defs>
+std::optional<Id> find_by_name(const Defs& defs, std::string_view name) {
+  for (std::size_t i = 0; i < defs.size(); ++i) {
+    if (defs[i].name == name) return static_cast<Id>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<state_id> machine::find_state(std::string_view n) const {
+  return find_by_name<state_id>(states, n);
+}
+std::optional<event_id> machine::find_event(std::string_view n) const {
+  return find_by_name<event_id>(events, n);
+}
+std::optional<field_id> machine::find_field(std::string_view n) const {
+  return find_by_name<field_id>(fields, n);
+}
+
+}  // namespace vflow::engine

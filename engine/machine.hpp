@@ -1,0 +1,157 @@
+// The compiled, immutable state machine: dense ids, transition tables and resolved expressions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/value.hpp"
+
+namespace vflow::engine {
+
+/// Dense identifiers; distinct types so that a state is never passed where an event is meant.
+enum class state_id : std::uint32_t {};
+enum class event_id : std::uint32_t {};
+enum class field_id : std::uint32_t {};
+enum class param_id : std::uint32_t {};
+enum class transition_id : std::uint32_t {};
+enum class expr_id : std::uint32_t {};
+
+/// The underlying index of a dense id.
+template <typename Id>
+constexpr std::uint32_t index(Id id) {
+  return static_cast<std::uint32_t>(id);
+}
+
+/// Marks "no expression" (an absent guard).
+inline constexpr expr_id no_expr = static_cast<expr_id>(0xffffffffu);
+
+/// Operations of resolved expression nodes. Operand types were checked at compile time, so each
+/// arithmetic node already says which domain it computes in.
+enum class op : std::uint8_t {
+  literal,       // constant value
+  field,         // instance data field
+  param,         // parameter of the event being processed
+  now,           // time of the event being processed
+  neg_int,       // -int
+  neg_duration,  // -duration
+  not_,          // not bool
+  and_,          // short-circuit
+  or_,           // short-circuit
+  add_int,
+  sub_int,
+  mul_int,
+  div_int,
+  mod_int,
+  add_duration,       // duration + duration
+  sub_duration,       // duration - duration
+  add_time_duration,  // time + duration, duration + time (operands ordered time first)
+  sub_time_duration,  // time - duration
+  sub_time_time,      // time - time -> duration
+  mul_duration_int,   // duration * int, int * duration (operands ordered duration first)
+  div_duration_int,   // duration / int
+  concat,             // string + string
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  in_list,   // operand 0 in operands 1..n
+  coalesce,  // operand 0 ?? operand 1
+  len,       // len(string) -> int (bytes)
+  lower,     // lower(string) -> string (ASCII)
+  contains,  // contains(string, string) -> bool
+};
+
+/// One node of a resolved expression. Children are listed in `machine::operands`.
+struct expr_node {
+  op code = op::literal;
+  std::uint32_t index = 0;          // field / param id, or literal index
+  std::uint32_t first_operand = 0;  // into machine::operands
+  std::uint32_t operand_count = 0;
+};
+
+/// The source position of a construct, kept so explanations can point at the .flow text.
+struct source_pos {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+/// A declared instance data field.
+struct field_def {
+  std::string name;
+  type declared;
+  bool required = false;  // no default and not nullable: must be given at start
+  value initial;          // the default (null for nullable fields without one)
+};
+
+/// A declared event parameter.
+struct param_def {
+  std::string name;
+  type declared;
+};
+
+/// A declared event.
+struct event_def {
+  std::string name;
+  std::vector<param_def> params;
+};
+
+/// A declared state.
+struct state_def {
+  std::string name;
+  bool is_final = false;
+  source_pos pos;
+  std::uint32_t first_transition = 0;  // transitions of this state occupy
+  std::uint32_t transition_count =
+      0;  // [first, first + count), sorted by event then document order
+};
+
+/// `field = expr` executed when a transition is taken.
+struct assignment {
+  field_id field;
+  expr_id value;
+};
+
+/// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
+struct transition_def {
+  state_id source;
+  event_id event;
+  state_id target;
+  expr_id guard = no_expr;
+  std::uint32_t first_assignment = 0;
+  std::uint32_t assignment_count = 0;
+  source_pos pos;
+  std::string guard_text;  // the guard as written, for explanations
+};
+
+/// An immutable, compiled workflow. Built by the compiler; read-only for the engine.
+struct machine {
+  std::string name;
+  std::string stream;
+  std::string title;
+  std::string source_name;
+  state_id initial{};
+
+  std::vector<field_def> fields;
+  std::vector<event_def> events;
+  std::vector<state_def> states;
+  std::vector<transition_def> transitions;
+  std::vector<assignment> assignments;
+  std::vector<expr_node> nodes;
+  std::vector<std::uint32_t> operands;  // child node indices
+  std::vector<value> literals;
+
+  const state_def& state(state_id s) const { return states[index(s)]; }
+  const event_def& event(event_id e) const { return events[index(e)]; }
+  const field_def& field(field_id f) const { return fields[index(f)]; }
+  const transition_def& transition(transition_id t) const { return transitions[index(t)]; }
+
+  /// Looks a state, event or field up by name (linear; for the edges, not the hot path).
+  std::optional<state_id> find_state(std::string_view name) const;
+  std::optional<event_id> find_event(std::string_view name) const;
+  std::optional<field_id> find_field(std::string_view name) const;
+};
+
+}  // namespace vflow::engine

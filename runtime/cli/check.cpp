@@ -1,0 +1,120 @@
+// `vflow check FILE|DIR...`: compile .flow files and report every diagnostic.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dsl/compiler.hpp"
+#include "runtime/cli/cli.hpp"
+#include "runtime/cli/files.hpp"
+
+namespace vflow::cli {
+
+namespace {
+
+nlohmann::ordered_json to_json(const dsl::diagnostic& d) {
+  return {{"code", d.code},
+          {"severity", dsl::to_string(d.severity)},
+          {"message", d.message},
+          {"file", d.file},
+          {"line", d.span.line},
+          {"column", d.span.column},
+          {"end_line", d.span.end_line},
+          {"end_column", d.span.end_column},
+          {"help", d.help.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.help)}};
+}
+
+struct check_args {
+  std::vector<std::string> paths;
+};
+
+int run_check(const check_args& args, const global_options& global) {
+  std::vector<std::filesystem::path> files;
+  if (const auto problem = collect_flow_files(args.paths, files)) {
+    std::cerr << "vflow check: " << *problem << '\n';
+    return exit_usage;
+  }
+  std::vector<dsl::diagnostic> all;
+  nlohmann::ordered_json file_reports = nlohmann::ordered_json::array();
+  std::map<std::string, std::string> defined_in;  // workflow name -> file, across the whole run
+  for (const auto& path : files) {
+    const std::string name = path.generic_string();
+    std::string text;
+    if (!read_file(path, text)) {
+      std::cerr << "vflow check: cannot read " << name << '\n';
+      return exit_usage;
+    }
+    dsl::compile_result r = dsl::compile(text, name);
+    if (r.ast) {
+      for (const auto& w : r.ast->workflows) {
+        const auto [it, fresh] = defined_in.emplace(w.name, name);
+        if (!fresh && it->second != name) {
+          r.diagnostics.push_back({"F0101", dsl::severity::error, name, w.name_span,
+                                   "duplicate workflow '" + w.name + "'",
+                                   "it is also defined in " + it->second});
+          r.machines.clear();
+        }
+      }
+    }
+    for (const auto& d : r.diagnostics) {
+      if (!global.json) std::cerr << dsl::render_text(d, text);
+    }
+    nlohmann::ordered_json workflows = nlohmann::ordered_json::array();
+    for (const auto& m : r.machines) {
+      workflows.push_back({{"name", m.name},
+                           {"stream", m.stream},
+                           {"states", m.states.size()},
+                           {"events", m.events.size()},
+                           {"transitions", m.transitions.size()}});
+    }
+    const bool valid = count(r.diagnostics, dsl::severity::error) == 0;
+    if (!global.json) {
+      std::cout << (valid ? "ok    " : "FAIL  ") << name;
+      if (valid) {
+        std::cout << "  ";
+        for (std::size_t i = 0; i < r.machines.size(); ++i) {
+          const auto& m = r.machines[i];
+          std::cout << (i ? ", " : "") << m.name << " (" << m.states.size() << " states, "
+                    << m.events.size() << " events, " << m.transitions.size() << " transitions)";
+        }
+      }
+      std::cout << '\n';
+    }
+    file_reports.push_back({{"file", name}, {"valid", valid}, {"workflows", workflows}});
+    all.insert(all.end(), r.diagnostics.begin(), r.diagnostics.end());
+  }
+  const std::size_t errors = count(all, dsl::severity::error);
+  const std::size_t warnings = count(all, dsl::severity::warning);
+  if (global.json) {
+    nlohmann::ordered_json diags = nlohmann::ordered_json::array();
+    for (const auto& d : all) diags.push_back(to_json(d));
+    const nlohmann::ordered_json report{{"format_version", 1},   {"valid", errors == 0},
+                                        {"error_count", errors}, {"warning_count", warnings},
+                                        {"diagnostics", diags},  {"files", file_reports}};
+    std::cout << report.dump(2) << '\n';
+  } else {
+    std::cout << "checked " << files.size() << (files.size() == 1 ? " file: " : " files: ")
+              << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+              << (warnings == 1 ? " warning\n" : " warnings\n");
+  }
+  return errors == 0 ? exit_ok : exit_no;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, global_options& global, command_runner& run) {
+  auto args = std::make_shared<check_args>();
+  CLI::App* cmd = app.add_subcommand("check", "Compile .flow files and report every diagnostic");
+  cmd->add_option("paths", args->paths, ".flow files, or directories searched for *.flow")
+      ->required();
+  cmd->add_flag("--json", global.json, "Print a JSON report on stdout");
+  cmd->footer("Exit: 0 no errors (warnings allowed), 1 errors found, 2 usage error.");
+  cmd->callback(
+      [&run, &global, args] { run = [&global, args] { return run_check(*args, global); }; });
+}
+
+}  // namespace vflow::cli

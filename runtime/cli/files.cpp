@@ -1,0 +1,49 @@
+// File discovery and reading for the vflow command.
+#include "runtime/cli/files.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace vflow::cli {
+
+std::optional<std::string> collect_flow_files(const std::vector<std::string>& paths,
+                                              std::vector<std::filesystem::path>& out) {
+  namespace fs = std::filesystem;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(p, ec);
+    if (ec || !fs::exists(st)) return "no such file or directory: " + p;
+    if (fs::is_directory(st)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it);
+           it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".flow") found.push_back(it->path());
+      }
+      if (ec) return "cannot read directory " + p + ": " + ec.message();
+      if (found.empty()) return "no .flow files in " + p;
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.emplace_back(p);
+    }
+  }
+  std::vector<std::filesystem::path> unique;
+  for (auto& f : out) {
+    if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(std::move(f));
+  }
+  out = std::move(unique);
+  return std::nullopt;
+}
+
+bool read_file(const std::filesystem::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return false;
+  out = std::move(buf).str();
+  return true;
+}
+
+}  // namespace vflow::cli

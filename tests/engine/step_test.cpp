@@ -1,0 +1,170 @@
+// Stepping: document-order priority, guards, assignments, and rejections that change nothing.
+#include <gtest/gtest.h>
+
+#include "tests/dsl/test_util.hpp"
+#include "tests/engine/machine_util.hpp"
+
+namespace {
+
+using namespace vflow;
+using engine::value;
+
+const char* const incident_path = VFLOW_SOURCE_DIR "/workflows/d2c/incident.flow";
+
+class IncidentStep : public testing::Test {
+ protected:
+  void SetUp() override {
+    m = test::compile_machine(test::read_file(incident_path));
+    auto data = engine::initial_data(m);
+    data[engine::index(*m.find_field("service"))] = value::of_string("mail");
+    state = engine::initial_state(m, std::move(data));
+  }
+  engine::step_result fire(const std::string& event, std::vector<value> params = {}) {
+    return engine::step(m, state, test::call(m, event, std::move(params)));
+  }
+  value field(const std::string& name) const {
+    return state.data[engine::index(*m.find_field(name))];
+  }
+
+  engine::machine m;
+  engine::instance_state state;
+};
+
+TEST_F(IncidentStep, HappyPathReachesClosed) {
+  EXPECT_EQ(test::active(m, state), std::vector<std::string>{"New"});
+  auto r = fire("assign", {value::of_string("ada")});
+  ASSERT_TRUE(r.is_taken()) << r.message;
+  ASSERT_EQ(r.changes.size(), 1u);
+  EXPECT_EQ(m.field(r.changes[0].field).name, "assignee");
+  EXPECT_EQ(r.changes[0].before, value::null());
+  EXPECT_EQ(r.changes[0].after, value::of_string("ada"));
+  EXPECT_TRUE(fire("start_work").is_taken());
+  EXPECT_TRUE(fire("resolve", {value::of_string("restarted")}).is_taken());
+  EXPECT_FALSE(engine::is_complete(m, state));
+  EXPECT_TRUE(fire("close").is_taken());
+  EXPECT_EQ(test::active(m, state), std::vector<std::string>{"Closed"});
+  EXPECT_TRUE(engine::is_complete(m, state));
+}
+
+TEST_F(IncidentStep, EventNotEnabledIsRejectedAndChangesNothing) {
+  const auto before = state;
+  const auto r = fire("close");
+  EXPECT_FALSE(r.is_taken());
+  EXPECT_EQ(r.reason, engine::reject_reason::no_transition);
+  EXPECT_EQ(r.message, "event 'close' is not enabled in state New");
+  EXPECT_EQ(state, before);
+}
+
+TEST_F(IncidentStep, FalseGuardsAreRejectedWithTheirEvaluations) {
+  fire("assign", {value::of_string("ada")});
+  fire("start_work");
+  const auto before = state;
+  const auto r = fire("resolve", {value::of_string("")});
+  EXPECT_EQ(r.reason, engine::reject_reason::guards_false);
+  EXPECT_EQ(r.message, "every guard on event 'resolve' in state InProgress is false");
+  ASSERT_EQ(r.guards.size(), 1u);
+  EXPECT_FALSE(r.guards[0].result);
+  EXPECT_EQ(m.transition(r.guards[0].transition).guard_text, "len(event.code) > 0");
+  EXPECT_EQ(state, before);
+}
+
+TEST_F(IncidentStep, ReopenIsBoundedByTheCounter) {
+  fire("assign", {value::of_string("ada")});
+  fire("start_work");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(fire("resolve", {value::of_string("fix")}).is_taken());
+    ASSERT_TRUE(fire("reopen").is_taken()) << i;
+  }
+  EXPECT_EQ(field("reopened"), value::of_int(3));
+  ASSERT_TRUE(fire("resolve", {value::of_string("fix")}).is_taken());
+  EXPECT_EQ(fire("reopen").reason, engine::reject_reason::guards_false);
+  EXPECT_EQ(test::active(m, state), std::vector<std::string>{"Resolved"});
+}
+
+TEST_F(IncidentStep, WrongParametersAreRejected) {
+  EXPECT_EQ(fire("assign").reason, engine::reject_reason::bad_parameters);
+  const auto r = fire("assign", {value::of_int(3)});
+  EXPECT_EQ(r.reason, engine::reject_reason::bad_parameters);
+  EXPECT_EQ(r.message, "parameter 'user' of event 'assign' must be string");
+  EXPECT_EQ(test::active(m, state), std::vector<std::string>{"New"});
+}
+
+TEST(Step, FirstEnabledTransitionInDocumentOrderWins) {
+  const auto m = test::compile_machine(R"(stream D2C
+workflow Route {
+  data {
+    score: int = 0
+    path: string = ""
+  }
+  event route(score: int)
+  initial state In {
+    on route -> High when event.score >= 80 { path = "high" }
+    on route -> Mid when event.score >= 50 { path = "mid" }
+    on route -> Low { path = "low" }
+  }
+  final state High
+  final state Mid
+  final state Low
+}
+)");
+  for (const auto& [score, target, evaluated] :
+       std::vector<std::tuple<int, std::string, std::size_t>>{
+           {90, "High", 1}, {60, "Mid", 2}, {10, "Low", 2}}) {
+    auto s = engine::initial_state(m, engine::initial_data(m));
+    const auto r = engine::step(m, s, test::call(m, "route", {value::of_int(score)}));
+    ASSERT_TRUE(r.is_taken());
+    EXPECT_EQ(test::active(m, s), std::vector<std::string>{target});
+    EXPECT_EQ(r.guards.size(), evaluated) << score;
+  }
+}
+
+TEST(Step, AssignmentsSeeEarlierOnesAndFailuresUndoThemAll) {
+  const auto m = test::compile_machine(R"(stream D2C
+workflow Calc {
+  data {
+    a: int = 1
+    b: int = 0
+  }
+  event go(d: int)
+  initial state S {
+    on go -> S { a = a + 1; b = a * 10; a = 100 / event.d }
+  }
+}
+)");
+  auto s = engine::initial_state(m, engine::initial_data(m));
+  auto r = engine::step(m, s, test::call(m, "go", {value::of_int(4)}));
+  ASSERT_TRUE(r.is_taken());
+  EXPECT_EQ(s.data[0], value::of_int(25));
+  EXPECT_EQ(s.data[1], value::of_int(20));
+  ASSERT_EQ(r.changes.size(), 2u);
+  EXPECT_EQ(r.changes[0].before, value::of_int(1));
+  EXPECT_EQ(r.changes[0].after, value::of_int(25));
+
+  const auto before = s;
+  r = engine::step(m, s, test::call(m, "go", {value::of_int(0)}));
+  EXPECT_EQ(r.reason, engine::reject_reason::evaluation_error);
+  EXPECT_EQ(r.message, "assignment to 'a' at line 9 failed: division by zero");
+  EXPECT_TRUE(r.changes.empty());
+  EXPECT_EQ(s, before);
+}
+
+TEST(Step, GuardErrorsRejectWithTheReason) {
+  const auto m = test::compile_machine(R"(stream D2C
+workflow G {
+  data { n: int = 0 }
+  event go
+  initial state S {
+    on go -> T when 10 / n > 1
+  }
+  final state T
+}
+)");
+  auto s = engine::initial_state(m, engine::initial_data(m));
+  const auto r = engine::step(m, s, test::call(m, "go"));
+  EXPECT_EQ(r.reason, engine::reject_reason::evaluation_error);
+  EXPECT_EQ(r.message, "guard '10 / n > 1' of transition at line 6 failed: division by zero");
+  ASSERT_EQ(r.guards.size(), 1u);
+  EXPECT_EQ(r.guards[0].error, "division by zero");
+}
+
+}  // namespace
