@@ -53,17 +53,22 @@ enum class binary_op : std::uint8_t {
   mod,
 };
 
-/// An expression node.
+/// An expression is an index into its file's expression pool (`flow_file::exprs`).
+using expr_ref = std::uint32_t;
+
+/// An expression node. Nodes live in one pool per file and name their children by index, so a
+/// large file costs one allocation for all its expressions rather than one per node.
 struct expr {
   expr_kind kind = expr_kind::null_literal;
-  source_span span;
-  std::string text;         // name, parameter, function name, or the string literal's value
-  std::int64_t number = 0;  // int value, bool (0/1), or duration in milliseconds
-  bool overflow = false;    // an int literal that does not fit in 64 bits
   unary_op uop = unary_op::negate;
   binary_op bop = binary_op::or_;
+  bool overflow = false;    // an int literal that does not fit in 64 bits
   std::uint32_t depth = 1;  // height of this subtree
-  std::vector<expr> children;
+  source_span span;
+  std::int64_t number = 0;        // int value, bool (0/1), or duration in milliseconds
+  std::string text;               // name, parameter, function name, or the string literal's value
+  std::uint32_t first_child = 0;  // into flow_file::children
+  std::uint32_t child_count = 0;
 };
 
 /// `int`, `string?`, ... as written.
@@ -78,7 +83,7 @@ struct field_decl {
   std::string name;
   source_span name_span;
   type_ref type;
-  std::optional<expr> initial;
+  std::optional<expr_ref> initial;
 };
 
 /// `name: type` in an event's parameter list.
@@ -99,7 +104,7 @@ struct event_decl {
 struct assignment_stmt {
   std::string field;
   source_span field_span;
-  expr value;
+  expr_ref value = 0;
 };
 
 /// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
@@ -108,7 +113,7 @@ struct transition_decl {
   source_span event_span;
   std::string target;
   source_span target_span;
-  std::optional<expr> guard;
+  std::optional<expr_ref> guard;
   std::vector<assignment_stmt> assignments;
   source_span span;  // from `on` to the end of the transition
 };
@@ -144,6 +149,16 @@ struct flow_file {
   std::optional<std::string> stream;
   source_span stream_span;
   std::vector<workflow_decl> workflows;
+  std::vector<expr> exprs;         // every expression node of the file
+  std::vector<expr_ref> children;  // child lists of the nodes, contiguous per node
+
+  const expr& operator[](expr_ref e) const { return exprs[e]; }
+  /// The i-th child of `e`.
+  const expr& child(const expr& e, std::uint32_t i) const {
+    return exprs[children[e.first_child + i]];
+  }
+  /// The index of the i-th child of `e`.
+  expr_ref child_ref(const expr& e, std::uint32_t i) const { return children[e.first_child + i]; }
 };
 
 }  // namespace vflow::dsl

@@ -74,9 +74,9 @@ struct scope {
 
 class workflow_compiler {
  public:
-  workflow_compiler(const workflow_decl& w, std::string_view text, const std::string& file,
-                    std::vector<diagnostic>& diags)
-      : w_(w), text_(text), file_(file), diags_(diags) {}
+  workflow_compiler(const flow_file& f, const workflow_decl& w, std::string_view text,
+                    const std::string& file, std::vector<diagnostic>& diags)
+      : f_(f), w_(w), text_(text), file_(file), diags_(diags) {}
 
   engine::machine run(const std::optional<std::string>& stream) {
     m_.name = w_.name;
@@ -207,15 +207,15 @@ class workflow_compiler {
     for (std::size_t i = 0; i < m_.fields.size(); ++i) {
       const field_decl& f = *field_decls_[i];
       if (!f.initial) continue;
-      const auto e = compile_expr(*f.initial, scope{nullptr, true});
+      const auto e = compile_expr(f_[*f.initial], scope{nullptr, true});
       if (!e || !field_ok_[i]) continue;
-      if (!check_assignable(e->t, m_.fields[i].declared, f.initial->span, "default value",
+      if (!check_assignable(e->t, m_.fields[i].declared, f_[*f.initial].span, "default value",
                             f.name)) {
         continue;
       }
       const auto v = engine::evaluate(m_, static_cast<engine::expr_id>(e->node), none);
       if (!v.ok) {
-        error("F0209", f.initial->span,
+        error("F0209", f_[*f.initial].span,
               "default value of '" + f.name + "' cannot be computed: " + v.error);
         continue;
       }
@@ -296,13 +296,13 @@ class workflow_compiler {
         const scope sc{event, false};
         bool valid = true;  // a guard that failed to compile must not count as "no guard"
         if (t.guard) {
-          p.def.guard_text = std::string(
-              text_.substr(t.guard->span.begin, t.guard->span.end - t.guard->span.begin));
-          const auto g = compile_expr(*t.guard, sc);
+          p.def.guard_text = std::string(text_.substr(
+              f_[*t.guard].span.begin, f_[*t.guard].span.end - f_[*t.guard].span.begin));
+          const auto g = compile_expr(f_[*t.guard], sc);
           valid = valid && g.has_value();
           if (g) {
             if (g->t != of(base_type::bool_type)) {
-              error("F0201", t.guard->span,
+              error("F0201", f_[*t.guard].span,
                     "guard must be of type 'bool', not '" + engine::to_string(g->t) + "'");
             }
             p.def.guard = static_cast<engine::expr_id>(g->node);
@@ -310,14 +310,14 @@ class workflow_compiler {
         }
         for (const assignment_stmt& a : t.assignments) {
           const auto f = field_ids_.find(a.field);
-          const auto v = compile_expr(a.value, sc);
+          const auto v = compile_expr(f_[a.value], sc);
           if (f == field_ids_.end()) {
             error("F0108", a.field_span, "unknown field '" + a.field + "'",
                   did_you_mean(a.field, names_of(m_.fields)));
             continue;
           }
           if (!v || !field_ok_[f->second]) continue;
-          if (check_assignable(v->t, m_.fields[f->second].declared, a.value.span, "value",
+          if (check_assignable(v->t, m_.fields[f->second].declared, f_[a.value].span, "value",
                                a.field)) {
             p.assigns.push_back(
                 {static_cast<engine::field_id>(f->second), static_cast<engine::expr_id>(v->node)});
@@ -537,7 +537,7 @@ class workflow_compiler {
   }
 
   std::optional<typed> compile_unary(const expr& e, const scope& sc) {
-    const auto x = compile_expr(e.children[0], sc);
+    const auto x = compile_expr(f_.child(e, 0), sc);
     if (!x) return std::nullopt;
     if (e.uop == unary_op::not_) {
       if (x->t != of(base_type::bool_type)) return operator_error(e, "not", x->t);
@@ -551,8 +551,8 @@ class workflow_compiler {
   }
 
   std::optional<typed> compile_binary(const expr& e, const scope& sc) {
-    const auto l = compile_expr(e.children[0], sc);
-    const auto r = compile_expr(e.children[1], sc);
+    const auto l = compile_expr(f_.child(e, 0), sc);
+    const auto r = compile_expr(f_.child(e, 1), sc);
     if (!l || !r) return std::nullopt;
     const type lt = l->t, rt = r->t;
     const std::string_view sp = spelling(e.bop);
@@ -635,18 +635,18 @@ class workflow_compiler {
   }
 
   std::optional<typed> compile_in(const expr& e, const scope& sc) {
-    const auto needle = compile_expr(e.children[0], sc);
+    const auto needle = compile_expr(f_.child(e, 0), sc);
     std::vector<std::uint32_t> nodes;
     bool ok = needle.has_value();
     if (needle) nodes.push_back(needle->node);
-    for (std::size_t i = 1; i < e.children.size(); ++i) {
-      const auto item = compile_expr(e.children[i], sc);
+    for (std::uint32_t i = 1; i < e.child_count; ++i) {
+      const auto item = compile_expr(f_.child(e, i), sc);
       if (!item) {
         ok = false;
         continue;
       }
       if (needle && item->t.base != needle->t.base && item->t.base != base_type::null_type) {
-        error("F0204", e.children[i].span,
+        error("F0204", f_.child(e, i).span,
               "list element of type '" + engine::to_string(item->t) +
                   "' cannot be compared with '" + engine::to_string(needle->t) + "'");
         ok = false;
@@ -679,7 +679,8 @@ class workflow_compiler {
          base_type::bool_type},
     }};
     std::vector<std::optional<typed>> args;
-    for (const expr& a : e.children) args.push_back(compile_expr(a, sc));
+    for (std::uint32_t i = 0; i < e.child_count; ++i)
+      args.push_back(compile_expr(f_.child(e, i), sc));
     const auto fn = std::find_if(functions.begin(), functions.end(),
                                  [&](const signature& s) { return s.name == e.text; });
     const source_span name_span{
@@ -701,7 +702,7 @@ class workflow_compiler {
     }
     std::vector<std::uint32_t> nodes;
     bool ok = true;
-    for (std::size_t i = 0; i < args.size(); ++i) {
+    for (std::uint32_t i = 0; i < args.size(); ++i) {
       if (!args[i]) {
         ok = false;
         continue;
@@ -709,7 +710,7 @@ class workflow_compiler {
       if (args[i]->t != of(fn->params[i])) {
         std::string help;
         if (args[i]->t.nullable) help = "a nullable value needs a default first: x ?? \"\"";
-        error("F0205", e.children[i].span,
+        error("F0205", f_.child(e, i).span,
               "argument " + std::to_string(i + 1) + " of '" + e.text + "' must be '" +
                   std::string(engine::to_string(fn->params[i])) + "', not '" +
                   engine::to_string(args[i]->t) + "'",
@@ -729,6 +730,7 @@ class workflow_compiler {
     return typed{of(fn->result), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
   }
 
+  const flow_file& f_;
   const workflow_decl& w_;
   std::string_view text_;
   const std::string& file_;
@@ -771,7 +773,7 @@ compile_result check_and_lower(const flow_file& file, std::string_view text,
       any_error = true;
       continue;
     }
-    workflow_compiler wc(w, text, source_name, diags);
+    workflow_compiler wc(file, w, text, source_name, diags);
     engine::machine m = wc.run(file.stream);
     any_error = any_error || wc.had_error();
     result.machines.push_back(std::move(m));

@@ -1,7 +1,9 @@
 // The PEGTL grammar of .flow files: rules only. Actions live in parser.cpp.
 #pragma once
 
+#include <string_view>
 #include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze_traits.hpp>
 
 namespace vflow::dsl::grammar {
 
@@ -10,8 +12,30 @@ using namespace tao::pegtl;
 
 // A comment runs from '#' to the end of the line.
 struct comment : seq<one<'#'>, until<eolf>> {};
-// Space between tokens: blanks, newlines and comments.
-struct sp : star<sor<space, comment>> {};
+
+// Space between tokens: blanks, newlines and comments. Equivalent to star<sor<space, comment>>,
+// written as one loop because it runs between every pair of tokens.
+struct sp {
+  using rule_t = sp;
+  using subs_t = empty_list;
+  template <typename Input>
+  static bool match(Input& in) {
+    const char* p = in.current();
+    const char* const end = in.end();
+    while (p != end) {
+      const char c = *p;
+      if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
+        ++p;
+      } else if (c == '#') {
+        while (p != end && *p != '\n') ++p;
+      } else {
+        break;
+      }
+    }
+    in.bump(static_cast<std::size_t>(p - in.current()));
+    return true;
+  }
+};
 
 // A keyword is a word not followed by more identifier characters.
 template <typename Word>
@@ -37,10 +61,36 @@ struct kw_null : key<TAO_PEGTL_STRING("null")> {};
 struct kw_now : key<TAO_PEGTL_STRING("now")> {};
 
 // Words that can never name a field, state, event or parameter.
-struct reserved
-    : sor<kw_and, kw_or, kw_not, kw_in, kw_true, kw_false, kw_null, kw_now, kw_event, kw_when> {};
-// A user-chosen name.
-struct ident : seq<not_at<reserved>, identifier> {};
+inline bool is_reserved(std::string_view word) {
+  switch (word.size()) {
+    case 2: return word == "or" || word == "in";
+    case 3: return word == "and" || word == "not" || word == "now";
+    case 4: return word == "true" || word == "null" || word == "when";
+    case 5: return word == "false" || word == "event";
+    default: return false;
+  }
+}
+
+// A user-chosen name: an identifier that is not a reserved word. Equivalent to
+// seq<not_at<reserved words...>, identifier>, written as one scan because names are everywhere.
+struct ident {
+  using rule_t = ident;
+  using subs_t = empty_list;
+  template <typename Input>
+  static bool match(Input& in) {
+    const auto head = [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    };
+    const char* const begin = in.current();
+    const char* const end = in.end();
+    if (begin == end || !head(*begin)) return false;
+    const char* p = begin + 1;
+    while (p != end && (head(*p) || (*p >= '0' && *p <= '9'))) ++p;
+    if (is_reserved(std::string_view(begin, static_cast<std::size_t>(p - begin)))) return false;
+    in.bump_in_this_line(static_cast<std::size_t>(p - begin));
+    return true;
+  }
+};
 
 struct lbrace : one<'{'> {};
 struct rparen : one<')'> {};
@@ -194,3 +244,10 @@ struct end_of_file : eof {};
 struct file : seq<sp, opt<stream_decl, sp>, star<workflow_decl, sp>, must<end_of_file>> {};
 
 }  // namespace vflow::dsl::grammar
+
+// The hand-written rules, described to PEGTL's grammar analysis: `sp` may match nothing,
+// `ident` always consumes input when it matches.
+template <typename Name>
+struct tao::pegtl::analyze_traits<Name, vflow::dsl::grammar::sp> : analyze_opt_traits<> {};
+template <typename Name>
+struct tao::pegtl::analyze_traits<Name, vflow::dsl::grammar::ident> : analyze_any_traits<> {};

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "dsl/grammar.hpp"
 #include "engine/value.hpp"
@@ -23,19 +24,26 @@ enum class type_context : std::uint8_t { field, param };
 struct builder {
   builder(std::string_view text, const parse_limits& l) : base(text.data()), limits(l) {
     line_starts.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
+    const char* const end = text.data() + text.size();
+    for (const char* p = text.data();
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));) {
+      ++p;
+      line_starts.push_back(static_cast<std::uint32_t>(p - text.data()));
     }
   }
 
-  // 1-based line and column of a byte offset.
-  std::pair<std::uint32_t, std::uint32_t> locate(std::uint32_t offset) const {
-    const auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
-    const auto line = static_cast<std::uint32_t>(it - line_starts.begin());
-    return {line, offset - line_starts[line - 1] + 1};
+  // 1-based line and column of a byte offset. Offsets arrive mostly in increasing order, so
+  // the search starts from the line of the previous look-up.
+  std::pair<std::uint32_t, std::uint32_t> locate(std::uint32_t offset) {
+    if (offset < line_starts[cursor]) {
+      const auto it = std::upper_bound(line_starts.begin(), line_starts.end(), offset);
+      cursor = static_cast<std::size_t>(it - line_starts.begin()) - 1;
+    }
+    while (cursor + 1 < line_starts.size() && line_starts[cursor + 1] <= offset) ++cursor;
+    return {static_cast<std::uint32_t>(cursor + 1), offset - line_starts[cursor] + 1};
   }
 
-  source_span span(const char* b, const char* e) const {
+  source_span span(const char* b, const char* e) {
     source_span s;
     s.begin = static_cast<std::uint32_t>(b - base);
     s.end = static_cast<std::uint32_t>(e - base);
@@ -45,15 +53,17 @@ struct builder {
   }
 
   template <typename Input>
-  source_span span(const Input& in) const {
+  source_span span(const Input& in) {
     return span(in.begin(), in.end());
   }
 
-  expr pop() {
-    expr e = std::move(stack.back());
+  expr_ref pop() {
+    const expr_ref e = stack.back();
     stack.pop_back();
     return e;
   }
+
+  expr& node(expr_ref e) { return file.exprs[e]; }
 
   workflow_decl& workflow() { return file.workflows.back(); }
   state_decl& state() { return workflow().states.back(); }
@@ -62,8 +72,9 @@ struct builder {
   const char* base;
   const parse_limits& limits;
   std::vector<std::uint32_t> line_starts;
+  std::size_t cursor = 0;  // index into line_starts of the last look-up
   flow_file file;
-  std::vector<expr> stack;           // expressions under construction
+  std::vector<expr_ref> stack;       // expressions under construction
   std::vector<std::size_t> markers;  // stack sizes where call arguments and list items begin
   std::vector<binary_op> ops;        // operators matched, waiting for their right operand
   std::size_t nesting = 0;
@@ -78,6 +89,7 @@ source_span join(const source_span& a, const source_span& b) {
   return {a.begin, b.end, a.line, a.column, b.end_line, b.end_column};
 }
 
+// Adds a node to the file's pool and pushes it on the expression stack.
 template <typename Input>
 void push_node(builder& b, expr node, const Input& in) {
   if (node.depth > b.limits.max_expr_depth) {
@@ -85,21 +97,31 @@ void push_node(builder& b, expr node, const Input& in) {
                                  std::to_string(b.limits.max_expr_depth) + " levels)",
                              in);
   }
-  b.stack.push_back(std::move(node));
+  b.file.exprs.push_back(std::move(node));
+  b.stack.push_back(static_cast<expr_ref>(b.file.exprs.size() - 1));
+}
+
+// Records `refs` as the children of `node`, and its depth.
+void adopt(builder& b, expr& node, const expr_ref* refs, std::size_t n) {
+  node.first_child = static_cast<std::uint32_t>(b.file.children.size());
+  node.child_count = static_cast<std::uint32_t>(n);
+  std::uint32_t depth = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    b.file.children.push_back(refs[i]);
+    depth = std::max(depth, b.node(refs[i]).depth);
+  }
+  node.depth = depth + 1;
 }
 
 template <typename Input>
 void combine_binary(builder& b, binary_op op, const Input& in) {
-  expr rhs = b.pop();
-  expr lhs = b.pop();
+  const expr_ref pair[2] = {b.stack[b.stack.size() - 2], b.stack.back()};
+  b.stack.resize(b.stack.size() - 2);
   expr node;
   node.kind = expr_kind::binary;
   node.bop = op;
-  node.span = join(lhs.span, rhs.span);
-  node.depth = std::max(lhs.depth, rhs.depth) + 1;
-  node.children.reserve(2);
-  node.children.push_back(std::move(lhs));
-  node.children.push_back(std::move(rhs));
+  node.span = join(b.node(pair[0]).span, b.node(pair[1]).span);
+  adopt(b, node, pair, 2);
   push_node(b, std::move(node), in);
 }
 
@@ -111,19 +133,13 @@ expr leaf(builder& b, expr_kind kind, const Input& in) {
   return e;
 }
 
-// Pops the expressions pushed since the last marker into `into`.
-void take_since_marker(builder& b, std::vector<expr>& into) {
-  const std::size_t mark = b.markers.back();
+// Makes the expressions pushed since the last marker (preceded by `extra` more) the children
+// of `node`.
+void adopt_since_marker(builder& b, expr& node, std::size_t extra = 0) {
+  const std::size_t mark = b.markers.back() - extra;
   b.markers.pop_back();
-  into.reserve(b.stack.size() - mark + into.size());
-  for (std::size_t i = mark; i < b.stack.size(); ++i) into.push_back(std::move(b.stack[i]));
+  adopt(b, node, b.stack.data() + mark, b.stack.size() - mark);
   b.stack.resize(mark);
-}
-
-std::uint32_t max_child_depth(const std::vector<expr>& children) {
-  std::uint32_t d = 0;
-  for (const expr& c : children) d = std::max(d, c.depth);
-  return d;
 }
 
 template <typename Rule>
@@ -247,8 +263,7 @@ struct action<g::call> {
       return !(std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     });
     e.text = std::string(text.begin(), name_end);
-    take_since_marker(b, e.children);
-    e.depth = max_child_depth(e.children) + 1;
+    adopt_since_marker(b, e);
     push_node(b, std::move(e), in);
   }
 };
@@ -257,16 +272,11 @@ template <>
 struct action<g::in_tail> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
-    std::vector<expr> items;
-    take_since_marker(b, items);
     expr e;
     e.kind = expr_kind::in_list;
-    e.children.reserve(items.size() + 1);
-    e.children.push_back(b.pop());
-    const source_span end = b.span(in);
-    e.span = join(e.children.front().span, end);
-    for (expr& item : items) e.children.push_back(std::move(item));
-    e.depth = max_child_depth(e.children) + 1;
+    const expr_ref needle = b.stack[b.markers.back() - 1];
+    e.span = join(b.node(needle).span, b.span(in));
+    adopt_since_marker(b, e, 1);  // the needle, then the list items
     push_node(b, std::move(e), in);
   }
 };
@@ -275,8 +285,8 @@ template <>
 struct action<g::negate> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
-    expr operand = b.pop();
     const source_span whole = b.span(in);
+    expr& operand = b.node(b.stack.back());
     if (operand.kind == expr_kind::int_literal) {
       // Fold -literal so that -9223372036854775808 is representable.
       if (!operand.overflow) {
@@ -286,15 +296,14 @@ struct action<g::negate> {
       }
       operand.text = operand.text.front() == '-' ? operand.text.substr(1) : '-' + operand.text;
       operand.span = whole;
-      push_node(b, std::move(operand), in);
       return;
     }
+    const expr_ref x = b.pop();
     expr e;
     e.kind = expr_kind::unary;
     e.uop = unary_op::negate;
     e.span = whole;
-    e.depth = operand.depth + 1;
-    e.children.push_back(std::move(operand));
+    adopt(b, e, &x, 1);
     push_node(b, std::move(e), in);
   }
 };
@@ -303,13 +312,12 @@ template <>
 struct action<g::not_app> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
-    expr operand = b.pop();
+    const expr_ref x = b.pop();
     expr e;
     e.kind = expr_kind::unary;
     e.uop = unary_op::not_;
     e.span = b.span(in);
-    e.depth = operand.depth + 1;
-    e.children.push_back(std::move(operand));
+    adopt(b, e, &x, 1);
     push_node(b, std::move(e), in);
   }
 };
@@ -404,7 +412,7 @@ template <>
 struct action<g::title_decl> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
-    expr text = b.pop();
+    expr& text = b.node(b.pop());
     b.workflow().titles.push_back({std::move(text.text), text.span});
   }
 };
@@ -584,10 +592,7 @@ std::string describe_found(std::string_view text, std::size_t offset) {
       ++end;
     }
     const std::string_view word = text.substr(offset, end - offset);
-    static constexpr std::string_view reserved[] = {"and",   "or",   "not", "in",    "true",
-                                                    "false", "null", "now", "event", "when"};
-    const bool is_reserved =
-        std::find(std::begin(reserved), std::end(reserved), word) != std::end(reserved);
+    const bool is_reserved = g::is_reserved(word);
     return (is_reserved ? "the reserved word '" : "'") + std::string(word) + "'";
   }
   return "'" + std::string(1, static_cast<char>(c)) + "'";

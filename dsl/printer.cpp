@@ -54,10 +54,11 @@ const char* op_text(binary_op op) {
 
 class printer {
  public:
-  explicit printer(const print_options& o) : o_(o) {}
+  printer(const flow_file& f, const print_options& o) : f_(f), o_(o) {}
 
   // Prints `e` where the context needs at least binding strength `min`.
-  void expression(const expr& e, int min, std::string& out) const {
+  void expression(expr_ref ref, int min, std::string& out) const {
+    const expr& e = f_[ref];
     const int lvl = level_of(e);
     const bool parens = lvl < min || (o_.parenthesize_all && lvl < l_primary);
     if (parens) out += '(';
@@ -74,32 +75,32 @@ class printer {
       case expr_kind::now: out += "now"; break;
       case expr_kind::unary:
         out += e.uop == unary_op::not_ ? "not " : "-";
-        expression(e.children[0], e.uop == unary_op::not_ ? l_not : l_unary, out);
+        expression(f_.child_ref(e, 0), e.uop == unary_op::not_ ? l_not : l_unary, out);
         break;
       case expr_kind::binary: {
         // Left-associative operators take an equal-level left operand; `??` is right-associative;
         // comparisons do not chain, so both sides bind tighter.
         const bool right_assoc = e.bop == binary_op::coalesce;
         const bool chains = lvl != l_cmp;
-        expression(e.children[0], right_assoc || !chains ? lvl + 1 : lvl, out);
+        expression(f_.child_ref(e, 0), right_assoc || !chains ? lvl + 1 : lvl, out);
         out += op_text(e.bop);
-        expression(e.children[1], right_assoc ? lvl : lvl + 1, out);
+        expression(f_.child_ref(e, 1), right_assoc ? lvl : lvl + 1, out);
         break;
       }
       case expr_kind::in_list:
-        expression(e.children[0], l_coalesce, out);
+        expression(f_.child_ref(e, 0), l_coalesce, out);
         out += " in [";
-        for (std::size_t i = 1; i < e.children.size(); ++i) {
+        for (std::uint32_t i = 1; i < e.child_count; ++i) {
           if (i > 1) out += ", ";
-          expression(e.children[i], l_or, out);
+          expression(f_.child_ref(e, i), l_or, out);
         }
         out += ']';
         break;
       case expr_kind::call:
         out += e.text + '(';
-        for (std::size_t i = 0; i < e.children.size(); ++i) {
+        for (std::uint32_t i = 0; i < e.child_count; ++i) {
           if (i > 0) out += ", ";
-          expression(e.children[i], l_or, out);
+          expression(f_.child_ref(e, i), l_or, out);
         }
         out += ')';
         break;
@@ -107,7 +108,7 @@ class printer {
     if (parens) out += ')';
   }
 
-  std::string expression(const expr& e) const {
+  std::string expression(expr_ref e) const {
     std::string out;
     expression(e, l_or, out);
     return out;
@@ -115,7 +116,8 @@ class printer {
 
   static std::string type_text(const type_ref& t) { return t.name + (t.nullable ? "?" : ""); }
 
-  void file(const flow_file& f, std::string& out) const {
+  void file(std::string& out) const {
+    const flow_file& f = f_;
     if (f.stream) out += "stream " + *f.stream + "\n";
     for (const workflow_decl& w : f.workflows) {
       out += "\nworkflow " + w.name + " {\n";
@@ -175,6 +177,7 @@ class printer {
   }
 
  private:
+  const flow_file& f_;
   const print_options& o_;
 };
 
@@ -182,12 +185,12 @@ class printer {
 
 std::string print(const flow_file& f, const print_options& options) {
   std::string out;
-  printer(options).file(f, out);
+  printer(f, options).file(out);
   return out;
 }
 
-std::string print(const expr& e, const print_options& options) {
-  return printer(options).expression(e);
+std::string print_expr(const flow_file& f, expr_ref e, const print_options& options) {
+  return printer(f, options).expression(e);
 }
 
 }  // namespace vflow::dsl

@@ -16,7 +16,7 @@ struct print_options {
 /// Prints a whole file in canonical layout (two-space indent, one declaration per line).
 std::string print(const flow_file& file, const print_options& options = {});
 
-/// Prints one expression with the minimal parentheses its precedence needs.
-std::string print(const expr& e, const print_options& options = {});
+/// Prints expression `e` of file `f` with the minimal parentheses its precedence needs.
+std::string print_expr(const flow_file& f, expr_ref e, const print_options& options = {});
 
 }  // namespace vflow::dsl

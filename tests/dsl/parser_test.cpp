@@ -8,18 +8,29 @@ namespace {
 
 using namespace vflow::dsl;
 
-// Parses `guard` as the guard of a one-transition workflow and returns the guard.
-expr parse_guard(const std::string& guard) {
+// A parsed guard: the file that owns the expression pool, and the guard's root.
+struct parsed_guard {
+  flow_file file;
+  expr_ref root = 0;
+  const expr& operator*() const { return file[root]; }
+  const expr& child(const expr& e, std::uint32_t i) const { return file.child(e, i); }
+};
+
+// Parses `guard` as the guard of a one-transition workflow.
+parsed_guard parse_guard(const std::string& guard) {
   const std::string text =
       "stream D2C\nworkflow W {\n  initial state A {\n    on e -> A when " + guard + "\n  }\n}\n";
   auto r = parse(text, "t.flow");
   EXPECT_TRUE(r.file) << (r.diagnostics.empty() ? "" : r.diagnostics.front().message);
   if (!r.file) return {};
-  return *r.file->workflows.at(0).states.at(0).transitions.at(0).guard;
+  parsed_guard g{std::move(*r.file), 0};
+  g.root = *g.file.workflows.at(0).states.at(0).transitions.at(0).guard;
+  return g;
 }
 
 std::string shape(const std::string& guard) {
-  return print(parse_guard(guard), print_options{true});
+  const parsed_guard g = parse_guard(guard);
+  return print_expr(g.file, g.root, print_options{true});
 }
 
 TEST(Parser, PrecedenceFollowsTheLanguageReference) {
@@ -36,33 +47,36 @@ TEST(Parser, PrecedenceFollowsTheLanguageReference) {
 }
 
 TEST(Parser, LiteralsAndNames) {
-  const expr e = parse_guard("event.user == \"a\\\"b\\n\" and now > t and d == 1h30m");
+  const parsed_guard g = parse_guard("event.user == \"a\\\"b\\n\" and now > t and d == 1h30m");
+  const expr& e = *g;
   ASSERT_EQ(e.kind, expr_kind::binary);
-  const expr& left = e.children[0].children[0];  // event.user == "a\"b\n"
-  EXPECT_EQ(left.children[0].kind, expr_kind::event_param);
-  EXPECT_EQ(left.children[0].text, "user");
-  EXPECT_EQ(left.children[1].kind, expr_kind::string_literal);
-  EXPECT_EQ(left.children[1].text, "a\"b\n");
-  const expr& dur = e.children[1].children[1];
+  const expr& left = g.child(g.child(e, 0), 0);  // event.user == "a\"b\n"
+  EXPECT_EQ(g.child(left, 0).kind, expr_kind::event_param);
+  EXPECT_EQ(g.child(left, 0).text, "user");
+  EXPECT_EQ(g.child(left, 1).kind, expr_kind::string_literal);
+  EXPECT_EQ(g.child(left, 1).text, "a\"b\n");
+  const expr& dur = g.child(g.child(e, 1), 1);
   EXPECT_EQ(dur.kind, expr_kind::duration_literal);
   EXPECT_EQ(dur.number, 90 * 60 * 1000);
 }
 
 TEST(Parser, NegativeLiteralsFoldIncludingTheMinimum) {
-  const expr e = parse_guard("x == -9223372036854775808");
-  const expr& lit = e.children[1];
+  const parsed_guard g = parse_guard("x == -9223372036854775808");
+  const expr& lit = g.child(*g, 1);
   EXPECT_EQ(lit.kind, expr_kind::int_literal);
   EXPECT_FALSE(lit.overflow);
   EXPECT_EQ(lit.number, INT64_MIN);
-  EXPECT_TRUE(parse_guard("x == 9223372036854775808").children[1].overflow);
+  const parsed_guard big = parse_guard("x == 9223372036854775808");
+  EXPECT_TRUE(big.child(*big, 1).overflow);
 }
 
 TEST(Parser, SpansAreOneBasedAndCoverTheNode) {
-  const expr e = parse_guard("count + 1 > limit");
+  const parsed_guard g = parse_guard("count + 1 > limit");
+  const expr& e = *g;
   EXPECT_EQ(e.span.line, 4u);
   EXPECT_EQ(e.span.column, 20u);
   EXPECT_EQ(e.span.end_column, 37u);
-  const expr& limit = e.children[1];
+  const expr& limit = g.child(e, 1);
   EXPECT_EQ(limit.span.column, 32u);
   EXPECT_EQ(limit.span.end_column, 37u);
 

@@ -46,8 +46,8 @@ TEST(Printer, MinimalParenthesesKeepMeaning) {
       "}\n}\n";
   const auto r = parse(text, "t.flow");
   ASSERT_TRUE(r.file) << r.diagnostics.front().message;
-  const expr& g = *r.file->workflows[0].states[0].transitions[0].guard;
-  EXPECT_EQ(print(g),
+  const expr_ref g = *r.file->workflows[0].states[0].transitions[0].guard;
+  EXPECT_EQ(print_expr(*r.file, g),
             "not (a or b) and (c ?? d) ?? e == f and -(x - y) * 2 > 3 and (x in [1]) == true");
 }
 

@@ -1,0 +1,68 @@
+// Compile throughput (parse + check + lower) next to PEGTL's JSON grammar validating a JSON
+// document of the same size, measured in the same run.
+#include <benchmark/benchmark.h>
+
+#include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/json.hpp>
+
+#include "dsl/compiler.hpp"
+#include "tests/dsl/test_util.hpp"
+
+namespace {
+
+// A JSON document describing the same kind of machine, grown to at least `bytes` bytes.
+std::string json_of_size(std::size_t bytes) {
+  std::string s = "{\"workflow\":\"Generated\",\"states\":[";
+  for (std::size_t i = 0; s.size() < bytes; ++i) {
+    if (i > 0) s += ",\n";
+    const std::string n = std::to_string(i);
+    s += "{\"name\":\"S" + n + "\",\"transitions\":[";
+    s += "{\"event\":\"next\",\"target\":\"S" + n + "\",\"guard\":\"count < 1000000\",\"assign\":{\"count\":1}},";
+    s += "{\"event\":\"back\",\"target\":\"S0\",\"guard\":null,\"weights\":[1,2,3.5,-4e2,true,false]}]}";
+  }
+  return s + "]}";
+}
+
+void compile_flow(benchmark::State& state) {
+  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto r = vflow::dsl::compile(text, "bench.flow");
+    if (!r.ok()) state.SkipWithError("generated workflow did not compile");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+
+void parse_flow(benchmark::State& state) {
+  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    auto r = vflow::dsl::parse(text, "bench.flow");
+    if (!r.file) state.SkipWithError("generated workflow did not parse");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+
+void validate_json(benchmark::State& state) {
+  const std::size_t size =
+      vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0))).size();
+  const std::string text = json_of_size(size);
+  namespace pegtl = tao::pegtl;
+  for (auto _ : state) {
+    pegtl::memory_input in(text, "bench.json");
+    const bool ok = pegtl::parse<pegtl::seq<pegtl::json::text, pegtl::eof>>(in);
+    if (!ok) state.SkipWithError("generated JSON did not validate");
+    benchmark::DoNotOptimize(ok);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+
+}  // namespace
+
+BENCHMARK(compile_flow)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(parse_flow)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(validate_json)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
