@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -144,12 +145,33 @@ struct workflow_decl {
   std::vector<state_decl> states;
 };
 
+/// The expression nodes of one file, stored in fixed-size chunks: appending never moves a node
+/// and a large file never needs one huge allocation.
+class expr_pool {
+ public:
+  /// Appends a node and returns its index.
+  expr_ref push_back(expr e) {
+    if ((size_ & (chunk_size - 1)) == 0) chunks_.push_back(std::make_unique<expr[]>(chunk_size));
+    chunks_.back()[size_ & (chunk_size - 1)] = std::move(e);
+    return size_++;
+  }
+  expr& operator[](expr_ref e) { return chunks_[e / chunk_size][e & (chunk_size - 1)]; }
+  const expr& operator[](expr_ref e) const { return chunks_[e / chunk_size][e & (chunk_size - 1)]; }
+  /// How many nodes the pool holds.
+  std::uint32_t size() const { return size_; }
+
+ private:
+  static constexpr std::uint32_t chunk_size = 1024;  // a power of two
+  std::vector<std::unique_ptr<expr[]>> chunks_;
+  std::uint32_t size_ = 0;
+};
+
 /// A whole .flow file.
 struct flow_file {
   std::optional<std::string> stream;
   source_span stream_span;
   std::vector<workflow_decl> workflows;
-  std::vector<expr> exprs;         // every expression node of the file
+  expr_pool exprs;                 // every expression node of the file
   std::vector<expr_ref> children;  // child lists of the nodes, contiguous per node
 
   const expr& operator[](expr_ref e) const { return exprs[e]; }

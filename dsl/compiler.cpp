@@ -60,6 +60,38 @@ std::string_view spelling(binary_op op) {
 
 constexpr type of(base_type b, bool nullable = false) { return type{b, nullable}; }
 
+// Names to dense ids: a linear scan while small (cheaper than hashing a handful of names),
+// a hash map once large (workflows may have tens of thousands of states).
+class name_table {
+ public:
+  bool insert(std::string_view name, std::uint32_t id) {
+    if (find(name)) return false;
+    if (map_.empty() && small_.size() < small_limit) {
+      small_.emplace_back(name, id);
+      return true;
+    }
+    if (map_.empty()) map_.insert(small_.begin(), small_.end());
+    map_.emplace(name, id);
+    return true;
+  }
+
+  std::optional<std::uint32_t> find(std::string_view name) const {
+    if (!map_.empty()) {
+      const auto it = map_.find(name);
+      return it == map_.end() ? std::nullopt : std::optional(it->second);
+    }
+    for (const auto& [n, id] : small_) {
+      if (n == name) return id;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr std::size_t small_limit = 16;
+  std::vector<std::pair<std::string_view, std::uint32_t>> small_;
+  std::unordered_map<std::string_view, std::uint32_t> map_;
+};
+
 // A typed, emitted expression: its static type and the engine node that computes it.
 struct typed {
   type t;
@@ -86,6 +118,7 @@ class workflow_compiler {
     for (std::size_t i = 1; i < w_.titles.size(); ++i) {
       error("F0117", w_.titles[i].span, "duplicate title in workflow '" + w_.name + "'");
     }
+    reserve_tables();
     declare_fields();
     declare_events();
     declare_states();
@@ -114,6 +147,24 @@ class workflow_compiler {
     report(std::move(code), severity::warning, span, std::move(message), std::move(help));
   }
 
+  // Sizes the machine's tables from the syntax tree, so lowering a large workflow never moves
+  // them (the expression pool is shared by the file's workflows: an upper bound).
+  void reserve_tables() {
+    std::size_t transitions = 0, assignments = 0;
+    for (const state_decl& s : w_.states) {
+      transitions += s.transitions.size();
+      for (const transition_decl& t : s.transitions) assignments += t.assignments.size();
+    }
+    m_.fields.reserve(w_.fields.size());
+    m_.events.reserve(w_.events.size());
+    m_.states.reserve(w_.states.size());
+    m_.transitions.reserve(transitions);
+    m_.assignments.reserve(assignments);
+    m_.nodes.reserve(f_.exprs.size());
+    m_.operands.reserve(f_.children.size());
+    m_.literals.reserve(f_.exprs.size() / 3);
+  }
+
   // ---- declarations ----
 
   std::optional<type> resolve_type(const type_ref& t) {
@@ -131,7 +182,7 @@ class workflow_compiler {
   void declare_fields() {
     for (const field_decl& f : w_.fields) {
       const auto t = resolve_type(f.type);
-      if (!field_ids_.emplace(f.name, static_cast<std::uint32_t>(m_.fields.size())).second) {
+      if (!field_ids_.insert(f.name, static_cast<std::uint32_t>(m_.fields.size()))) {
         error("F0105", f.name_span, "duplicate field '" + f.name + "'");
         continue;
       }
@@ -147,7 +198,7 @@ class workflow_compiler {
 
   void declare_events() {
     for (const event_decl& e : w_.events) {
-      if (!event_ids_.emplace(e.name, static_cast<std::uint32_t>(m_.events.size())).second) {
+      if (!event_ids_.insert(e.name, static_cast<std::uint32_t>(m_.events.size()))) {
         error("F0104", e.name_span, "duplicate event '" + e.name + "'");
         continue;
       }
@@ -171,7 +222,7 @@ class workflow_compiler {
   void declare_states() {
     const state_decl* initial = nullptr;
     for (const state_decl& s : w_.states) {
-      if (!state_ids_.emplace(s.name, static_cast<std::uint32_t>(m_.states.size())).second) {
+      if (!state_ids_.insert(s.name, static_cast<std::uint32_t>(m_.states.size()))) {
         error("F0103", s.name_span, "duplicate state '" + s.name + "'");
         continue;
       }
@@ -261,11 +312,9 @@ class workflow_compiler {
   // ---- transitions ----
 
   void define_transitions() {
-    struct pending {
-      engine::transition_def def;
-      std::vector<engine::assignment> assigns;
-    };
-    std::vector<std::vector<pending>> by_state(m_.states.size());
+    std::vector<std::uint32_t> order;
+    std::vector<engine::transition_def> slice;
+    std::vector<const transition_decl*> slice_decls;
     for (std::size_t s = 0; s < state_decls_.size(); ++s) {
       const state_decl& st = *state_decls_[s];
       if (st.is_final && !st.transitions.empty()) {
@@ -273,85 +322,94 @@ class workflow_compiler {
               "final state '" + st.name + "' has an outgoing transition",
               "remove 'final' from the state, or remove its transitions");
       }
+      const auto first = static_cast<std::uint32_t>(m_.transitions.size());
       for (const transition_decl& t : st.transitions) {
-        pending p;
-        p.def.source = static_cast<engine::state_id>(s);
-        p.def.pos = {t.span.line, t.span.column};
-        const auto ev = event_ids_.find(t.event);
-        const engine::event_def* event = nullptr;
-        if (ev == event_ids_.end()) {
-          error("F0107", t.event_span, "unknown event '" + t.event + "'",
-                did_you_mean(t.event, names_of(m_.events)));
-        } else {
-          p.def.event = static_cast<engine::event_id>(ev->second);
-          event = &m_.events[ev->second];
-        }
-        const auto target = state_ids_.find(t.target);
-        if (target == state_ids_.end()) {
-          error("F0102", t.target_span, "unknown state '" + t.target + "'",
-                did_you_mean(t.target, names_of(m_.states)));
-        } else {
-          p.def.target = static_cast<engine::state_id>(target->second);
-        }
-        const scope sc{event, false};
-        bool valid = true;  // a guard that failed to compile must not count as "no guard"
-        if (t.guard) {
-          p.def.guard_text = std::string(text_.substr(
-              f_[*t.guard].span.begin, f_[*t.guard].span.end - f_[*t.guard].span.begin));
-          const auto g = compile_expr(f_[*t.guard], sc);
-          valid = valid && g.has_value();
-          if (g) {
-            if (g->t != of(base_type::bool_type)) {
-              error("F0201", f_[*t.guard].span,
-                    "guard must be of type 'bool', not '" + engine::to_string(g->t) + "'");
-            }
-            p.def.guard = static_cast<engine::expr_id>(g->node);
-          }
-        }
-        for (const assignment_stmt& a : t.assignments) {
-          const auto f = field_ids_.find(a.field);
-          const auto v = compile_expr(f_[a.value], sc);
-          if (f == field_ids_.end()) {
-            error("F0108", a.field_span, "unknown field '" + a.field + "'",
-                  did_you_mean(a.field, names_of(m_.fields)));
-            continue;
-          }
-          if (!v || !field_ok_[f->second]) continue;
-          if (check_assignable(v->t, m_.fields[f->second].declared, f_[a.value].span, "value",
-                               a.field)) {
-            p.assigns.push_back(
-                {static_cast<engine::field_id>(f->second), static_cast<engine::expr_id>(v->node)});
-          }
-        }
-        if (valid && ev != event_ids_.end() && target != state_ids_.end()) {
-          by_state[s].push_back(std::move(p));
+        if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
+          m_.transitions.push_back(std::move(*def));
           decls_of_transitions_.push_back(&t);
         }
       }
-    }
-    // Lay the table out by state, then event, keeping document order among equals.
-    std::size_t k = 0;
-    std::vector<const transition_decl*> ordered_decls;
-    for (std::size_t s = 0; s < by_state.size(); ++s) {
-      auto& list = by_state[s];
-      std::vector<std::size_t> order(list.size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return engine::index(list[a].def.event) < engine::index(list[b].def.event);
+      // Order the state's slice by event, keeping document order among equals.
+      const auto count = static_cast<std::uint32_t>(m_.transitions.size()) - first;
+      m_.states[s].first_transition = first;
+      m_.states[s].transition_count = count;
+      const auto begin = m_.transitions.begin() + first;
+      const auto by_event = [](const engine::transition_def& x, const engine::transition_def& y) {
+        return engine::index(x.event) < engine::index(y.event);
+      };
+      if (std::is_sorted(begin, m_.transitions.end(), by_event)) continue;
+      order.resize(count);
+      for (std::uint32_t i = 0; i < count; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+        return by_event(begin[x], begin[y]);
       });
-      m_.states[s].first_transition = static_cast<std::uint32_t>(m_.transitions.size());
-      m_.states[s].transition_count = static_cast<std::uint32_t>(list.size());
-      for (const std::size_t i : order) {
-        pending& p = list[i];
-        p.def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
-        p.def.assignment_count = static_cast<std::uint32_t>(p.assigns.size());
-        m_.assignments.insert(m_.assignments.end(), p.assigns.begin(), p.assigns.end());
-        m_.transitions.push_back(std::move(p.def));
-        ordered_decls.push_back(decls_of_transitions_[k + i]);
+      slice.clear();
+      slice_decls.clear();
+      for (const std::uint32_t i : order) {
+        slice.push_back(std::move(begin[i]));
+        slice_decls.push_back(decls_of_transitions_[first + i]);
       }
-      k += list.size();
+      std::move(slice.begin(), slice.end(), begin);
+      std::copy(slice_decls.begin(), slice_decls.end(), decls_of_transitions_.begin() + first);
     }
-    decls_of_transitions_ = std::move(ordered_decls);
+  }
+
+  // Checks and lowers one transition; nothing when it cannot be part of the machine.
+  std::optional<engine::transition_def> define_transition(engine::state_id source,
+                                                          const transition_decl& t) {
+    engine::transition_def def;
+    def.source = source;
+    def.pos = {t.span.line, t.span.column};
+    bool valid = true;
+    const auto ev = event_ids_.find(t.event);
+    const engine::event_def* event = nullptr;
+    if (!ev) {
+      error("F0107", t.event_span, "unknown event '" + t.event + "'",
+            did_you_mean(t.event, names_of(m_.events)));
+      valid = false;
+    } else {
+      def.event = static_cast<engine::event_id>(*ev);
+      event = &m_.events[*ev];
+    }
+    if (const auto target = state_ids_.find(t.target)) {
+      def.target = static_cast<engine::state_id>(*target);
+    } else {
+      error("F0102", t.target_span, "unknown state '" + t.target + "'",
+            did_you_mean(t.target, names_of(m_.states)));
+      valid = false;
+    }
+    const scope sc{event, false};
+    if (t.guard) {
+      const expr& guard = f_[*t.guard];
+      def.guard_text =
+          std::string(text_.substr(guard.span.begin, guard.span.end - guard.span.begin));
+      // A guard that failed to compile must not count as "no guard" in the determinism check.
+      const auto g = compile_expr(guard, sc);
+      valid = valid && g.has_value();
+      if (g && g->t != of(base_type::bool_type)) {
+        error("F0201", guard.span,
+              "guard must be of type 'bool', not '" + engine::to_string(g->t) + "'");
+      }
+      if (g) def.guard = static_cast<engine::expr_id>(g->node);
+    }
+    def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
+    for (const assignment_stmt& a : t.assignments) {
+      const auto f = field_ids_.find(a.field);
+      const auto v = compile_expr(f_[a.value], sc);
+      if (!f) {
+        error("F0108", a.field_span, "unknown field '" + a.field + "'",
+              did_you_mean(a.field, names_of(m_.fields)));
+        continue;
+      }
+      if (!v || !field_ok_[*f]) continue;
+      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
+        m_.assignments.push_back(
+            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
+      }
+    }
+    def.assignment_count = static_cast<std::uint32_t>(m_.assignments.size()) - def.first_assignment;
+    if (!valid) return std::nullopt;
+    return def;
   }
 
   // ---- structure: determinism, reachability, dead ends ----
@@ -476,7 +534,7 @@ class workflow_compiler {
       case expr_kind::name: {
         if (sc.constant) return not_constant(e, "field '" + e.text + "'");
         const auto f = field_ids_.find(e.text);
-        if (f == field_ids_.end()) {
+        if (!f) {
           std::string help = did_you_mean(e.text, names_of(m_.fields));
           if (help.empty() && sc.event) {
             for (const auto& p : sc.event->params) {
@@ -486,8 +544,8 @@ class workflow_compiler {
           error("F0108", e.span, "unknown field '" + e.text + "'", std::move(help));
           return std::nullopt;
         }
-        if (!field_ok_[f->second]) return std::nullopt;
-        return typed{m_.fields[f->second].declared, emit(op::field, f->second, {})};
+        if (!field_ok_[*f]) return std::nullopt;
+        return typed{m_.fields[*f].declared, emit(op::field, *f, {})};
       }
       case expr_kind::event_param: {
         if (sc.constant) return not_constant(e, "'event." + e.text + "'");
@@ -738,7 +796,7 @@ class workflow_compiler {
   engine::machine m_;
   std::size_t errors_ = 0;
   bool has_initial_ = false;
-  std::unordered_map<std::string_view, std::uint32_t> field_ids_, event_ids_, state_ids_;
+  name_table field_ids_, event_ids_, state_ids_;
   std::vector<const field_decl*> field_decls_;
   std::vector<bool> field_ok_;
   std::vector<const state_decl*> state_decls_;

@@ -97,8 +97,7 @@ void push_node(builder& b, expr node, const Input& in) {
                                  std::to_string(b.limits.max_expr_depth) + " levels)",
                              in);
   }
-  b.file.exprs.push_back(std::move(node));
-  b.stack.push_back(static_cast<expr_ref>(b.file.exprs.size() - 1));
+  b.stack.push_back(b.file.exprs.push_back(std::move(node)));
 }
 
 // Records `refs` as the children of `node`, and its depth.
@@ -690,6 +689,7 @@ parse_result parse(std::string_view text, const std::string& source_name,
     return result;
   }
   builder b(text, limits);
+  b.file.children.reserve(text.size() / 12);  // about one child per 12 bytes of typical source
   pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);
   try {
     pegtl::parse<g::file, action, control>(in, b);
