@@ -17,14 +17,17 @@ std::string json_of_size(std::size_t bytes) {
     if (i > 0) s += ",\n";
     const std::string n = std::to_string(i);
     s += "{\"name\":\"S" + n + "\",\"transitions\":[";
-    s += "{\"event\":\"next\",\"target\":\"S" + n + "\",\"guard\":\"count < 1000000\",\"assign\":{\"count\":1}},";
-    s += "{\"event\":\"back\",\"target\":\"S0\",\"guard\":null,\"weights\":[1,2,3.5,-4e2,true,false]}]}";
+    s += "{\"event\":\"next\",\"target\":\"S" + n +
+         "\",\"guard\":\"count < 1000000\",\"assign\":{\"count\":1}},";
+    s += "{\"event\":\"back\",\"target\":\"S0\",\"guard\":null,\"weights\":[1,2,3.5,-4e2,true,"
+         "false]}]}";
   }
   return s + "]}";
 }
 
 void compile_flow(benchmark::State& state) {
-  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  const std::string text =
+      vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
     auto r = vflow::dsl::compile(text, "bench.flow");
     if (!r.ok()) state.SkipWithError("generated workflow did not compile");
@@ -35,7 +38,8 @@ void compile_flow(benchmark::State& state) {
 }
 
 void parse_flow(benchmark::State& state) {
-  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  const std::string text =
+      vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
     auto r = vflow::dsl::parse(text, "bench.flow");
     if (!r.file) state.SkipWithError("generated workflow did not parse");
