@@ -117,63 +117,67 @@ class printer {
   static std::string type_text(const type_ref& t) { return t.name + (t.nullable ? "?" : ""); }
 
   void file(std::string& out) const {
-    const flow_file& f = f_;
-    if (f.stream) out += "stream " + *f.stream + "\n";
-    for (const workflow_decl& w : f.workflows) {
-      out += "\nworkflow " + w.name + " {\n";
-      for (const title_decl& t : w.titles) {
-        out += "  title " + engine::to_literal(engine::value::of_string(t.text)) + "\n";
+    if (f_.stream) out += "stream " + *f_.stream + "\n";
+    for (const workflow_decl& w : f_.workflows) {
+      out += '\n';
+      workflow(w, out);
+    }
+  }
+
+  void workflow(const workflow_decl& w, std::string& out) const {
+    out += "workflow " + w.name + " {\n";
+    for (const title_decl& t : w.titles) {
+      out += "  title " + engine::to_literal(engine::value::of_string(t.text)) + "\n";
+    }
+    if (!w.fields.empty()) {
+      out += "\n  data {\n";
+      for (const field_decl& fd : w.fields) {
+        out += "    " + fd.name + ": " + type_text(fd.type);
+        if (fd.initial) out += " = " + expression(*fd.initial);
+        out += '\n';
       }
-      if (!w.fields.empty()) {
-        out += "\n  data {\n";
-        for (const field_decl& fd : w.fields) {
-          out += "    " + fd.name + ": " + type_text(fd.type);
-          if (fd.initial) out += " = " + expression(*fd.initial);
-          out += '\n';
+      out += "  }\n";
+    }
+    if (!w.events.empty()) out += '\n';
+    for (const event_decl& e : w.events) {
+      out += "  event " + e.name;
+      if (!e.params.empty()) {
+        out += '(';
+        for (std::size_t i = 0; i < e.params.size(); ++i) {
+          if (i > 0) out += ", ";
+          out += e.params[i].name + ": " + type_text(e.params[i].type);
         }
-        out += "  }\n";
+        out += ')';
       }
-      if (!w.events.empty()) out += '\n';
-      for (const event_decl& e : w.events) {
-        out += "  event " + e.name;
-        if (!e.params.empty()) {
-          out += '(';
-          for (std::size_t i = 0; i < e.params.size(); ++i) {
-            if (i > 0) out += ", ";
-            out += e.params[i].name + ": " + type_text(e.params[i].type);
+      out += '\n';
+    }
+    if (!w.states.empty()) out += '\n';
+    for (const state_decl& s : w.states) {
+      out += "  ";
+      if (s.is_initial) out += "initial ";
+      if (s.is_final) out += "final ";
+      out += "state " + s.name;
+      if (s.transitions.empty()) {
+        out += '\n';
+        continue;
+      }
+      out += " {\n";
+      for (const transition_decl& t : s.transitions) {
+        out += "    on " + t.event + " -> " + t.target;
+        if (t.guard) out += " when " + expression(*t.guard);
+        if (!t.assignments.empty()) {
+          out += " {";
+          for (std::size_t i = 0; i < t.assignments.size(); ++i) {
+            out += i > 0 ? "; " : " ";
+            out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
           }
-          out += ')';
+          out += " }";
         }
         out += '\n';
       }
-      if (!w.states.empty()) out += '\n';
-      for (const state_decl& s : w.states) {
-        out += "  ";
-        if (s.is_initial) out += "initial ";
-        if (s.is_final) out += "final ";
-        out += "state " + s.name;
-        if (s.transitions.empty()) {
-          out += '\n';
-          continue;
-        }
-        out += " {\n";
-        for (const transition_decl& t : s.transitions) {
-          out += "    on " + t.event + " -> " + t.target;
-          if (t.guard) out += " when " + expression(*t.guard);
-          if (!t.assignments.empty()) {
-            out += " {";
-            for (std::size_t i = 0; i < t.assignments.size(); ++i) {
-              out += i > 0 ? "; " : " ";
-              out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
-            }
-            out += " }";
-          }
-          out += '\n';
-        }
-        out += "  }\n";
-      }
-      out += "}\n";
+      out += "  }\n";
     }
+    out += "}\n";
   }
 
  private:
@@ -186,6 +190,13 @@ class printer {
 std::string print(const flow_file& f, const print_options& options) {
   std::string out;
   printer(f, options).file(out);
+  return out;
+}
+
+std::string print_workflow(const flow_file& f, std::size_t index) {
+  std::string out;
+  if (f.stream) out += "stream " + *f.stream + "\n\n";
+  printer(f, print_options{}).workflow(f.workflows.at(index), out);
   return out;
 }
 

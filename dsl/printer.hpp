@@ -16,6 +16,10 @@ struct print_options {
 /// Prints a whole file in canonical layout (two-space indent, one declaration per line).
 std::string print(const flow_file& file, const print_options& options = {});
 
+/// Prints the stream header and workflow number `index` of `f` alone: the canonical source of
+/// one workflow (what the runtime stores and hashes on deploy).
+std::string print_workflow(const flow_file& f, std::size_t index);
+
 /// Prints expression `e` of file `f` with the minimal parentheses its precedence needs.
 std::string print_expr(const flow_file& f, expr_ref e, const print_options& options = {});
 

@@ -11,22 +11,11 @@
 #include "dsl/compiler.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
+#include "runtime/cli/output.hpp"
 
 namespace vflow::cli {
 
 namespace {
-
-nlohmann::ordered_json to_json(const dsl::diagnostic& d) {
-  return {{"code", d.code},
-          {"severity", dsl::to_string(d.severity)},
-          {"message", d.message},
-          {"file", d.file},
-          {"line", d.span.line},
-          {"column", d.span.column},
-          {"end_line", d.span.end_line},
-          {"end_column", d.span.end_column},
-          {"help", d.help.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(d.help)}};
-}
 
 struct check_args {
   std::vector<std::string> paths;
@@ -39,7 +28,7 @@ int run_check(const check_args& args, const global_options& global) {
     return exit_usage;
   }
   std::vector<dsl::diagnostic> all;
-  nlohmann::ordered_json file_reports = nlohmann::ordered_json::array();
+  json file_reports = json::array();
   std::map<std::string, std::string> defined_in;  // workflow name -> file, across the whole run
   for (const auto& path : files) {
     const std::string name = path.generic_string();
@@ -63,7 +52,7 @@ int run_check(const check_args& args, const global_options& global) {
     for (const auto& d : r.diagnostics) {
       if (!global.json) std::cerr << dsl::render_text(d, text);
     }
-    nlohmann::ordered_json workflows = nlohmann::ordered_json::array();
+    json workflows = json::array();
     for (const auto& m : r.machines) {
       workflows.push_back({{"name", m.name},
                            {"stream", m.stream},
@@ -90,11 +79,11 @@ int run_check(const check_args& args, const global_options& global) {
   const std::size_t errors = count(all, dsl::severity::error);
   const std::size_t warnings = count(all, dsl::severity::warning);
   if (global.json) {
-    nlohmann::ordered_json diags = nlohmann::ordered_json::array();
+    json diags = json::array();
     for (const auto& d : all) diags.push_back(to_json(d));
-    const nlohmann::ordered_json report{{"format_version", 1},   {"valid", errors == 0},
-                                        {"error_count", errors}, {"warning_count", warnings},
-                                        {"diagnostics", diags},  {"files", file_reports}};
+    const json report{
+        {"format_version", format_version}, {"valid", errors == 0}, {"error_count", errors},
+        {"warning_count", warnings},        {"diagnostics", diags}, {"files", file_reports}};
     std::cout << report.dump(2) << '\n';
   } else {
     std::cout << "checked " << files.size() << (files.size() == 1 ? " file: " : " files: ")
@@ -111,7 +100,6 @@ void add_check_command(CLI::App& app, global_options& global, command_runner& ru
   CLI::App* cmd = app.add_subcommand("check", "Compile .flow files and report every diagnostic");
   cmd->add_option("paths", args->paths, ".flow files, or directories searched for *.flow")
       ->required();
-  cmd->add_flag("--json", global.json, "Print a JSON report on stdout");
   cmd->footer("Exit: 0 no errors (warnings allowed), 1 errors found, 2 usage error.");
   cmd->callback(
       [&run, &global, args] { run = [&global, args] { return run_check(*args, global); }; });

@@ -12,22 +12,30 @@ namespace vflow::cli {
 
 /// Process exit codes, as documented in `vflow --help`.
 enum exit_code : int {
-  exit_ok = 0,     ///< success
-  exit_no = 1,     ///< the answer is "no": diagnostics, rejected event, closed gate, not found
-  exit_usage = 2,  ///< the command line is wrong
+  exit_ok = 0,           ///< success
+  exit_no = 1,           ///< the answer is "no": diagnostics, rejected event, not found, conflict
+  exit_usage = 2,        ///< the command line is wrong
   exit_environment = 3,  ///< the store or the environment failed
 };
 
 /// Options every subcommand shares.
 struct global_options {
   bool json = false;
-  std::string db_path;
+  std::string db_path = "vflow.db";
 };
 
-/// A registered subcommand runs this once its options are parsed; it returns the exit code.
+/// A usage error found after parsing (a malformed `name=value` or time): exit code 2.
+struct usage_error {
+  std::string message;
+};
+
+/// A registered subcommand stores into `run` what to do once its options are parsed.
 using command_runner = std::function<int()>;
 
-/// Registers `check` on `app`; the runner is stored into `run` when the subcommand is chosen.
+/// Registers `check`.
 void add_check_command(CLI::App& app, global_options& global, command_runner& run);
+/// Registers `deploy`, `start`, `fire`, `status`, `history`, `list`, `suspend`, `resume`,
+/// `cancel` and `verify`.
+void add_instance_commands(CLI::App& app, global_options& global, command_runner& run);
 
 }  // namespace vflow::cli

@@ -1,0 +1,342 @@
+// `deploy`, `start`, `fire`, `status`, `history`, `list`, `suspend`, `resume`, `cancel`,
+// `verify`: thin wrappers over vflow::runtime::engine_runtime.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include "runtime/cli/cli.hpp"
+#include "runtime/cli/files.hpp"
+#include "runtime/cli/output.hpp"
+
+namespace vflow::cli {
+
+namespace {
+
+// Splits `name=value` arguments; a missing '=' is a usage error.
+runtime::named_values parse_assignments(const std::vector<std::string>& args, const char* what) {
+  runtime::named_values out;
+  for (const std::string& a : args) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw usage_error{std::string("expected ") + what + " as name=value, got '" + a + "'"};
+    }
+    out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_at(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const auto t = engine::parse_time(text);
+  if (!t) {
+    throw usage_error{"--at expects an ISO-8601 UTC time such as 2026-01-31T12:00:00Z, got '" +
+                      text + "'"};
+  }
+  return t;
+}
+
+std::optional<std::string> optional_of(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional(s);
+}
+
+runtime::engine_runtime open_runtime(const global_options& g, bool create = true) {
+  runtime::sqlite_options o;
+  o.create = create;
+  return runtime::engine_runtime::open(g.db_path, o);
+}
+
+// Prints the outcome of a request that changes an instance; returns the exit code.
+int report(const runtime::step_outcome& o, const global_options& g, const std::string& verb) {
+  if (g.json) {
+    std::cout << to_json(o).dump(2) << '\n';
+  } else if (o.status == runtime::status::ok) {
+    std::cout << outcome_text(o, verb);
+  } else {
+    std::cerr << "vflow " << verb << ": " << runtime::to_string(o.status) << ": " << o.message
+              << '\n';
+  }
+  return exit_code_of(o.status);
+}
+
+int not_found(const global_options& g, const std::string& verb, const std::string& id) {
+  const std::string message = "unknown instance '" + id + "'";
+  if (g.json) {
+    std::cout << json{{"format_version", format_version},
+                      {"status", "not_found"},
+                      {"message", message}}
+                     .dump(2)
+              << '\n';
+  } else {
+    std::cerr << "vflow " << verb << ": " << message << '\n';
+  }
+  return exit_no;
+}
+
+struct deploy_args {
+  std::vector<std::string> paths;
+};
+
+int run_deploy(const deploy_args& a, const global_options& g) {
+  std::vector<std::filesystem::path> paths;
+  if (const auto problem = collect_flow_files(a.paths, paths)) throw usage_error{*problem};
+  std::vector<runtime::source_file> files;
+  for (const auto& p : paths) {
+    runtime::source_file f{p.generic_string(), {}};
+    if (!read_file(p, f.text)) throw usage_error{"cannot read " + f.name};
+    files.push_back(std::move(f));
+  }
+  auto rt = open_runtime(g);
+  const auto out = rt.deploy(files);
+  if (g.json) {
+    json diags = json::array();
+    for (const auto& d : out.diagnostics) diags.push_back(to_json(d));
+    json workflows = json::array();
+    for (const auto& w : out.workflows) {
+      workflows.push_back({{"name", w.name},
+                           {"version", w.version},
+                           {"hash", w.hash},
+                           {"created", w.created},
+                           {"file", w.source_name}});
+    }
+    std::cout << json{{"format_version", format_version},
+                      {"deployed", out.ok()},
+                      {"workflows", workflows},
+                      {"diagnostics", diags}}
+                     .dump(2)
+              << '\n';
+  } else {
+    for (const auto& d : out.diagnostics) {
+      const auto f =
+          std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.name == d.file; });
+      std::cerr << dsl::render_text(
+          d, f == files.end() ? std::string_view() : std::string_view(f->text));
+    }
+    if (!out.ok()) std::cerr << "vflow deploy: nothing deployed: fix the errors above\n";
+    for (const auto& w : out.workflows) {
+      std::cout << (w.created ? "deployed   " : "unchanged  ") << w.name << " v" << w.version
+                << "  " << w.hash.substr(0, 12) << "  (" << w.source_name << ")\n";
+    }
+  }
+  return out.ok() ? exit_ok : exit_no;
+}
+
+struct start_args {
+  std::string workflow, id, actor, at;
+  std::vector<std::string> fields;
+};
+
+int run_start(const start_args& a, const global_options& g) {
+  runtime::start_request r{a.workflow, optional_of(a.id), parse_assignments(a.fields, "fields"),
+                           optional_of(a.actor), parse_at(a.at)};
+  auto rt = open_runtime(g);
+  const auto o = rt.start(r);
+  return report(o, g, "start");
+}
+
+struct fire_args {
+  std::string id, event, actor, event_id, at;
+  std::optional<std::int64_t> expect_seq;
+  std::vector<std::string> params;
+};
+
+int run_fire(const fire_args& a, const global_options& g) {
+  runtime::fire_request r{a.id,
+                          a.event,
+                          parse_assignments(a.params, "parameters"),
+                          optional_of(a.actor),
+                          optional_of(a.event_id),
+                          a.expect_seq,
+                          parse_at(a.at)};
+  auto rt = open_runtime(g, false);
+  const auto o = rt.fire(r);
+  return report(o, g, "fire");
+}
+
+struct id_args {
+  std::string id;
+};
+
+int run_status(const id_args& a, const global_options& g) {
+  auto rt = open_runtime(g, false);
+  const auto v = rt.status(a.id);
+  if (!v) return not_found(g, "status", a.id);
+  if (g.json) {
+    json j = to_json(*v);
+    j.insert(j.begin(), {"format_version", format_version});
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << status_text(*v);
+  }
+  return exit_ok;
+}
+
+int run_history(const id_args& a, const global_options& g) {
+  auto rt = open_runtime(g, false);
+  const auto h = rt.history(a.id);
+  if (!h) return not_found(g, "history", a.id);
+  if (g.json) {
+    json records = json::array();
+    for (const auto& r : *h) records.push_back(to_json(r));
+    std::cout << records.dump(2) << '\n';
+  } else {
+    std::cout << history_text(*h);
+  }
+  return exit_ok;
+}
+
+struct list_args {
+  std::string workflow, state, lifecycle;
+  std::size_t limit = 1000;
+};
+
+int run_list(const list_args& a, const global_options& g) {
+  if (!a.lifecycle.empty() && !runtime::parse_lifecycle(a.lifecycle)) {
+    throw usage_error{"--lifecycle must be active, suspended, completed or cancelled"};
+  }
+  auto rt = open_runtime(g, false);
+  const auto items =
+      rt.list({optional_of(a.workflow), optional_of(a.state), optional_of(a.lifecycle), a.limit});
+  if (g.json) {
+    json arr = json::array();
+    for (const auto& v : items) {
+      json j = to_json(v);
+      j.erase("data");
+      arr.push_back(std::move(j));
+    }
+    std::cout << arr.dump(2) << '\n';
+  } else {
+    for (const auto& v : items) {
+      std::string state;
+      for (const auto& s : v.state) state += (state.empty() ? "" : ",") + s;
+      std::cout << v.id << "  " << v.workflow << " v" << v.version << "  " << state << "  "
+                << runtime::to_string(v.lifecycle) << "  seq " << v.seq << "  "
+                << engine::format_time(v.updated_at) << '\n';
+    }
+  }
+  return exit_ok;
+}
+
+struct lifecycle_args {
+  std::string id, reason, actor, at;
+};
+
+int run_lifecycle(runtime::lifecycle_event action, const lifecycle_args& a,
+                  const global_options& g) {
+  runtime::lifecycle_request r{a.id, action, optional_of(a.reason), optional_of(a.actor),
+                               parse_at(a.at)};
+  auto rt = open_runtime(g, false);
+  const auto o = rt.change_lifecycle(r);
+  return report(o, g, std::string(runtime::to_string(action)));
+}
+
+int run_verify(const id_args& a, const global_options& g) {
+  auto rt = open_runtime(g, false);
+  const auto v = rt.verify(a.id);
+  if (v.status == runtime::status::not_found) return not_found(g, "verify", a.id);
+  if (g.json) {
+    std::cout << json{{"format_version", format_version},
+                      {"id", a.id},
+                      {"consistent", v.consistent},
+                      {"records", v.records},
+                      {"message", v.message}}
+                     .dump(2)
+              << '\n';
+  } else {
+    (v.consistent ? std::cout : std::cerr) << a.id << ": " << v.message << '\n';
+  }
+  return v.consistent ? exit_ok : exit_no;
+}
+
+// Registers a subcommand whose arguments live in a shared struct until the runner executes.
+template <typename Args, typename Setup, typename Run>
+void add(CLI::App& app, global_options& g, command_runner& run, const char* name, const char* help,
+         Setup setup, Run body) {
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->fallthrough();
+  setup(*cmd, *args);
+  cmd->callback([&run, &g, args, body] { run = [&g, args, body] { return body(*args, g); }; });
+}
+
+}  // namespace
+
+void add_instance_commands(CLI::App& app, global_options& g, command_runner& run) {
+  add<deploy_args>(
+      app, g, run, "deploy", "Compile .flow files and store their workflows by content hash",
+      [](CLI::App& c, deploy_args& a) {
+        c.add_option("paths", a.paths, ".flow files or directories")->required();
+        c.footer(
+            "Identical source is a no-op; changed source becomes a new version; running\n"
+            "instances keep the definition they started with.");
+      },
+      run_deploy);
+  add<start_args>(
+      app, g, run, "start", "Start an instance of the latest version of a workflow",
+      [](CLI::App& c, start_args& a) {
+        c.add_option("workflow", a.workflow, "Workflow name")->required();
+        c.add_option("fields", a.fields, "Initial data as field=value");
+        c.add_option("--id", a.id, "Instance id (generated and printed when absent)");
+        c.add_option("--actor", a.actor, "Who starts it (journaled)");
+        c.add_option("--at", a.at, "Time of the start, ISO-8601 UTC (default: now)");
+      },
+      run_start);
+  add<fire_args>(
+      app, g, run, "fire", "Deliver an event to an instance",
+      [](CLI::App& c, fire_args& a) {
+        c.add_option("id", a.id, "Instance id")->required();
+        c.add_option("event", a.event, "Event name")->required();
+        c.add_option("params", a.params, "Event parameters as name=value");
+        c.add_option("--actor", a.actor, "Who fires it (journaled)");
+        c.add_option("--event-id", a.event_id,
+                     "Idempotency key: a repeat returns the first outcome and writes nothing");
+        c.add_option("--expect-seq", a.expect_seq,
+                     "Fail with a conflict unless the instance is at this seq");
+        c.add_option("--at", a.at, "Time of the event, ISO-8601 UTC (default: now)");
+        c.footer(
+            "Exit: 0 taken, 1 rejected (journaled) / unknown instance / conflict / bad input,\n"
+            "2 usage error, 3 store error.");
+      },
+      run_fire);
+  add<id_args>(
+      app, g, run, "status", "Show an instance's state, lifecycle and data",
+      [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },
+      run_status);
+  add<id_args>(
+      app, g, run, "history", "Show an instance's journal, oldest first",
+      [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },
+      run_history);
+  add<list_args>(
+      app, g, run, "list", "List instances",
+      [](CLI::App& c, list_args& a) {
+        c.add_option("--workflow", a.workflow, "Only instances of this workflow");
+        c.add_option("--state", a.state, "Only instances with this active state");
+        c.add_option("--lifecycle", a.lifecycle, "active, suspended, completed or cancelled");
+        c.add_option("--limit", a.limit, "At most this many (default 1000)");
+      },
+      run_list);
+  const auto lifecycle_setup = [](CLI::App& c, lifecycle_args& a) {
+    c.add_option("id", a.id, "Instance id")->required();
+    c.add_option("--reason", a.reason, "Why (journaled)");
+    c.add_option("--actor", a.actor, "Who (journaled)");
+    c.add_option("--at", a.at, "Time, ISO-8601 UTC (default: now)");
+  };
+  add<lifecycle_args>(app, g, run, "suspend", "Suspend an active instance (events are refused)",
+                      lifecycle_setup, [](const lifecycle_args& a, const global_options& gg) {
+                        return run_lifecycle(runtime::lifecycle_event::suspend, a, gg);
+                      });
+  add<lifecycle_args>(app, g, run, "resume", "Resume a suspended instance", lifecycle_setup,
+                      [](const lifecycle_args& a, const global_options& gg) {
+                        return run_lifecycle(runtime::lifecycle_event::resume, a, gg);
+                      });
+  add<lifecycle_args>(app, g, run, "cancel", "Cancel an active or suspended instance",
+                      lifecycle_setup, [](const lifecycle_args& a, const global_options& gg) {
+                        return run_lifecycle(runtime::lifecycle_event::cancel, a, gg);
+                      });
+  add<id_args>(
+      app, g, run, "verify", "Check that an instance equals the replay of its journal",
+      [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },
+      run_verify);
+}
+
+}  // namespace vflow::cli

@@ -1,0 +1,165 @@
+// Text and JSON renderings of instances, journal records and outcomes.
+#include "runtime/cli/output.hpp"
+
+#include <sstream>
+
+#include "runtime/cli/cli.hpp"
+
+namespace vflow::cli {
+
+namespace {
+
+json value_json(const engine::value& v) {
+  switch (v.kind()) {
+    case engine::base_type::null_type: return nullptr;
+    case engine::base_type::int_type: return v.as_int();
+    case engine::base_type::bool_type: return v.as_bool();
+    case engine::base_type::string_type: return v.as_string();
+    default: return engine::to_literal(v);  // times as ISO-8601, durations as literals
+  }
+}
+
+json optional_json(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
+
+std::string join(const json& names, const char* separator = ", ") {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : separator) + n.get<std::string>();
+  return out.empty() ? "-" : out;
+}
+
+std::string literal_of(const json& v) {
+  if (v.is_string()) return engine::to_literal(engine::value::of_string(v.get<std::string>()));
+  return v.dump();
+}
+
+}  // namespace
+
+json to_json(const dsl::diagnostic& d) {
+  return {{"code", d.code},
+          {"severity", dsl::to_string(d.severity)},
+          {"message", d.message},
+          {"file", d.file},
+          {"line", d.span.line},
+          {"column", d.span.column},
+          {"end_line", d.span.end_line},
+          {"end_column", d.span.end_column},
+          {"help", d.help.empty() ? json() : json(d.help)}};
+}
+
+json to_json(const runtime::instance_view& v) {
+  json data = json::object();
+  for (const auto& [name, value] : v.data) data[name] = value_json(value);
+  return {{"id", v.id},
+          {"workflow", v.workflow},
+          {"version", v.version},
+          {"stream", v.stream},
+          {"definition", v.definition},
+          {"lifecycle", runtime::to_string(v.lifecycle)},
+          {"state", v.state},
+          {"seq", v.seq},
+          {"data", data},
+          {"created_at", engine::format_time(v.created_at)},
+          {"updated_at", engine::format_time(v.updated_at)}};
+}
+
+json to_json(const runtime::journal_row& r) {
+  return {{"seq", r.seq},
+          {"gseq", r.gseq},
+          {"kind", r.kind},
+          {"event", optional_json(r.event)},
+          {"params", json::parse(r.params)},
+          {"outcome", r.outcome},
+          {"reason", optional_json(r.reason)},
+          {"from", json::parse(r.from_config)},
+          {"to", json::parse(r.to_config)},
+          {"actor", optional_json(r.actor)},
+          {"event_id", optional_json(r.event_id)},
+          {"at", engine::format_time(r.at)},
+          {"recorded_at", engine::format_time(r.recorded_at)},
+          {"changes", json::parse(r.changes)},
+          {"lifecycle", r.lifecycle},
+          {"definition", r.definition},
+          {"detail", json::parse(r.detail)}};
+}
+
+json to_json(const runtime::step_outcome& o) {
+  return {{"format_version", format_version},
+          {"status", runtime::to_string(o.status)},
+          {"message", o.message.empty() ? json() : json(o.message)},
+          {"duplicate", o.duplicate},
+          {"instance", o.instance ? to_json(*o.instance) : json()},
+          {"record", o.record ? to_json(*o.record) : json()}};
+}
+
+std::string status_text(const runtime::instance_view& v) {
+  std::ostringstream out;
+  out << "instance   " << v.id << '\n'
+      << "workflow   " << v.workflow << " v" << v.version << " (" << v.stream << ", definition "
+      << v.definition.substr(0, 12) << ")\n"
+      << "lifecycle  " << runtime::to_string(v.lifecycle) << '\n'
+      << "state      " << join(json(v.state)) << '\n'
+      << "seq        " << v.seq << '\n'
+      << "updated    " << engine::format_time(v.updated_at) << '\n';
+  std::size_t width = 0;
+  for (const auto& [name, value] : v.data) width = std::max(width, name.size());
+  bool first = true;
+  for (const auto& [name, value] : v.data) {
+    out << (first ? "data       " : "           ") << name << std::string(width - name.size(), ' ')
+        << " = " << engine::to_literal(value) << '\n';
+    first = false;
+  }
+  return out.str();
+}
+
+std::string history_text(const std::vector<runtime::journal_row>& records) {
+  std::ostringstream out;
+  for (const auto& r : records) {
+    const json from = json::parse(r.from_config);
+    const json to = json::parse(r.to_config);
+    std::string what = r.kind == "start" ? "(start)" : r.event.value_or("?");
+    const json params = json::parse(r.params);
+    if (!params.empty()) {
+      std::string p;
+      for (const auto& [k, v] : params.items())
+        p += (p.empty() ? "" : ", ") + k + "=" + literal_of(v);
+      what += "(" + p + ")";
+    }
+    out << std::to_string(r.seq) << "  " << engine::format_time(r.at) << "  " << what << "  "
+        << r.outcome;
+    if (r.outcome == "taken") {
+      if (r.kind == "lifecycle") {
+        out << "  lifecycle -> " << r.lifecycle;
+      } else if (r.kind == "start") {
+        out << "  -> " << join(to);
+      } else {
+        out << "  " << join(from) << " -> " << join(to);
+      }
+    }
+    if (r.actor) out << "  by " << *r.actor;
+    if (r.event_id) out << "  [" << *r.event_id << "]";
+    out << '\n';
+    if (r.reason) out << "      reason: " << *r.reason << '\n';
+    if (r.kind != "start") {
+      for (const auto& ch : json::parse(r.changes)) {
+        out << "      " << ch["field"].get<std::string>() << ": " << literal_of(ch["before"])
+            << " -> " << literal_of(ch["after"]) << '\n';
+      }
+    }
+  }
+  return out.str();
+}
+
+std::string outcome_text(const runtime::step_outcome& o, const std::string& verb) {
+  std::ostringstream out;
+  if (o.status == runtime::status::ok && o.instance) {
+    out << verb << " " << o.instance->id << ": " << join(json(o.instance->state)) << " ("
+        << runtime::to_string(o.instance->lifecycle) << ", seq " << o.instance->seq << ")";
+    if (o.duplicate) out << " [duplicate event id: first outcome returned, nothing written]";
+    out << '\n';
+  }
+  return out.str();
+}
+
+int exit_code_of(runtime::status s) { return s == runtime::status::ok ? exit_ok : exit_no; }
+
+}  // namespace vflow::cli

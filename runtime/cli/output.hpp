@@ -1,0 +1,37 @@
+// How the vflow command prints results: text for people, versioned JSON for machines.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dsl/diagnostic.hpp"
+#include "runtime/runtime.hpp"
+
+namespace vflow::cli {
+
+using json = nlohmann::ordered_json;
+
+/// The format version of every JSON document the command prints.
+inline constexpr int format_version = 1;
+
+/// A diagnostic as a JSON object (code, severity, message, file, line, column, end_*, help).
+json to_json(const dsl::diagnostic& d);
+/// An instance: id, workflow, version, stream, definition, lifecycle, state, seq, data, times.
+json to_json(const runtime::instance_view& v);
+/// A journal record with its JSON columns expanded.
+json to_json(const runtime::journal_row& r);
+/// The result of start, fire, suspend, resume and cancel.
+json to_json(const runtime::step_outcome& o);
+
+/// `status` for people.
+std::string status_text(const runtime::instance_view& v);
+/// `history` for people: one line per record.
+std::string history_text(const std::vector<runtime::journal_row>& records);
+/// One line saying what a request did.
+std::string outcome_text(const runtime::step_outcome& o, const std::string& verb);
+
+/// The exit code for a request's status: 0 for ok, 1 otherwise.
+int exit_code_of(runtime::status s);
+
+}  // namespace vflow::cli

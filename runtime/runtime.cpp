@@ -1,0 +1,626 @@
+// The runtime: requests in, one store transaction each, outcomes out. Instance data is a typed
+// vector inside; JSON only at the store boundary.
+#include "runtime/runtime.hpp"
+
+#include <spdlog/spdlog.h>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "dsl/compiler.hpp"
+#include "dsl/printer.hpp"
+#include "dsl/suggest.hpp"
+#include "engine/step.hpp"
+#include "runtime/sha256.hpp"
+
+namespace vflow::runtime {
+
+using json = nlohmann::ordered_json;
+
+std::string_view to_string(status s) {
+  switch (s) {
+    case status::ok: return "ok";
+    case status::rejected: return "rejected";
+    case status::not_found: return "not_found";
+    case status::conflict: return "conflict";
+    case status::invalid: return "invalid";
+  }
+  return "?";
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+// ---- values <-> JSON (the store's encoding) ----
+
+json to_json(const engine::value& v) {
+  switch (v.kind()) {
+    case engine::base_type::null_type: return nullptr;
+    case engine::base_type::int_type: return v.as_int();
+    case engine::base_type::bool_type: return v.as_bool();
+    case engine::base_type::string_type: return v.as_string();
+    case engine::base_type::time_type: return engine::format_time(v.as_time());
+    case engine::base_type::duration_type: return engine::format_duration(v.as_duration());
+  }
+  return nullptr;
+}
+
+engine::value from_json(const json& j, engine::type t) {
+  if (j.is_null()) return engine::value::null();
+  switch (t.base) {
+    case engine::base_type::int_type: return engine::value::of_int(j.get<std::int64_t>());
+    case engine::base_type::bool_type: return engine::value::of_bool(j.get<bool>());
+    case engine::base_type::string_type: return engine::value::of_string(j.get<std::string>());
+    case engine::base_type::time_type:
+      return engine::value::of_time(engine::parse_time(j.get<std::string>()).value_or(0));
+    case engine::base_type::duration_type: {
+      const auto v = engine::parse_value(t, j.get<std::string>());
+      return v ? *v : engine::value::of_duration(0);
+    }
+    case engine::base_type::null_type: break;
+  }
+  return engine::value::null();
+}
+
+json config_json(const engine::machine& m, const std::vector<engine::state_id>& config) {
+  json a = json::array();
+  for (const auto s : config) a.push_back(m.state(s).name);
+  return a;
+}
+
+std::vector<engine::state_id> config_from_json(const engine::machine& m, const std::string& text) {
+  std::vector<engine::state_id> out;
+  for (const auto& name : json::parse(text)) {
+    if (const auto s = m.find_state(name.get<std::string>())) out.push_back(*s);
+  }
+  return out;
+}
+
+json data_json(const engine::machine& m, const std::vector<engine::value>& data) {
+  json o = json::object();
+  for (std::size_t i = 0; i < data.size(); ++i) o[m.fields[i].name] = to_json(data[i]);
+  return o;
+}
+
+std::vector<engine::value> data_from_json(const engine::machine& m, const std::string& text) {
+  const json o = json::parse(text);
+  std::vector<engine::value> data = engine::initial_data(m);
+  for (std::size_t i = 0; i < m.fields.size(); ++i) {
+    const auto it = o.find(m.fields[i].name);
+    if (it != o.end()) data[i] = from_json(*it, m.fields[i].declared);
+  }
+  return data;
+}
+
+std::string names_list(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (const auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+template <typename Defs>
+std::vector<std::string_view> names_of(const Defs& defs) {
+  std::vector<std::string_view> out;
+  for (const auto& d : defs) out.emplace_back(d.name);
+  return out;
+}
+
+// A deployed definition together with its compiled machine.
+struct compiled {
+  definition_row row;
+  engine::machine machine;
+};
+
+std::string generate_id(const std::string& workflow) {
+  static std::mt19937_64 rng(std::random_device{}() ^ static_cast<std::uint64_t>(wall_clock_ms()));
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id;
+  for (const char c : workflow)
+    id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  id += '-';
+  std::uint64_t bits = rng();
+  for (int i = 0; i < 12; ++i, bits >>= 4) id += hex[bits & 0xf];
+  return id;
+}
+
+}  // namespace
+
+struct engine_runtime::impl {
+  std::unique_ptr<store> db;
+  std::mutex cache_mutex;
+  std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
+
+  // The compiled machine of a stored definition, compiled once per process.
+  std::shared_ptr<const compiled> load(store_transaction& t, const std::string& hash) {
+    {
+      std::lock_guard lock(cache_mutex);
+      const auto it = cache.find(hash);
+      if (it != cache.end()) return it->second;
+    }
+    auto row = t.definition(hash);
+    if (!row) throw store_error(-1, "the store has no definition " + hash);
+    auto r = dsl::compile(row->source, row->name + "@v" + std::to_string(row->version));
+    if (!r.ok() || r.machines.size() != 1) {
+      throw store_error(-1, "stored definition " + row->name + " v" + std::to_string(row->version) +
+                                " no longer compiles");
+    }
+    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(r.machines[0])});
+    std::lock_guard lock(cache_mutex);
+    return cache.emplace(hash, std::move(c)).first->second;
+  }
+
+  instance_view view(const compiled& c, const instance_row& row, bool with_data = true) {
+    instance_view v;
+    v.id = row.id;
+    v.workflow = row.workflow;
+    v.version = c.row.version;
+    v.stream = c.row.stream;
+    v.definition = row.definition;
+    v.lifecycle = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    for (const auto& s : json::parse(row.configuration)) v.state.push_back(s.get<std::string>());
+    if (with_data) {
+      const auto data = data_from_json(c.machine, row.data);
+      for (std::size_t i = 0; i < data.size(); ++i)
+        v.data.emplace_back(c.machine.fields[i].name, data[i]);
+    }
+    v.seq = row.seq;
+    v.created_at = row.created_at;
+    v.updated_at = row.updated_at;
+    return v;
+  }
+};
+
+engine_runtime::engine_runtime(std::unique_ptr<store> s) : impl_(std::make_unique<impl>()) {
+  impl_->db = std::move(s);
+}
+engine_runtime::~engine_runtime() = default;
+engine_runtime::engine_runtime(engine_runtime&&) noexcept = default;
+
+engine_runtime engine_runtime::open(const std::string& path, const sqlite_options& options) {
+  return engine_runtime(open_sqlite_store(path, options));
+}
+
+std::string engine_runtime::backend() const { return impl_->db->backend(); }
+
+deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
+  deploy_outcome out;
+  struct candidate {
+    std::string source_name, name, stream, canonical, hash;
+  };
+  std::vector<candidate> candidates;
+  std::map<std::string, std::string> defined_in;
+  for (const source_file& f : files) {
+    auto r = dsl::compile(f.text, f.name);
+    out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
+    if (!r.ok()) continue;
+    for (std::size_t i = 0; i < r.ast->workflows.size(); ++i) {
+      const auto& w = r.ast->workflows[i];
+      if (const auto [it, fresh] = defined_in.emplace(w.name, f.name); !fresh) {
+        out.diagnostics.push_back({"F0101", dsl::severity::error, f.name, w.name_span,
+                                   "duplicate workflow '" + w.name + "'",
+                                   "it is also defined in " + it->second});
+        continue;
+      }
+      candidate c{f.name, w.name, r.ast->stream.value_or(""), dsl::print_workflow(*r.ast, i), {}};
+      c.hash = sha256_hex(c.canonical);
+      candidates.push_back(std::move(c));
+    }
+  }
+  if (!out.ok()) return out;
+  const std::int64_t now = wall_clock_ms();
+  impl_->db->write([&](store_transaction& t) {
+    out.workflows.clear();
+    for (const candidate& c : candidates) {
+      deployed_workflow d{c.source_name, c.name, 0, c.hash, false};
+      if (const auto existing = t.definition(c.hash)) {
+        d.version = existing->version;
+      } else {
+        const auto latest = t.latest_definition(c.name);
+        d.version = latest ? latest->version + 1 : 1;
+        d.created = true;
+        t.insert_definition({c.hash, c.name, d.version, c.stream, c.canonical, c.source_name, now});
+      }
+      out.workflows.push_back(std::move(d));
+    }
+  });
+  for (const auto& d : out.workflows) {
+    spdlog::debug("deploy {} v{} {} ({})", d.name, d.version, d.hash.substr(0, 12),
+                  d.created ? "new" : "unchanged");
+  }
+  return out;
+}
+
+step_outcome engine_runtime::start(const start_request& req) {
+  step_outcome out;
+  const std::int64_t at = req.at.value_or(wall_clock_ms());
+  impl_->db->write([&](store_transaction& t) {
+    out = step_outcome{};
+    const auto def = t.latest_definition(req.workflow);
+    if (!def) {
+      out.status = status::not_found;
+      out.message = "unknown workflow '" + req.workflow + "' (deploy it first: vflow deploy FILE)";
+      return;
+    }
+    const auto c = impl_->load(t, def->hash);
+    const engine::machine& m = c->machine;
+    const std::string id = req.id.value_or(generate_id(req.workflow));
+    if (id.empty()) {
+      out.status = status::invalid;
+      out.message = "instance id must not be empty";
+      return;
+    }
+    if (t.instance(id)) {
+      out.status = status::conflict;
+      out.message = "instance '" + id + "' already exists";
+      return;
+    }
+    std::vector<engine::value> data = engine::initial_data(m);
+    std::vector<bool> given(m.fields.size(), false);
+    for (const auto& [name, text] : req.fields) {
+      const auto f = m.find_field(name);
+      if (!f) {
+        out.status = status::invalid;
+        out.message = "unknown field '" + name + "' of workflow " + m.name;
+        const std::string help = dsl::did_you_mean(name, names_of(m.fields));
+        out.message +=
+            help.empty() ? " (fields: " + names_list(names_of(m.fields)) + ")" : "; " + help;
+        return;
+      }
+      const auto& fd = m.field(*f);
+      const auto v = engine::parse_value(fd.declared, text);
+      if (!v) {
+        out.status = status::invalid;
+        out.message = "field '" + name + "' must be " + engine::to_string(fd.declared) + ", got '" +
+                      text + "'";
+        return;
+      }
+      data[engine::index(*f)] = *v;
+      given[engine::index(*f)] = true;
+    }
+    for (std::size_t i = 0; i < m.fields.size(); ++i) {
+      if (m.fields[i].required && !given[i]) {
+        out.status = status::invalid;
+        out.message = "missing required field '" + m.fields[i].name + "' (" +
+                      engine::to_string(m.fields[i].declared) + ")";
+        return;
+      }
+    }
+    const engine::instance_state state = engine::initial_state(m, data);
+    const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
+    instance_row row{id,
+                     def->hash,
+                     m.name,
+                     std::string(to_string(lc)),
+                     config_json(m, state.configuration).dump(),
+                     data_json(m, state.data).dump(),
+                     1,
+                     at,
+                     at};
+    t.insert_instance(row);
+    json changes = json::array();
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      changes.push_back(
+          {{"field", m.fields[i].name}, {"before", nullptr}, {"after", to_json(data[i])}});
+    }
+    journal_row j;
+    j.instance = id;
+    j.seq = 1;
+    j.definition = def->hash;
+    j.kind = "start";
+    j.actor = req.actor;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.to_config = row.configuration;
+    j.changes = changes.dump();
+    j.outcome = "taken";
+    j.detail = json{{"workflow", m.name}, {"version", def->version}}.dump();
+    j.lifecycle = row.lifecycle;
+    t.append_journal(j);
+    out.instance = impl_->view(*c, row);
+    out.record = std::move(j);
+  });
+  return out;
+}
+
+step_outcome engine_runtime::fire(const fire_request& req) {
+  step_outcome out;
+  const std::int64_t at = req.at.value_or(wall_clock_ms());
+  impl_->db->write([&](store_transaction& t) {
+    out = step_outcome{};
+    auto row = t.instance(req.id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + req.id + "'";
+      return;
+    }
+    const auto c = impl_->load(t, row->definition);
+    const engine::machine& m = c->machine;
+
+    const auto event = m.find_event(req.event);
+    if (!event) {
+      out.status = status::invalid;
+      out.message = "unknown event '" + req.event + "' of workflow " + m.name;
+      const std::string help = dsl::did_you_mean(req.event, names_of(m.events));
+      out.message +=
+          help.empty() ? " (events: " + names_list(names_of(m.events)) + ")" : "; " + help;
+      return;
+    }
+    const engine::event_def& ev = m.event(*event);
+    engine::event_call call{*event, std::vector<engine::value>(ev.params.size()), at};
+    std::vector<bool> given(ev.params.size(), false);
+    json params = json::object();
+    for (const auto& [name, text] : req.params) {
+      std::size_t p = 0;
+      while (p < ev.params.size() && ev.params[p].name != name) ++p;
+      if (p == ev.params.size()) {
+        out.status = status::invalid;
+        out.message = "event '" + ev.name + "' has no parameter '" + name + "'";
+        const std::string help = dsl::did_you_mean(name, names_of(ev.params));
+        out.message += !help.empty() ? "; " + help
+                       : ev.params.empty()
+                           ? std::string(" (it takes none)")
+                           : " (parameters: " + names_list(names_of(ev.params)) + ")";
+        return;
+      }
+      const auto v = engine::parse_value(ev.params[p].declared, text);
+      if (!v) {
+        out.status = status::invalid;
+        out.message = "parameter '" + name + "' of event '" + ev.name + "' must be " +
+                      engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
+        return;
+      }
+      call.params[p] = *v;
+      given[p] = true;
+    }
+    for (std::size_t p = 0; p < ev.params.size(); ++p) {
+      if (!given[p] && !ev.params[p].declared.nullable) {
+        out.status = status::invalid;
+        out.message = "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
+                      engine::to_string(ev.params[p].declared) + ")";
+        return;
+      }
+      params[ev.params[p].name] = to_json(call.params[p]);
+    }
+
+    if (req.event_id) {
+      if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
+        if (first->event != req.event || json::parse(first->params) != params) {
+          out.status = status::conflict;
+          out.message = "event id '" + *req.event_id + "' was already used for event '" +
+                        first->event.value_or("?") + "' with other parameters (journal seq " +
+                        std::to_string(first->seq) + ")";
+          return;
+        }
+        out.duplicate = true;
+        out.status = first->outcome == "taken" ? status::ok : status::rejected;
+        out.message = first->reason.value_or("");
+        out.instance = impl_->view(*c, *row);
+        out.record = std::move(first);
+        return;
+      }
+    }
+    if (req.expect_seq && *req.expect_seq != row->seq) {
+      out.status = status::conflict;
+      out.message = "instance '" + req.id + "' is at seq " + std::to_string(row->seq) +
+                    ", not the expected " + std::to_string(*req.expect_seq);
+      return;
+    }
+
+    engine::instance_state state{config_from_json(m, row->configuration),
+                                 data_from_json(m, row->data)};
+    const lifecycle lc = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+    journal_row j;
+    j.instance = req.id;
+    j.seq = row->seq + 1;
+    j.definition = row->definition;
+    j.kind = "event";
+    j.event = req.event;
+    j.params = params.dump();
+    j.actor = req.actor;
+    j.event_id = req.event_id;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.from_config = row->configuration;
+    j.to_config = row->configuration;
+    json detail = json::object();
+    lifecycle next = lc;
+    if (lc != lifecycle::active) {
+      j.outcome = "rejected";
+      j.reason = "instance '" + req.id + "' is " + std::string(to_string(lc)) + ", not active";
+      detail["reason_code"] = "not_active";
+    } else {
+      const engine::step_result r = engine::step(m, state, call);
+      json guards = json::array();
+      for (const auto& g : r.guards) {
+        const auto& tr = m.transition(g.transition);
+        json entry{{"line", tr.pos.line},
+                   {"to", m.state(tr.target).name},
+                   {"guard", tr.guard_text},
+                   {"result", g.result}};
+        if (!g.error.empty()) entry["error"] = g.error;
+        guards.push_back(std::move(entry));
+      }
+      detail["reason_code"] = std::string(engine::to_string(r.reason));
+      detail["guards"] = std::move(guards);
+      if (r.is_taken()) {
+        const auto& tr = m.transition(*r.taken);
+        detail["transition"] = {{"line", tr.pos.line}, {"to", m.state(tr.target).name}};
+        j.outcome = "taken";
+        j.to_config = config_json(m, state.configuration).dump();
+        json changes = json::array();
+        for (const auto& ch : r.changes) {
+          changes.push_back({{"field", m.field(ch.field).name},
+                             {"before", to_json(ch.before)},
+                             {"after", to_json(ch.after)}});
+        }
+        j.changes = changes.dump();
+        if (engine::is_complete(m, state)) {
+          next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
+        }
+        row->configuration = j.to_config;
+        row->data = data_json(m, state.data).dump();
+      } else {
+        j.outcome = "rejected";
+        j.reason = r.message;
+      }
+    }
+    j.detail = detail.dump();
+    j.lifecycle = std::string(to_string(next));
+    row->lifecycle = j.lifecycle;
+    row->seq = j.seq;
+    row->updated_at = at;
+    t.update_instance(*row);
+    t.append_journal(j);
+    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    out.instance = impl_->view(*c, *row);
+    out.record = std::move(j);
+  });
+  return out;
+}
+
+step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
+  step_outcome out;
+  const std::int64_t at = req.at.value_or(wall_clock_ms());
+  impl_->db->write([&](store_transaction& t) {
+    out = step_outcome{};
+    auto row = t.instance(req.id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + req.id + "'";
+      return;
+    }
+    const auto c = impl_->load(t, row->definition);
+    const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+    const auto to = next_lifecycle(from, req.action);
+    journal_row j;
+    j.instance = req.id;
+    j.seq = row->seq + 1;
+    j.definition = row->definition;
+    j.kind = "lifecycle";
+    j.event = std::string(to_string(req.action));
+    j.actor = req.actor;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.from_config = row->configuration;
+    j.to_config = row->configuration;
+    json detail{{"from", to_string(from)}};
+    if (req.reason) detail["reason"] = *req.reason;
+    if (to) {
+      j.outcome = "taken";
+      detail["to"] = to_string(*to);
+      row->lifecycle = std::string(to_string(*to));
+    } else {
+      j.outcome = "rejected";
+      j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
+                 "': it is " + std::string(to_string(from));
+    }
+    j.detail = detail.dump();
+    j.lifecycle = row->lifecycle;
+    row->seq = j.seq;
+    row->updated_at = at;
+    t.update_instance(*row);
+    t.append_journal(j);
+    out.status = to ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    out.instance = impl_->view(*c, *row);
+    out.record = std::move(j);
+  });
+  return out;
+}
+
+std::optional<instance_view> engine_runtime::status(const std::string& id) {
+  std::optional<instance_view> out;
+  impl_->db->read([&](store_transaction& t) {
+    out.reset();
+    if (const auto row = t.instance(id)) out = impl_->view(*impl_->load(t, row->definition), *row);
+  });
+  return out;
+}
+
+std::optional<std::vector<journal_row>> engine_runtime::history(const std::string& id) {
+  std::optional<std::vector<journal_row>> out;
+  impl_->db->read([&](store_transaction& t) {
+    out.reset();
+    if (t.instance(id)) out = t.history(id);
+  });
+  return out;
+}
+
+std::vector<instance_view> engine_runtime::list(const instance_filter& f) {
+  std::vector<instance_view> out;
+  impl_->db->read([&](store_transaction& t) {
+    out.clear();
+    for (const auto& row : t.list(f))
+      out.push_back(impl_->view(*impl_->load(t, row.definition), row, false));
+  });
+  return out;
+}
+
+verify_outcome engine_runtime::verify(const std::string& id) {
+  verify_outcome out;
+  impl_->db->read([&](store_transaction& t) {
+    out = verify_outcome{};
+    const auto row = t.instance(id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + id + "'";
+      return;
+    }
+    const auto c = impl_->load(t, row->definition);
+    const engine::machine& m = c->machine;
+    const auto records = t.history(id);
+    out.records = records.size();
+    engine::instance_state state;
+    std::string lc;
+    for (const journal_row& r : records) {
+      if (r.kind == "start") {
+        std::vector<engine::value> data = engine::initial_data(m);
+        for (const auto& ch : json::parse(r.changes)) {
+          if (const auto f = m.find_field(ch["field"].get<std::string>())) {
+            data[engine::index(*f)] = from_json(ch["after"], m.field(*f).declared);
+          }
+        }
+        state = engine::initial_state(m, std::move(data));
+      } else if (r.kind == "event" && r.outcome == "taken") {
+        const auto ev = m.find_event(r.event.value_or(""));
+        if (!ev) {
+          out.message = "record " + std::to_string(r.seq) + " names an unknown event";
+          return;
+        }
+        engine::event_call call{*ev, {}, r.at};
+        const json params = json::parse(r.params);
+        for (const auto& p : m.event(*ev).params)
+          call.params.push_back(from_json(params.value(p.name, json()), p.declared));
+        if (!engine::step(m, state, call).is_taken()) {
+          out.message =
+              "record " + std::to_string(r.seq) + " was taken, but its replay is rejected";
+          return;
+        }
+      }
+      if (config_json(m, state.configuration).dump() != r.to_config) {
+        out.message =
+            "record " + std::to_string(r.seq) + ": replayed state differs from the journal";
+        return;
+      }
+      lc = r.lifecycle;
+    }
+    const bool same = config_json(m, state.configuration).dump() == row->configuration &&
+                      data_json(m, state.data).dump() == row->data && lc == row->lifecycle &&
+                      static_cast<std::int64_t>(records.size()) == row->seq;
+    out.consistent = same;
+    out.message = same ? "the instance equals the replay of its " + std::to_string(records.size()) +
+                             " journal records"
+                       : "the stored instance differs from the replay of its journal";
+  });
+  return out;
+}
+
+}  // namespace vflow::runtime

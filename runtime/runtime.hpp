@@ -1,0 +1,162 @@
+// The embedding API: deploy definitions, start instances, fire events, read status and history.
+// The vflow command is a thin layer over this; examples/embed uses it directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dsl/diagnostic.hpp"
+#include "engine/value.hpp"
+#include "runtime/lifecycle.hpp"
+#include "runtime/store.hpp"
+
+namespace vflow::runtime {
+
+/// How a request ended. Everything but `ok` leaves the store exactly as it was, except
+/// `rejected`, which journals the refused attempt (auditors ask who tried).
+enum class status {
+  ok,         ///< done (or an idempotent repeat of something done)
+  rejected,   ///< the workflow said no: event not enabled, guards false, instance not active
+  not_found,  ///< unknown instance or workflow
+  conflict,   ///< expected sequence mismatch, id already used, event id reused differently
+  invalid,    ///< bad input: unknown event, field or parameter, value of the wrong type
+};
+
+/// `ok`, `rejected`, `not_found`, `conflict` or `invalid`.
+std::string_view to_string(status s);
+
+/// `name=value` pairs from a command line or a caller; values are parsed by the declared type.
+using named_values = std::vector<std::pair<std::string, std::string>>;
+
+/// An instance as callers see it.
+struct instance_view {
+  std::string id;
+  std::string workflow;
+  std::int64_t version = 0;
+  std::string stream;
+  std::string definition;  // content hash
+  runtime::lifecycle lifecycle = runtime::lifecycle::active;
+  std::vector<std::string> state;                           // active state names
+  std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
+  std::int64_t seq = 0;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// The result of start, fire and lifecycle requests.
+struct step_outcome {
+  runtime::status status = runtime::status::ok;
+  std::string message;     // why, when not ok
+  bool duplicate = false;  // an event id delivered before: this is the first delivery's outcome
+  std::optional<instance_view> instance;  // the instance after the request
+  std::optional<journal_row> record;      // the journal record written (or found, if duplicate)
+};
+
+/// A .flow file to deploy.
+struct source_file {
+  std::string name;  ///< where it came from, for diagnostics and the record
+  std::string text;
+};
+
+/// One deployed workflow.
+struct deployed_workflow {
+  std::string source_name;
+  std::string name;
+  std::int64_t version = 0;
+  std::string hash;
+  bool created = false;  // false: identical source was already deployed
+};
+
+/// The result of deploying a set of files.
+struct deploy_outcome {
+  std::vector<dsl::diagnostic> diagnostics;
+  std::vector<deployed_workflow> workflows;
+  bool ok() const { return dsl::count(diagnostics, dsl::severity::error) == 0; }
+};
+
+/// A request to start an instance.
+struct start_request {
+  std::string workflow;
+  std::optional<std::string> id;  ///< generated when absent
+  named_values fields;
+  std::optional<std::string> actor;
+  std::optional<std::int64_t> at;  ///< ms since the epoch; default: now
+};
+
+/// A request to deliver an event.
+struct fire_request {
+  std::string id;
+  std::string event;
+  named_values params;
+  std::optional<std::string> actor;
+  std::optional<std::string> event_id;     ///< idempotency key
+  std::optional<std::int64_t> expect_seq;  ///< optimistic concurrency
+  std::optional<std::int64_t> at;
+};
+
+/// A request to suspend, resume or cancel an instance.
+struct lifecycle_request {
+  std::string id;
+  lifecycle_event action = lifecycle_event::suspend;
+  std::optional<std::string> reason;
+  std::optional<std::string> actor;
+  std::optional<std::int64_t> at;
+};
+
+/// The result of comparing an instance with the replay of its journal.
+struct verify_outcome {
+  runtime::status status = runtime::status::ok;
+  bool consistent = false;
+  std::size_t records = 0;
+  std::string message;
+};
+
+/// A workflow runtime over a store.
+class engine_runtime {
+ public:
+  /// Uses `s` for all persistence.
+  explicit engine_runtime(std::unique_ptr<store> s);
+  ~engine_runtime();
+  engine_runtime(const engine_runtime&) = delete;
+  engine_runtime& operator=(const engine_runtime&) = delete;
+
+  /// Opens the embedded SQLite store at `path` (created when missing).
+  static engine_runtime open(const std::string& path, const sqlite_options& options = {});
+
+  engine_runtime(engine_runtime&&) noexcept;
+
+  /// Compiles `files` and stores each workflow by content hash: identical source is a no-op,
+  /// changed source becomes the next version. Running instances keep their definition. All or
+  /// nothing: when any file has an error, or two files define one workflow, nothing is stored.
+  deploy_outcome deploy(const std::vector<source_file>& files);
+  /// Starts an instance of the latest version of a workflow.
+  step_outcome start(const start_request& r);
+  /// Delivers an event in one transaction: load, step, journal, update, commit.
+  step_outcome fire(const fire_request& r);
+  /// Suspends, resumes or cancels an instance.
+  step_outcome change_lifecycle(const lifecycle_request& r);
+  /// The current state of an instance.
+  std::optional<instance_view> status(const std::string& id);
+  /// Every journal record of an instance, oldest first; nothing when the instance is unknown.
+  std::optional<std::vector<journal_row>> history(const std::string& id);
+  /// Instances matching a filter (without their data).
+  std::vector<instance_view> list(const instance_filter& f);
+  /// Replays an instance's journal from its start record and compares the result with the
+  /// stored state.
+  verify_outcome verify(const std::string& id);
+  /// The store's backend description.
+  std::string backend() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Milliseconds since the epoch, from the system clock.
+std::int64_t wall_clock_ms();
+
+}  // namespace vflow::runtime

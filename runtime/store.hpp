@@ -1,0 +1,134 @@
+// The persistence interface of the runtime. SQL text and statement handles never leave the
+// implementation (store_sqlite.cpp), so a server database can be added behind the same interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vflow {
+
+/// A failure of the environment (I/O error, locked or read-only database, corrupt or newer
+/// schema): the operation did not happen. Carries the database's own code and message.
+class store_error : public std::runtime_error {
+ public:
+  store_error(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// The database's error code (SQLite's extended result code for the SQLite store).
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+}  // namespace vflow
+
+namespace vflow::runtime {
+
+/// A deployed workflow definition, addressed by the hash of its canonical source.
+struct definition_row {
+  std::string hash;
+  std::string name;
+  std::int64_t version = 0;
+  std::string stream;
+  std::string source;       // canonical .flow text of this one workflow
+  std::string source_name;  // the file it was deployed from
+  std::int64_t deployed_at = 0;
+};
+
+/// An instance's current state. `configuration` and `data` are JSON text.
+struct instance_row {
+  std::string id;
+  std::string definition;  // hash
+  std::string workflow;
+  std::string lifecycle;
+  std::string configuration;
+  std::string data;
+  std::int64_t seq = 0;  // number of journal records of this instance
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+/// One append-only journal record. JSON columns: params, from_config, to_config, changes, detail.
+struct journal_row {
+  std::int64_t gseq = 0;  // global sequence, assigned when appended
+  std::string instance;
+  std::int64_t seq = 0;  // per-instance sequence, from 1
+  std::string definition;
+  std::string kind;  // start | event | lifecycle
+  std::optional<std::string> event;
+  std::string params = "{}";
+  std::optional<std::string> actor;
+  std::optional<std::string> event_id;
+  std::int64_t at = 0;           // the time of the event (ms since the epoch)
+  std::int64_t recorded_at = 0;  // wall-clock time of the commit
+  std::string from_config = "[]";
+  std::string to_config = "[]";
+  std::string changes = "[]";
+  std::string outcome;  // taken | rejected
+  std::optional<std::string> reason;
+  std::string detail = "{}";
+  std::string lifecycle;  // the instance's lifecycle after this record
+};
+
+/// Which instances `list` returns.
+struct instance_filter {
+  std::optional<std::string> workflow;
+  std::optional<std::string> state;  // an active state name
+  std::optional<std::string> lifecycle;
+  std::size_t limit = 1000;
+};
+
+/// The operations available inside one transaction.
+class store_transaction {
+ public:
+  virtual ~store_transaction() = default;
+  virtual std::optional<definition_row> definition(const std::string& hash) = 0;
+  virtual std::optional<definition_row> latest_definition(const std::string& name) = 0;
+  virtual void insert_definition(const definition_row& d) = 0;
+  virtual std::optional<instance_row> instance(const std::string& id) = 0;
+  virtual void insert_instance(const instance_row& i) = 0;
+  virtual void update_instance(const instance_row& i) = 0;
+  /// The record an earlier delivery of `event_id` to `instance` produced, if any.
+  virtual std::optional<journal_row> journal_by_event_id(const std::string& instance,
+                                                         const std::string& event_id) = 0;
+  /// Appends `r`, setting its global sequence.
+  virtual void append_journal(journal_row& r) = 0;
+  virtual std::vector<journal_row> history(const std::string& instance) = 0;
+  virtual std::vector<instance_row> list(const instance_filter& f) = 0;
+};
+
+/// A database of definitions, instances and the journal.
+class store {
+ public:
+  virtual ~store() = default;
+  /// Runs `work` in one write transaction (BEGIN IMMEDIATE ... COMMIT): all of it is durable
+  /// when this returns, or none of it happened and an exception propagates. `work` may run more
+  /// than once when the database is busy, so it must not have effects outside the transaction.
+  virtual void write(const std::function<void(store_transaction&)>& work) = 0;
+  /// Runs `work` in one read transaction with a consistent snapshot.
+  virtual void read(const std::function<void(store_transaction&)>& work) = 0;
+  /// The backend and its version, e.g. `SQLite 3.40.1`.
+  virtual std::string backend() const = 0;
+};
+
+/// How the SQLite store opens its file.
+struct sqlite_options {
+  bool create = true;                ///< create the file and schema when missing
+  bool read_only = false;            ///< open for reading only
+  int busy_timeout_ms = 10000;       ///< SQLite's own wait for locks
+  int busy_retries = 20;             ///< further bounded retries, with jitter, after that
+  std::string synchronous = "FULL";  ///< FULL (durable on power loss) or NORMAL
+};
+
+/// Opens (creating and migrating when needed) the SQLite store at `path`.
+std::unique_ptr<store> open_sqlite_store(const std::string& path,
+                                         const sqlite_options& options = {});
+
+/// The SQLite library version the store runs on, e.g. `3.40.1`.
+std::string sqlite_version();
+
+}  // namespace vflow::runtime
