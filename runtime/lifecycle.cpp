@@ -48,14 +48,15 @@ struct lifecycle_def : msm::front::state_machine_def<lifecycle_def> {
 
 using lifecycle_machine = msm::back::state_machine<lifecycle_def>;
 
-// State ids follow the order in which states first appear in the transition table.
+// The lifecycle a machine state id stands for, asking MSM for each state's id.
+template <typename State>
+constexpr int id_of = msm::back::get_state_id<lifecycle_machine::stt, State>::value;
+
 lifecycle from_state_id(int id) {
-  switch (id) {
-    case 0: return lifecycle::active;
-    case 1: return lifecycle::completed;
-    case 2: return lifecycle::suspended;
-    default: return lifecycle::cancelled;
-  }
+  if (id == id_of<lifecycle_def::Active>) return lifecycle::active;
+  if (id == id_of<lifecycle_def::Suspended>) return lifecycle::suspended;
+  if (id == id_of<lifecycle_def::Completed>) return lifecycle::completed;
+  return lifecycle::cancelled;
 }
 
 template <typename Event>

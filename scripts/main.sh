@@ -1,8 +1,31 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the main job: checks every shipped workflow.
+# The main job: set up, build, check the shipped workflows, then drive an incident through its
+# lifecycle on the embedded SQLite store and show its status and journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 build_dir=${VFLOW_BUILD_DIR:-build}
-echo "== vflow check workflows/"
-"$build_dir/vflow" check workflows/
+vflow="$build_dir/vflow"
+export VFLOW_DB=${VFLOW_DB:-$build_dir/main-job.db}
+rm -f "$VFLOW_DB" "$VFLOW_DB-wal" "$VFLOW_DB-shm"
+
+step() { printf '\n$ vflow %s\n' "$*"; "$vflow" "$@"; }
+
+step check workflows/
+step deploy workflows/
+step start Incident --id INC-1001 service=email priority=2 --actor servicedesk --at 2026-11-26T08:00:00Z
+step fire INC-1001 assign user=ada --actor dispatcher --at 2026-11-26T08:03:00Z --event-id triage-17
+step fire INC-1001 start_work --actor ada --at 2026-11-26T08:10:00Z
+step fire INC-1001 hold reason="waiting for the mail vendor" --actor ada --at 2026-11-26T08:40:00Z
+step fire INC-1001 resume --actor ada --at 2026-11-26T09:15:00Z
+# Closing before the incident is resolved is refused, and the refusal is journaled.
+if step fire INC-1001 close --actor ada --at 2026-11-26T09:16:00Z; then
+  echo "expected the early close to be rejected" >&2
+  exit 1
+fi
+step fire INC-1001 resolve code="restarted the mail relay" --actor ada --at 2026-11-26T09:30:00Z
+step fire INC-1001 close --actor servicedesk --at 2026-11-26T10:00:00Z
+step status INC-1001
+step history INC-1001
+step verify INC-1001
+printf '\nThe journal is in %s (SQLite %s).\n' "$VFLOW_DB" "$(sqlite3 --version | cut -d' ' -f1)"

@@ -22,6 +22,7 @@ enum exit_code : int {
 struct global_options {
   bool json = false;
   std::string db_path = "vflow.db";
+  int busy_timeout_ms = 10000;
 };
 
 /// A usage error found after parsing (a malformed `name=value` or time): exit code 2.

@@ -43,6 +43,8 @@ std::optional<std::string> optional_of(const std::string& s) {
 runtime::engine_runtime open_runtime(const global_options& g, bool create = true) {
   runtime::sqlite_options o;
   o.create = create;
+  o.busy_timeout_ms = g.busy_timeout_ms;
+  o.busy_retries = g.busy_timeout_ms == 0 ? 0 : o.busy_retries;
   return runtime::engine_runtime::open(g.db_path, o);
 }
 

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   app.add_option("--db", global.db_path, "Database file (default ./vflow.db)")
       ->envname("VFLOW_DB")
       ->capture_default_str();
+  app.add_option("--busy-timeout", global.busy_timeout_ms,
+                 "How long to wait for a locked database, in ms (default 10000)")
+      ->envname("VFLOW_BUSY_TIMEOUT")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", global.json, "Print a versioned JSON document on stdout");
   app.add_flag("-v,--verbose", verbose, "Log debug messages to stderr");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")

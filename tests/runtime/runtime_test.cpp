@@ -1,0 +1,258 @@
+// The runtime API on temporary SQLite files: deploy, start, fire, lifecycle, persistence.
+#include <gtest/gtest.h>
+
+#include "tests/runtime/runtime_util.hpp"
+
+namespace {
+
+using namespace vflow;
+using runtime::status;
+
+class RuntimeTest : public testing::Test {
+ protected:
+  runtime::engine_runtime open() { return runtime::engine_runtime::open((dir / "t.db").string()); }
+
+  void SetUp() override {
+    auto rt = open();
+    ASSERT_TRUE(rt.deploy({test::source("workflows/d2c/incident.flow")}).ok());
+    const auto s = rt.start({"Incident", "INC-1", {{"service", "mail"}}, "alice", 1000});
+    ASSERT_EQ(s.status, status::ok) << s.message;
+  }
+
+  runtime::step_outcome fire(const std::string& event, runtime::named_values params = {},
+                             std::optional<std::string> event_id = std::nullopt) {
+    auto rt = open();
+    return rt.fire(
+        {"INC-1", event, std::move(params), "bob", std::move(event_id), std::nullopt, 2000});
+  }
+
+  test::temp_dir dir;
+};
+
+TEST_F(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
+  auto rt = open();
+  const auto v = rt.status("INC-1");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->workflow, "Incident");
+  EXPECT_EQ(v->version, 1);
+  EXPECT_EQ(v->state, std::vector<std::string>{"New"});
+  EXPECT_EQ(v->lifecycle, runtime::lifecycle::active);
+  EXPECT_EQ(v->seq, 1);
+  EXPECT_EQ(v->data.at(1).first, "service");
+  EXPECT_EQ(v->data.at(1).second, engine::value::of_string("mail"));
+  const auto h = rt.history("INC-1");
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ(h->front().kind, "start");
+  EXPECT_EQ(h->front().actor, "alice");
+  EXPECT_EQ(h->front().at, 1000);
+}
+
+TEST_F(RuntimeTest, StartRefusesBadInputAndCreatesNothing) {
+  auto rt = open();
+  EXPECT_EQ(rt.start({"Incident", "INC-2", {}, {}, {}}).message,
+            "missing required field 'service' (string)");
+  EXPECT_EQ(
+      rt.start({"Incident", "INC-2", {{"service", "x"}, {"priority", "high"}}, {}, {}}).message,
+      "field 'priority' must be int, got 'high'");
+  EXPECT_EQ(rt.start({"Incident", "INC-2", {{"service", "x"}, {"prio", "1"}}, {}, {}}).status,
+            status::invalid);
+  EXPECT_EQ(rt.start({"Incidnet", "INC-2", {}, {}, {}}).status, status::not_found);
+  EXPECT_EQ(rt.start({"Incident", "INC-1", {{"service", "x"}}, {}, {}}).status, status::conflict);
+  EXPECT_FALSE(rt.status("INC-2"));
+  EXPECT_EQ(rt.list({}).size(), 1u);
+}
+
+TEST_F(RuntimeTest, GeneratedIdsAreUnique) {
+  auto rt = open();
+  const auto a = rt.start({"Incident", std::nullopt, {{"service", "x"}}, {}, {}});
+  const auto b = rt.start({"Incident", std::nullopt, {{"service", "x"}}, {}, {}});
+  ASSERT_EQ(a.status, status::ok);
+  ASSERT_EQ(b.status, status::ok);
+  EXPECT_NE(a.instance->id, b.instance->id);
+  EXPECT_EQ(a.instance->id.rfind("incident-", 0), 0u);
+}
+
+TEST_F(RuntimeTest, TakenEventIsJournaledWithChanges) {
+  const auto o = fire("assign", {{"user", "ada"}});
+  ASSERT_EQ(o.status, status::ok) << o.message;
+  EXPECT_EQ(o.instance->state, std::vector<std::string>{"Assigned"});
+  EXPECT_EQ(o.instance->seq, 2);
+  ASSERT_TRUE(o.record);
+  EXPECT_EQ(o.record->outcome, "taken");
+  EXPECT_EQ(o.record->from_config, R"(["New"])");
+  EXPECT_EQ(o.record->to_config, R"(["Assigned"])");
+  EXPECT_EQ(o.record->changes, R"([{"field":"assignee","before":null,"after":"ada"}])");
+  EXPECT_EQ(o.record->params, R"({"user":"ada"})");
+  EXPECT_EQ(o.record->actor, "bob");
+}
+
+TEST_F(RuntimeTest, RejectedEventIsJournaledAndStateUnchanged) {
+  const auto o = fire("close");
+  EXPECT_EQ(o.status, status::rejected);
+  EXPECT_EQ(o.message, "event 'close' is not enabled in state New");
+  auto rt = open();
+  const auto v = rt.status("INC-1");
+  EXPECT_EQ(v->state, std::vector<std::string>{"New"});
+  EXPECT_EQ(v->seq, 2);
+  const auto h = *rt.history("INC-1");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[1].outcome, "rejected");
+  EXPECT_EQ(h[1].reason, "event 'close' is not enabled in state New");
+  EXPECT_EQ(h[1].actor, "bob");
+  EXPECT_EQ(h[1].changes, "[]");
+}
+
+TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
+  fire("assign", {{"user", "ada"}});
+  fire("start_work");
+  const auto o = fire("resolve", {{"code", ""}});
+  EXPECT_EQ(o.status, status::rejected);
+  EXPECT_EQ(
+      o.record->detail,
+      R"({"reason_code":"guards_false","guards":[{"line":39,"to":"Resolved","guard":"len(event.code) > 0","result":false}]})");
+}
+
+TEST_F(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
+  const auto first = fire("assign", {{"user", "ada"}}, "job-7");
+  ASSERT_EQ(first.status, status::ok);
+  const auto again = fire("assign", {{"user", "ada"}}, "job-7");
+  EXPECT_EQ(again.status, status::ok);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.record->seq, first.record->seq);
+  EXPECT_EQ(again.record->gseq, first.record->gseq);
+  auto rt = open();
+  EXPECT_EQ(rt.history("INC-1")->size(), 2u);
+  EXPECT_EQ(rt.status("INC-1")->seq, 2);
+  // The same id for another event is a conflict, not a silent duplicate.
+  const auto reused = fire("start_work", {}, "job-7");
+  EXPECT_EQ(reused.status, status::conflict);
+  EXPECT_EQ(rt.history("INC-1")->size(), 2u);
+}
+
+TEST_F(RuntimeTest, DuplicateOfARejectionIsStillARejection) {
+  EXPECT_EQ(fire("close", {}, "job-9").status, status::rejected);
+  const auto again = fire("close", {}, "job-9");
+  EXPECT_EQ(again.status, status::rejected);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(open().history("INC-1")->size(), 2u);
+}
+
+TEST_F(RuntimeTest, ExpectedSequenceMismatchIsAConflictAndWritesNothing) {
+  auto rt = open();
+  const auto o = rt.fire({"INC-1", "assign", {{"user", "ada"}}, {}, {}, 5, {}});
+  EXPECT_EQ(o.status, status::conflict);
+  EXPECT_EQ(o.message, "instance 'INC-1' is at seq 1, not the expected 5");
+  EXPECT_EQ(rt.history("INC-1")->size(), 1u);
+  EXPECT_EQ(rt.fire({"INC-1", "assign", {{"user", "ada"}}, {}, {}, 1, {}}).status, status::ok);
+}
+
+TEST_F(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
+  EXPECT_EQ(fire("assign", {{"usr", "ada"}}).message,
+            "event 'assign' has no parameter 'usr'; did you mean 'user'?");
+  EXPECT_EQ(fire("assign").message, "missing parameter 'user' of event 'assign' (string)");
+  EXPECT_EQ(fire("reprioritize", {{"priority", "urgent"}}).message,
+            "parameter 'priority' of event 'reprioritize' must be int, got 'urgent'");
+  EXPECT_EQ(fire("asign", {{"user", "ada"}}).message,
+            "unknown event 'asign' of workflow Incident; did you mean 'assign'?");
+  EXPECT_EQ(fire("close", {{"now", "1"}}).status, status::invalid);
+  EXPECT_EQ(open().history("INC-1")->size(), 1u);
+}
+
+TEST_F(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
+  auto rt = open();
+  EXPECT_EQ(rt.fire({"NOPE", "close", {}, {}, {}, {}, {}}).status, status::not_found);
+  EXPECT_FALSE(rt.status("NOPE"));
+  EXPECT_FALSE(rt.history("NOPE"));
+  EXPECT_EQ(rt.change_lifecycle({"NOPE", runtime::lifecycle_event::cancel, {}, {}, {}}).status,
+            status::not_found);
+  EXPECT_EQ(rt.verify("NOPE").status, status::not_found);
+}
+
+TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
+  auto rt = open();
+  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, "vendor", "carol", {}})
+                .status,
+            status::ok);
+  const auto o = fire("assign", {{"user", "ada"}});
+  EXPECT_EQ(o.status, status::rejected);
+  EXPECT_EQ(o.message, "instance 'INC-1' is suspended, not active");
+  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, {}, {}, {}}).status,
+            status::rejected);
+  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::resume, {}, {}, {}}).status,
+            status::ok);
+  EXPECT_EQ(fire("assign", {{"user", "ada"}}).status, status::ok);
+  const auto h = *rt.history("INC-1");
+  std::vector<std::string> kinds;
+  for (const auto& r : h) kinds.push_back(r.kind + ":" + r.outcome);
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"start:taken", "lifecycle:taken", "event:rejected",
+                                      "lifecycle:rejected", "lifecycle:taken", "event:taken"}));
+  EXPECT_TRUE(rt.verify("INC-1").consistent);
+}
+
+TEST_F(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
+  fire("assign", {{"user", "ada"}});
+  fire("start_work");
+  fire("resolve", {{"code", "fixed"}});
+  const auto o = fire("close");
+  ASSERT_EQ(o.status, status::ok);
+  EXPECT_EQ(o.instance->lifecycle, runtime::lifecycle::completed);
+  EXPECT_EQ(fire("reopen").message, "instance 'INC-1' is completed, not active");
+  auto rt = open();
+  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::cancel, {}, {}, {}}).status,
+            status::rejected);
+  EXPECT_EQ(rt.list({std::nullopt, std::nullopt, std::string("completed"), 10}).size(), 1u);
+  EXPECT_EQ(rt.list({std::nullopt, std::string("Closed"), std::nullopt, 10}).size(), 1u);
+  EXPECT_EQ(rt.list({std::string("Change"), std::nullopt, std::nullopt, 10}).size(), 0u);
+}
+
+TEST_F(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
+  auto rt = open();
+  auto src = test::source("workflows/d2c/incident.flow");
+  // Comments and layout do not change the canonical source: no new version.
+  auto reformatted = src;
+  reformatted.text = "# a comment\n" + src.text;
+  auto d = rt.deploy({reformatted});
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d.workflows[0].created);
+  EXPECT_EQ(d.workflows[0].version, 1);
+  // A real change becomes version 2; INC-1 stays on version 1, new instances get version 2.
+  auto changed = src;
+  changed.text.replace(changed.text.find("max_reopens: int = 3"), 20, "max_reopens: int = 5");
+  d = rt.deploy({changed});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d.workflows[0].created);
+  EXPECT_EQ(d.workflows[0].version, 2);
+  EXPECT_EQ(rt.status("INC-1")->version, 1);
+  const auto s = rt.start({"Incident", "INC-2", {{"service", "x"}}, {}, {}});
+  EXPECT_EQ(s.instance->version, 2);
+  EXPECT_EQ(s.instance->data.back().second, engine::value::of_int(5));
+}
+
+TEST_F(RuntimeTest, DeployIsAllOrNothing) {
+  auto rt = open();
+  auto bad = test::source("tests/flows/invalid/unknown_state.flow");
+  const auto d = rt.deploy({test::source("tests/flows/valid/counter.flow"), bad});
+  EXPECT_FALSE(d.ok());
+  EXPECT_TRUE(d.workflows.empty());
+  EXPECT_EQ(rt.start({"Counter", "C-1", {}, {}, {}}).status, status::not_found);
+}
+
+TEST_F(RuntimeTest, StateSurvivesReopeningAndEqualsTheReplay) {
+  fire("assign", {{"user", "ada"}});
+  fire("close");
+  fire("start_work");
+  fire("hold", {{"reason", "vendor"}});
+  const auto before = open().status("INC-1");
+  auto rt = open();
+  const auto after = rt.status("INC-1");
+  EXPECT_EQ(after->state, before->state);
+  EXPECT_EQ(after->seq, 5);
+  EXPECT_EQ(after->data, before->data);
+  const auto v = rt.verify("INC-1");
+  EXPECT_TRUE(v.consistent) << v.message;
+  EXPECT_EQ(v.records, 5u);
+}
+
+}  // namespace
