@@ -117,10 +117,10 @@ class store {
 
 /// How the SQLite store opens its file.
 struct sqlite_options {
-  bool create = true;                ///< create the file and schema when missing
-  bool read_only = false;            ///< open for reading only
-  int busy_timeout_ms = 10000;       ///< SQLite's own wait for locks
-  int busy_retries = 20;             ///< further bounded retries, with jitter, after that
+  bool create = true;           ///< create the file and schema when missing
+  bool read_only = false;       ///< open for reading only
+  int busy_timeout_ms = 10000;  ///< SQLite's own wait for locks
+  int busy_retries = 1000;      ///< at most this many retries of a busy transaction within that
   std::string synchronous = "FULL";  ///< FULL (durable on power loss) or NORMAL
 };
 

@@ -247,20 +247,23 @@ class sqlite_store : public store {
   }
 
   // Runs `attempt` again when the database is busy beyond busy_timeout (for example while the
-  // last connection of another process checkpoints and removes the WAL), a bounded number of
-  // times with jittered back-off.
+  // last connection of another process checkpoints and removes the WAL, when SQLite reports
+  // SQLITE_BUSY without waiting), with jittered back-off, until the busy timeout has passed
+  // since the first attempt.
   template <typename F>
   void with_retry(F&& attempt) {
-    std::minstd_rand rng(
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    const auto start = std::chrono::steady_clock::now();
+    const auto budget = std::chrono::milliseconds(options_.busy_timeout_ms);
+    std::minstd_rand rng(static_cast<unsigned>(start.time_since_epoch().count()));
     for (int tries = 0;; ++tries) {
       try {
         attempt();
         return;
       } catch (const store_error& e) {
-        if (!is_busy(e.code()) || tries >= options_.busy_retries) throw;
+        const bool out_of_time = std::chrono::steady_clock::now() - start >= budget;
+        if (!is_busy(e.code()) || tries >= options_.busy_retries || out_of_time) throw;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 50));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
     }
   }
 

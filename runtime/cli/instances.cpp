@@ -44,7 +44,6 @@ runtime::engine_runtime open_runtime(const global_options& g, bool create = true
   runtime::sqlite_options o;
   o.create = create;
   o.busy_timeout_ms = g.busy_timeout_ms;
-  o.busy_retries = g.busy_timeout_ms == 0 ? 0 : o.busy_retries;
   return runtime::engine_runtime::open(g.db_path, o);
 }
 
@@ -164,8 +163,8 @@ int run_status(const id_args& a, const global_options& g) {
   const auto v = rt.status(a.id);
   if (!v) return not_found(g, "status", a.id);
   if (g.json) {
-    json j = to_json(*v);
-    j.insert(j.begin(), {"format_version", format_version});
+    json j{{"format_version", format_version}};
+    j.update(to_json(*v));
     std::cout << j.dump(2) << '\n';
   } else {
     std::cout << status_text(*v);
