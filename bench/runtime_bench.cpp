@@ -1,0 +1,123 @@
+// Runtime throughput next to its floors, measured in the same run:
+//  - in-memory engine steps on the shipped incident machine;
+//  - durable fire through the runtime (one WAL + synchronous=FULL commit per event) next to the
+//    floor: a raw prepared INSERT of a journal-sized row plus an UPDATE per transaction, with the
+//    same SQLite settings. This file includes <sqlite3.h> only to measure that floor.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "dsl/compiler.hpp"
+#include "engine/step.hpp"
+#include "runtime/runtime.hpp"
+#include "tests/dsl/test_util.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace vflow;
+
+std::string bench_db(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("vflow-bench-" + std::to_string(getpid()) + "-" + name);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+  return p.string();
+}
+
+void remove_db(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+}
+
+void engine_step(benchmark::State& state) {
+  auto r = dsl::compile(test::read_file(VFLOW_SOURCE_DIR "/workflows/d2c/incident.flow"), "incident.flow");
+  const engine::machine& m = r.machines.at(0);
+  auto data = engine::initial_data(m);
+  data[engine::index(*m.find_field("service"))] = engine::value::of_string("mail");
+  engine::instance_state s = engine::initial_state(m, data);
+  const auto ev = [&](const char* name, std::vector<engine::value> p = {}) {
+    return engine::event_call{*m.find_event(name), std::move(p), 0};
+  };
+  engine::step_result out;
+  engine::step(m, s, ev("assign", {engine::value::of_string("ada")}), out);
+  engine::step(m, s, ev("start_work"), out);
+  // Alternate hold (guard + string assignment) and resume (assignment to null).
+  const engine::event_call hold = ev("hold", {engine::value::of_string("vendor")});
+  const engine::event_call resume = ev("resume");
+  std::int64_t taken = 0;
+  for (auto _ : state) {
+    engine::step(m, s, hold, out);
+    taken += out.is_taken();
+    engine::step(m, s, resume, out);
+    taken += out.is_taken();
+  }
+  if (taken != static_cast<std::int64_t>(state.iterations()) * 2) state.SkipWithError("a step was rejected");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2);
+}
+
+void durable_fire(benchmark::State& state) {
+  const std::string path = bench_db("fire.db");
+  {
+    auto rt = runtime::engine_runtime::open(path);
+    rt.deploy({{"counter.flow", test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/counter.flow")}});
+    rt.start({"Counter", "C-1", {}, {}, {}});
+    std::int64_t i = 0;
+    for (auto _ : state) {
+      const auto o = rt.fire({"C-1", "bump", {{"by", "1"}}, "bench", "e-" + std::to_string(i++), {}, {}});
+      if (o.status != runtime::status::ok) state.SkipWithError("fire failed");
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  }
+  remove_db(path);
+}
+
+void check(int rc, sqlite3* db) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
+}
+
+void raw_sqlite_floor(benchmark::State& state) {
+  const std::string path = bench_db("floor.db");
+  sqlite3* db = nullptr;
+  check(sqlite3_open(path.c_str(), &db), db);
+  check(sqlite3_exec(db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
+                     "CREATE TABLE j (gseq INTEGER PRIMARY KEY, instance TEXT, seq INTEGER, body TEXT);"
+                     "CREATE TABLE i (id TEXT PRIMARY KEY, seq INTEGER, data TEXT);"
+                     "INSERT INTO i VALUES ('C-1', 0, '{}');",
+                     nullptr, nullptr, nullptr),
+        db);
+  sqlite3_stmt* ins = nullptr;
+  sqlite3_stmt* upd = nullptr;
+  check(sqlite3_prepare_v2(db, "INSERT INTO j (instance, seq, body) VALUES ('C-1', ?1, ?2)", -1, &ins, nullptr), db);
+  check(sqlite3_prepare_v2(db, "UPDATE i SET seq = ?1, data = ?2 WHERE id = 'C-1'", -1, &upd, nullptr), db);
+  // A body the size of the runtime's journal record for a bump event (its columns together).
+  const std::string body(420, 'x');
+  const std::string data = R"({"count":123456,"label":""})";
+  std::int64_t seq = 0;
+  for (auto _ : state) {
+    ++seq;
+    check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db);
+    sqlite3_bind_int64(ins, 1, seq);
+    sqlite3_bind_text(ins, 2, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+    check(sqlite3_step(ins), db);
+    sqlite3_reset(ins);
+    sqlite3_bind_int64(upd, 1, seq);
+    sqlite3_bind_text(upd, 2, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
+    check(sqlite3_step(upd), db);
+    sqlite3_reset(upd);
+    check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  sqlite3_finalize(ins);
+  sqlite3_finalize(upd);
+  sqlite3_close(db);
+  remove_db(path);
+}
+
+}  // namespace
+
+BENCHMARK(engine_step);
+BENCHMARK(durable_fire)->Unit(benchmark::kMicrosecond)->MinTime(2)->UseRealTime();
+BENCHMARK(raw_sqlite_floor)->Unit(benchmark::kMicrosecond)->MinTime(2)->UseRealTime();
+
+BENCHMARK_MAIN();

@@ -1,0 +1,64 @@
+// Embedding vflow in a C++ program: deploy a workflow, start an instance, fire events, and read
+// the instance and its journal back. Run: build/examples/vflow_embed_example [DB]
+#include <iostream>
+#include <string>
+
+#include "runtime/runtime.hpp"
+
+int main(int argc, char** argv) {
+  using namespace vflow::runtime;
+  const std::string db = argc > 1 ? argv[1] : "embed-example.db";
+  try {
+    auto rt = engine_runtime::open(db);
+
+    const auto deployed = rt.deploy({{"change.flow", R"(stream D2C
+workflow Rollout {
+  data {
+    service: string
+    approvals: int = 0
+  }
+  event approve(by: string)
+  event deploy
+  initial state Pending {
+    on approve -> Pending when approvals < 1 { approvals = approvals + 1 }
+    on approve -> Approved when approvals >= 1 { approvals = approvals + 1 }
+  }
+  state Approved { on deploy -> Live }
+  final state Live
+}
+)"}});
+    if (!deployed.ok()) {
+      for (const auto& d : deployed.diagnostics) std::cerr << d.message << '\n';
+      return 1;
+    }
+
+    const auto started = rt.start({"Rollout", std::nullopt, {{"service", "billing"}}, "pipeline", {}});
+    if (started.status != status::ok) {
+      std::cerr << started.message << '\n';
+      return 1;
+    }
+    const std::string id = started.instance->id;
+
+    // Deploying before two approvals is refused, and the refusal is journaled.
+    for (const auto& [event, params] : std::vector<std::pair<std::string, named_values>>{
+             {"deploy", {}}, {"approve", {{"by", "ana"}}}, {"approve", {{"by", "raj"}}}, {"deploy", {}}}) {
+      const auto o = rt.fire({id, event, params, "pipeline", std::nullopt, std::nullopt, std::nullopt});
+      std::cout << event << ": " << to_string(o.status);
+      if (!o.message.empty()) std::cout << " (" << o.message << ")";
+      std::cout << '\n';
+    }
+
+    const auto v = rt.status(id);
+    std::cout << id << " is " << v->state.front() << ", " << to_string(v->lifecycle) << ", seq "
+              << v->seq << '\n';
+    const auto history = rt.history(id);
+    for (const auto& r : *history) {
+      std::cout << "  " << r.seq << ' ' << r.kind << ' ' << r.event.value_or("-") << ' ' << r.outcome
+                << '\n';
+    }
+    return v->lifecycle == lifecycle::completed ? 0 : 1;
+  } catch (const vflow::store_error& e) {
+    std::cerr << "store error: " << e.what() << '\n';
+    return 3;
+  }
+}
