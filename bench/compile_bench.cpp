@@ -48,6 +48,17 @@ void parse_flow(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
 }
 
+void check_and_lower_flow(benchmark::State& state) {
+  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  const auto parsed = vflow::dsl::parse(text, "bench.flow");
+  for (auto _ : state) {
+    auto r = vflow::dsl::check_and_lower(*parsed.file, text, "bench.flow");
+    if (!r.ok()) state.SkipWithError("generated workflow did not check");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+
 void validate_json(benchmark::State& state) {
   const std::size_t size =
       vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0))).size();
@@ -67,6 +78,7 @@ void validate_json(benchmark::State& state) {
 
 BENCHMARK(compile_flow)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(parse_flow)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(check_and_lower_flow)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(validate_json)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vflow::dsl {
@@ -67,7 +68,8 @@ struct expr {
   std::uint32_t depth = 1;  // height of this subtree
   source_span span;
   std::int64_t number = 0;        // int value, bool (0/1), or duration in milliseconds
-  std::string text;               // name, parameter, function name, or the string literal's value
+  std::uint32_t text_begin = 0;   // name, parameter, function name, the string literal's value,
+  std::uint32_t text_size = 0;    // or the digits of an int literal: in flow_file::strings
   std::uint32_t first_child = 0;  // into flow_file::children
   std::uint32_t child_count = 0;
 };
@@ -171,10 +173,16 @@ struct flow_file {
   std::optional<std::string> stream;
   source_span stream_span;
   std::vector<workflow_decl> workflows;
-  expr_pool exprs;                 // every expression node of the file
-  std::vector<expr_ref> children;  // child lists of the nodes, contiguous per node
+  expr_pool exprs;  // every expression node of the file
+  std::vector<expr_ref> children;
+  std::string strings;  // the texts of the expression nodes, back to back  // child lists of the
+                        // nodes, contiguous per node
 
   const expr& operator[](expr_ref e) const { return exprs[e]; }
+  /// The text of `e` (see expr::text_begin).
+  std::string_view text(const expr& e) const {
+    return std::string_view(strings).substr(e.text_begin, e.text_size);
+  }
   /// The i-th child of `e`.
   const expr& child(const expr& e, std::uint32_t i) const {
     return exprs[children[e.first_child + i]];

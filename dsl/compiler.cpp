@@ -60,36 +60,67 @@ std::string_view spelling(binary_op op) {
 
 constexpr type of(base_type b, bool nullable = false) { return type{b, nullable}; }
 
-// Names to dense ids: a linear scan while small (cheaper than hashing a handful of names),
-// a hash map once large (workflows may have tens of thousands of states).
+// Names to dense ids: a linear scan while small (cheaper than hashing a handful of names), an
+// open-addressing table once large (workflows may have tens of thousands of states; one flat
+// array keeps the look-ups cache-friendly).
 class name_table {
  public:
   bool insert(std::string_view name, std::uint32_t id) {
     if (find(name)) return false;
-    if (map_.empty() && small_.size() < small_limit) {
-      small_.emplace_back(name, id);
-      return true;
+    entries_.push_back({name, id, hash(name)});
+    if (entries_.size() > small_limit) {
+      if (slots_.size() < entries_.size() * 2) rehash(entries_.size() * 4);
+      place(static_cast<std::uint32_t>(entries_.size() - 1));
     }
-    if (map_.empty()) map_.insert(small_.begin(), small_.end());
-    map_.emplace(name, id);
     return true;
   }
 
   std::optional<std::uint32_t> find(std::string_view name) const {
-    if (!map_.empty()) {
-      const auto it = map_.find(name);
-      return it == map_.end() ? std::nullopt : std::optional(it->second);
+    if (slots_.empty()) {
+      for (const entry& e : entries_) {
+        if (e.name == name) return e.id;
+      }
+      return std::nullopt;
     }
-    for (const auto& [n, id] : small_) {
-      if (n == name) return id;
+    const std::size_t h = hash(name);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == empty) return std::nullopt;
+      const entry& e = entries_[slot];
+      if (e.hash == h && e.name == name) return e.id;
     }
-    return std::nullopt;
   }
 
  private:
+  struct entry {
+    std::string_view name;
+    std::uint32_t id;
+    std::size_t hash;
+  };
   static constexpr std::size_t small_limit = 16;
-  std::vector<std::pair<std::string_view, std::uint32_t>> small_;
-  std::unordered_map<std::string_view, std::uint32_t> map_;
+  static constexpr std::uint32_t empty = 0xffffffffu;
+
+  static std::size_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+  void rehash(std::size_t size) {
+    std::size_t n = 64;
+    while (n < size) n *= 2;
+    slots_.assign(n, empty);
+    for (std::uint32_t i = 0; i + 1 < entries_.size(); ++i) place(i);
+  }
+
+  void place(std::uint32_t index) {
+    for (std::size_t i = entries_[index].hash & (slots_.size() - 1);;
+         i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == empty) {
+        slots_[i] = index;
+        return;
+      }
+    }
+  }
+
+  std::vector<entry> entries_;
+  std::vector<std::uint32_t> slots_;  // indices into entries_, a power-of-two count
 };
 
 // A typed, emitted expression: its static type and the engine node that computes it.
@@ -511,16 +542,19 @@ class workflow_compiler {
   }
 
   std::optional<typed> compile_expr(const expr& e, const scope& sc) {
+    const std::string_view text = f_.text(e);
     switch (e.kind) {
       case expr_kind::int_literal:
         if (e.overflow) {
-          error("F0206", e.span, "integer literal '" + e.text + "' does not fit in 64 bits",
+          error("F0206", e.span,
+                "integer literal '" + std::string(text) + "' does not fit in 64 bits",
                 "the range is -9223372036854775808 to 9223372036854775807");
           return std::nullopt;
         }
         return typed{of(base_type::int_type), emit_literal(engine::value::of_int(e.number))};
       case expr_kind::string_literal:
-        return typed{of(base_type::string_type), emit_literal(engine::value::of_string(e.text))};
+        return typed{of(base_type::string_type),
+                     emit_literal(engine::value::of_string(std::string(text)))};
       case expr_kind::bool_literal:
         return typed{of(base_type::bool_type), emit_literal(engine::value::of_bool(e.number != 0))};
       case expr_kind::null_literal:
@@ -532,39 +566,39 @@ class workflow_compiler {
         if (sc.constant) return not_constant(e, "'now'");
         return typed{of(base_type::time_type), emit(op::now, 0, {})};
       case expr_kind::name: {
-        if (sc.constant) return not_constant(e, "field '" + e.text + "'");
-        const auto f = field_ids_.find(e.text);
+        if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
+        const auto f = field_ids_.find(text);
         if (!f) {
-          std::string help = did_you_mean(e.text, names_of(m_.fields));
+          std::string help = did_you_mean(text, names_of(m_.fields));
           if (help.empty() && sc.event) {
             for (const auto& p : sc.event->params) {
-              if (p.name == e.text) help = "event parameters are written 'event." + p.name + "'";
+              if (p.name == text) help = "event parameters are written 'event." + p.name + "'";
             }
           }
-          error("F0108", e.span, "unknown field '" + e.text + "'", std::move(help));
+          error("F0108", e.span, "unknown field '" + std::string(text) + "'", std::move(help));
           return std::nullopt;
         }
         if (!field_ok_[*f]) return std::nullopt;
         return typed{m_.fields[*f].declared, emit(op::field, *f, {})};
       }
       case expr_kind::event_param: {
-        if (sc.constant) return not_constant(e, "'event." + e.text + "'");
+        if (sc.constant) return not_constant(e, "'event." + std::string(text) + "'");
         if (!sc.event) return std::nullopt;  // the unknown event was reported already
         const auto& params = sc.event->params;
         for (std::size_t i = 0; i < params.size(); ++i) {
-          if (params[i].name == e.text) {
+          if (params[i].name == text) {
             if (params[i].declared.base == base_type::null_type) return std::nullopt;
             return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {})};
           }
         }
-        std::string help = did_you_mean(e.text, names_of(params));
+        std::string help = did_you_mean(text, names_of(params));
         if (help.empty()) {
           help = params.empty()
                      ? "event '" + sc.event->name + "' has no parameters"
                      : "event '" + sc.event->name + "' has parameters: " + join_names(params);
         }
         error("F0109", e.span,
-              "unknown parameter '" + e.text + "' of event '" + sc.event->name + "'",
+              "unknown parameter '" + std::string(text) + "' of event '" + sc.event->name + "'",
               std::move(help));
         return std::nullopt;
       }
@@ -722,6 +756,7 @@ class workflow_compiler {
   }
 
   std::optional<typed> compile_call(const expr& e, const scope& sc) {
+    const std::string_view text = f_.text(e);
     struct signature {
       std::string_view name;
       op code;
@@ -740,21 +775,21 @@ class workflow_compiler {
     for (std::uint32_t i = 0; i < e.child_count; ++i)
       args.push_back(compile_expr(f_.child(e, i), sc));
     const auto fn = std::find_if(functions.begin(), functions.end(),
-                                 [&](const signature& s) { return s.name == e.text; });
+                                 [&](const signature& s) { return s.name == text; });
     const source_span name_span{
-        e.span.begin, static_cast<std::uint32_t>(e.span.begin + e.text.size()),
+        e.span.begin, static_cast<std::uint32_t>(e.span.begin + text.size()),
         e.span.line,  e.span.column,
-        e.span.line,  static_cast<std::uint32_t>(e.span.column + e.text.size())};
+        e.span.line,  static_cast<std::uint32_t>(e.span.column + text.size())};
     if (fn == functions.end()) {
       std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
-      std::string help = did_you_mean(e.text, names);
+      std::string help = did_you_mean(text, names);
       if (help.empty()) help = "the built-in functions are len(s), lower(s) and contains(s, t)";
-      error("F0110", name_span, "unknown function '" + e.text + "'", std::move(help));
+      error("F0110", name_span, "unknown function '" + std::string(text) + "'", std::move(help));
       return std::nullopt;
     }
     if (args.size() != fn->params.size()) {
       error("F0120", e.span,
-            "function '" + e.text + "' takes " + std::to_string(fn->params.size()) +
+            "function '" + std::string(text) + "' takes " + std::to_string(fn->params.size()) +
                 " argument(s), not " + std::to_string(args.size()));
       return std::nullopt;
     }
@@ -769,7 +804,7 @@ class workflow_compiler {
         std::string help;
         if (args[i]->t.nullable) help = "a nullable value needs a default first: x ?? \"\"";
         error("F0205", f_.child(e, i).span,
-              "argument " + std::to_string(i + 1) + " of '" + e.text + "' must be '" +
+              "argument " + std::to_string(i + 1) + " of '" + std::string(text) + "' must be '" +
                   std::string(engine::to_string(fn->params[i])) + "', not '" +
                   engine::to_string(args[i]->t) + "'",
               std::move(help));

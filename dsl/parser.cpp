@@ -65,6 +65,13 @@ struct builder {
 
   expr& node(expr_ref e) { return file.exprs[e]; }
 
+  // Stores `text` as the text of `e`.
+  void set_text(expr& e, std::string_view text) {
+    e.text_begin = static_cast<std::uint32_t>(file.strings.size());
+    e.text_size = static_cast<std::uint32_t>(text.size());
+    file.strings.append(text);
+  }
+
   workflow_decl& workflow() { return file.workflows.back(); }
   state_decl& state() { return workflow().states.back(); }
   transition_decl& transition() { return state().transitions.back(); }
@@ -152,7 +159,7 @@ struct action<g::number_literal> {
   static void apply(const Input& in, builder& b) {
     const std::string_view text = in.string_view();
     expr e = leaf(b, expr_kind::int_literal, in);
-    e.text = std::string(text);
+    b.set_text(e, text);
     if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       std::uint64_t magnitude = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude);
@@ -183,19 +190,21 @@ struct action<g::string_literal> {
   static void apply(const Input& in, builder& b) {
     const std::string_view raw = in.string_view().substr(1, in.size() - 2);
     expr e = leaf(b, expr_kind::string_literal, in);
-    e.text.reserve(raw.size());
+    std::string value;
+    value.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] != '\\') {
-        e.text += raw[i];
+        value += raw[i];
         continue;
       }
       switch (raw[++i]) {
-        case 'n': e.text += '\n'; break;
-        case 't': e.text += '\t'; break;
-        case 'r': e.text += '\r'; break;
-        default: e.text += raw[i]; break;  // \" and \\ (the grammar allows no others)
+        case 'n': value += '\n'; break;
+        case 't': value += '\t'; break;
+        case 'r': value += '\r'; break;
+        default: value += raw[i]; break;  // \" and \\ (the grammar allows no others)
       }
     }
+    b.set_text(e, value);
     push_node(b, std::move(e), in);
   }
 };
@@ -219,7 +228,7 @@ struct leaf_action {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     expr e = leaf(b, Kind, in);
-    if constexpr (Kind == expr_kind::name) e.text = in.string();
+    if constexpr (Kind == expr_kind::name) b.set_text(e, in.string_view());
     push_node(b, std::move(e), in);
   }
 };
@@ -236,7 +245,7 @@ struct action<g::event_ref> {
   static void apply(const Input& in, builder& b) {
     expr e = leaf(b, expr_kind::event_param, in);
     const std::string_view text = in.string_view();
-    e.text = std::string(text.substr(text.find('.') + 1));
+    b.set_text(e, text.substr(text.find('.') + 1));
     push_node(b, std::move(e), in);
   }
 };
@@ -261,7 +270,7 @@ struct action<g::call> {
     const auto name_end = std::find_if(text.begin(), text.end(), [](char c) {
       return !(std::isalnum(static_cast<unsigned char>(c)) || c == '_');
     });
-    e.text = std::string(text.begin(), name_end);
+    b.set_text(e, text.substr(0, static_cast<std::size_t>(name_end - text.begin())));
     adopt_since_marker(b, e);
     push_node(b, std::move(e), in);
   }
@@ -293,7 +302,8 @@ struct action<g::negate> {
       } else if (operand.number == INT64_MIN) {
         operand.overflow = false;
       }
-      operand.text = operand.text.front() == '-' ? operand.text.substr(1) : '-' + operand.text;
+      const std::string digits(b.file.text(operand));
+      b.set_text(operand, digits.front() == '-' ? digits.substr(1) : '-' + digits);
       operand.span = whole;
       return;
     }
@@ -411,8 +421,8 @@ template <>
 struct action<g::title_decl> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
-    expr& text = b.node(b.pop());
-    b.workflow().titles.push_back({std::move(text.text), text.span});
+    const expr& text = b.node(b.pop());
+    b.workflow().titles.push_back({std::string(b.file.text(text)), text.span});
   }
 };
 

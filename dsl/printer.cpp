@@ -10,7 +10,7 @@ namespace {
 // Binding strength, loosest first, as in the grammar.
 enum level : int { l_or = 1, l_and, l_not, l_cmp, l_coalesce, l_add, l_mul, l_unary, l_primary };
 
-int level_of(const expr& e) {
+int level_of(const expr& e, std::string_view text) {
   switch (e.kind) {
     case expr_kind::unary: return e.uop == unary_op::not_ ? l_not : l_unary;
     case expr_kind::in_list: return l_cmp;
@@ -27,7 +27,7 @@ int level_of(const expr& e) {
         default: return l_cmp;
       }
     case expr_kind::int_literal:
-      return (e.overflow ? e.text.front() == '-' : e.number < 0) ? l_unary : l_primary;
+      return (e.overflow ? text.front() == '-' : e.number < 0) ? l_unary : l_primary;
     default: return l_primary;
   }
 }
@@ -59,19 +59,25 @@ class printer {
   // Prints `e` where the context needs at least binding strength `min`.
   void expression(expr_ref ref, int min, std::string& out) const {
     const expr& e = f_[ref];
-    const int lvl = level_of(e);
+    const std::string_view text = f_.text(e);
+    const int lvl = level_of(e, text);
     const bool parens = lvl < min || (o_.parenthesize_all && lvl < l_primary);
     if (parens) out += '(';
     switch (e.kind) {
-      case expr_kind::int_literal: out += e.overflow ? e.text : std::to_string(e.number); break;
+      case expr_kind::int_literal:
+        out += e.overflow ? std::string(text) : std::to_string(e.number);
+        break;
       case expr_kind::string_literal:
-        out += engine::to_literal(engine::value::of_string(e.text));
+        out += engine::to_literal(engine::value::of_string(std::string(text)));
         break;
       case expr_kind::bool_literal: out += e.number ? "true" : "false"; break;
       case expr_kind::null_literal: out += "null"; break;
       case expr_kind::duration_literal: out += engine::format_duration(e.number); break;
-      case expr_kind::name: out += e.text; break;
-      case expr_kind::event_param: out += "event." + e.text; break;
+      case expr_kind::name: out += text; break;
+      case expr_kind::event_param:
+        out += "event.";
+        out += text;
+        break;
       case expr_kind::now: out += "now"; break;
       case expr_kind::unary:
         out += e.uop == unary_op::not_ ? "not " : "-";
@@ -97,7 +103,8 @@ class printer {
         out += ']';
         break;
       case expr_kind::call:
-        out += e.text + '(';
+        out += text;
+        out += '(';
         for (std::uint32_t i = 0; i < e.child_count; ++i) {
           if (i > 0) out += ", ";
           expression(f_.child_ref(e, i), l_or, out);

@@ -52,9 +52,9 @@ TEST(Parser, LiteralsAndNames) {
   ASSERT_EQ(e.kind, expr_kind::binary);
   const expr& left = g.child(g.child(e, 0), 0);  // event.user == "a\"b\n"
   EXPECT_EQ(g.child(left, 0).kind, expr_kind::event_param);
-  EXPECT_EQ(g.child(left, 0).text, "user");
+  EXPECT_EQ(g.file.text(g.child(left, 0)), "user");
   EXPECT_EQ(g.child(left, 1).kind, expr_kind::string_literal);
-  EXPECT_EQ(g.child(left, 1).text, "a\"b\n");
+  EXPECT_EQ(g.file.text(g.child(left, 1)), "a\"b\n");
   const expr& dur = g.child(g.child(e, 1), 1);
   EXPECT_EQ(dur.kind, expr_kind::duration_literal);
   EXPECT_EQ(dur.number, 90 * 60 * 1000);
