@@ -49,7 +49,8 @@ void parse_flow(benchmark::State& state) {
 }
 
 void check_and_lower_flow(benchmark::State& state) {
-  const std::string text = vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
+  const std::string text =
+      vflow::test::generated_workflow(static_cast<std::size_t>(state.range(0)));
   const auto parsed = vflow::dsl::parse(text, "bench.flow");
   for (auto _ : state) {
     auto r = vflow::dsl::check_and_lower(*parsed.file, text, "bench.flow");

@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 using namespace vflow;
 
 std::string bench_db(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("vflow-bench-" + std::to_string(getpid()) + "-" + name);
+  const fs::path p =
+      fs::temp_directory_path() / ("vflow-bench-" + std::to_string(getpid()) + "-" + name);
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
   return p.string();
 }
@@ -30,7 +31,8 @@ void remove_db(const std::string& path) {
 }
 
 void engine_step(benchmark::State& state) {
-  auto r = dsl::compile(test::read_file(VFLOW_SOURCE_DIR "/workflows/d2c/incident.flow"), "incident.flow");
+  auto r = dsl::compile(test::read_file(VFLOW_SOURCE_DIR "/workflows/d2c/incident.flow"),
+                        "incident.flow");
   const engine::machine& m = r.machines.at(0);
   auto data = engine::initial_data(m);
   data[engine::index(*m.find_field("service"))] = engine::value::of_string("mail");
@@ -51,7 +53,8 @@ void engine_step(benchmark::State& state) {
     engine::step(m, s, resume, out);
     taken += out.is_taken();
   }
-  if (taken != static_cast<std::int64_t>(state.iterations()) * 2) state.SkipWithError("a step was rejected");
+  if (taken != static_cast<std::int64_t>(state.iterations()) * 2)
+    state.SkipWithError("a step was rejected");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2);
 }
 
@@ -59,11 +62,13 @@ void durable_fire(benchmark::State& state) {
   const std::string path = bench_db("fire.db");
   {
     auto rt = runtime::engine_runtime::open(path);
-    rt.deploy({{"counter.flow", test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/counter.flow")}});
+    rt.deploy(
+        {{"counter.flow", test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/counter.flow")}});
     rt.start({"Counter", "C-1", {}, {}, {}});
     std::int64_t i = 0;
     for (auto _ : state) {
-      const auto o = rt.fire({"C-1", "bump", {{"by", "1"}}, "bench", "e-" + std::to_string(i++), {}, {}});
+      const auto o =
+          rt.fire({"C-1", "bump", {{"by", "1"}}, "bench", "e-" + std::to_string(i++), {}, {}});
       if (o.status != runtime::status::ok) state.SkipWithError("fire failed");
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -72,24 +77,30 @@ void durable_fire(benchmark::State& state) {
 }
 
 void check(int rc, sqlite3* db) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(sqlite3_errmsg(db));
 }
 
 void raw_sqlite_floor(benchmark::State& state) {
   const std::string path = bench_db("floor.db");
   sqlite3* db = nullptr;
   check(sqlite3_open(path.c_str(), &db), db);
-  check(sqlite3_exec(db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
-                     "CREATE TABLE j (gseq INTEGER PRIMARY KEY, instance TEXT, seq INTEGER, body TEXT);"
-                     "CREATE TABLE i (id TEXT PRIMARY KEY, seq INTEGER, data TEXT);"
-                     "INSERT INTO i VALUES ('C-1', 0, '{}');",
-                     nullptr, nullptr, nullptr),
+  check(sqlite3_exec(
+            db,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
+            "CREATE TABLE j (gseq INTEGER PRIMARY KEY, instance TEXT, seq INTEGER, body TEXT);"
+            "CREATE TABLE i (id TEXT PRIMARY KEY, seq INTEGER, data TEXT);"
+            "INSERT INTO i VALUES ('C-1', 0, '{}');",
+            nullptr, nullptr, nullptr),
         db);
   sqlite3_stmt* ins = nullptr;
   sqlite3_stmt* upd = nullptr;
-  check(sqlite3_prepare_v2(db, "INSERT INTO j (instance, seq, body) VALUES ('C-1', ?1, ?2)", -1, &ins, nullptr), db);
-  check(sqlite3_prepare_v2(db, "UPDATE i SET seq = ?1, data = ?2 WHERE id = 'C-1'", -1, &upd, nullptr), db);
+  check(sqlite3_prepare_v2(db, "INSERT INTO j (instance, seq, body) VALUES ('C-1', ?1, ?2)", -1,
+                           &ins, nullptr),
+        db);
+  check(sqlite3_prepare_v2(db, "UPDATE i SET seq = ?1, data = ?2 WHERE id = 'C-1'", -1, &upd,
+                           nullptr),
+        db);
   // A body the size of the runtime's journal record for a bump event (its columns together).
   const std::string body(420, 'x');
   const std::string data = R"({"count":123456,"label":""})";

@@ -32,7 +32,8 @@ workflow Rollout {
       return 1;
     }
 
-    const auto started = rt.start({"Rollout", std::nullopt, {{"service", "billing"}}, "pipeline", {}});
+    const auto started =
+        rt.start({"Rollout", std::nullopt, {{"service", "billing"}}, "pipeline", {}});
     if (started.status != status::ok) {
       std::cerr << started.message << '\n';
       return 1;
@@ -40,9 +41,13 @@ workflow Rollout {
     const std::string id = started.instance->id;
 
     // Deploying before two approvals is refused, and the refusal is journaled.
-    for (const auto& [event, params] : std::vector<std::pair<std::string, named_values>>{
-             {"deploy", {}}, {"approve", {{"by", "ana"}}}, {"approve", {{"by", "raj"}}}, {"deploy", {}}}) {
-      const auto o = rt.fire({id, event, params, "pipeline", std::nullopt, std::nullopt, std::nullopt});
+    for (const auto& [event, params] :
+         std::vector<std::pair<std::string, named_values>>{{"deploy", {}},
+                                                           {"approve", {{"by", "ana"}}},
+                                                           {"approve", {{"by", "raj"}}},
+                                                           {"deploy", {}}}) {
+      const auto o =
+          rt.fire({id, event, params, "pipeline", std::nullopt, std::nullopt, std::nullopt});
       std::cout << event << ": " << to_string(o.status);
       if (!o.message.empty()) std::cout << " (" << o.message << ")";
       std::cout << '\n';
@@ -53,8 +58,8 @@ workflow Rollout {
               << v->seq << '\n';
     const auto history = rt.history(id);
     for (const auto& r : *history) {
-      std::cout << "  " << r.seq << ' ' << r.kind << ' ' << r.event.value_or("-") << ' ' << r.outcome
-                << '\n';
+      std::cout << "  " << r.seq << ' ' << r.kind << ' ' << r.event.value_or("-") << ' '
+                << r.outcome << '\n';
     }
     return v->lifecycle == lifecycle::completed ? 0 : 1;
   } catch (const vflow::store_error& e) {
