@@ -700,6 +700,7 @@ parse_result parse(std::string_view text, const std::string& source_name,
   }
   builder b(text, limits);
   b.file.children.reserve(text.size() / 12);  // about one child per 12 bytes of typical source
+  b.file.strings.reserve(text.size() / 2);
   pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);
   try {
     pegtl::parse<g::file, action, control>(in, b);
