@@ -184,7 +184,9 @@ engine_runtime::~engine_runtime() = default;
 engine_runtime::engine_runtime(engine_runtime&&) noexcept = default;
 
 engine_runtime engine_runtime::open(const std::string& path, const sqlite_options& options) {
-  return engine_runtime(open_sqlite_store(path, options));
+  engine_runtime rt(open_sqlite_store(path, options));
+  spdlog::debug("opened {} ({})", path, rt.backend());
+  return rt;
 }
 
 std::string engine_runtime::backend() const { return impl_->db->backend(); }
@@ -483,6 +485,10 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     out.instance = impl_->view(*c, *row);
     out.record = std::move(j);
   });
+  if (out.record && !out.duplicate) {
+    spdlog::debug("fire {} {} -> {} (seq {}){}", req.id, req.event, out.record->outcome,
+                  out.record->seq, out.message.empty() ? "" : ": " + out.message);
+  }
   return out;
 }
 

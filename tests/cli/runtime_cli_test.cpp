@@ -252,6 +252,24 @@ TEST_F(RuntimeCli, MissingDatabaseIsAStoreErrorForReads) {
   EXPECT_NE(r.out.find("cannot open database"), std::string::npos) << r.out;
 }
 
+TEST_F(RuntimeCli, NewerSchemaIsRefusedWithoutTouchingIt) {
+  shell("sqlite3 '" + db() + "' 'PRAGMA user_version = 99'");
+  const std::string before = dump();
+  const auto r = vflow("fire INC-1 assign user=ada");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("has schema version 99, newer than this vflow (1)"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(dump(), before);
+}
+
+TEST_F(RuntimeCli, VerboseLogsGoToStderrOnly) {
+  const auto quiet = vflow("-v fire INC-1 assign user=ada", false);
+  EXPECT_EQ(quiet.out, "fire INC-1: Assigned (active, seq 2)\n");
+  const auto both = vflow("-v fire INC-1 start_work");
+  EXPECT_NE(both.out.find("debug: fire INC-1 start_work -> taken (seq 3)"), std::string::npos)
+      << both.out;
+}
+
 TEST_F(RuntimeCli, DatabaseFromTheEnvironment) {
   const auto r = vflow::test::run_vflow("status INC-1 --json", false);
   EXPECT_EQ(r.exit_code, 3);  // ./vflow.db does not exist in the test's directory
