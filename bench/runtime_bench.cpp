@@ -38,7 +38,7 @@ void engine_step(benchmark::State& state) {
   data[engine::index(*m.find_field("service"))] = engine::value::of_string("mail");
   engine::instance_state s = engine::initial_state(m, data);
   const auto ev = [&](const char* name, std::vector<engine::value> p = {}) {
-    return engine::event_call{*m.find_event(name), std::move(p), 0};
+    return engine::event_call{*m.find_event(name), std::move(p), 0, engine::value::null()};
   };
   engine::step_result out;
   engine::step(m, s, ev("assign", {engine::value::of_string("ada")}), out);

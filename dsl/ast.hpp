@@ -30,6 +30,7 @@ enum class expr_kind : std::uint8_t {
   name,         // a data field
   event_param,  // event.NAME
   now,
+  actor,  // the identity that fired the event
   unary,
   binary,
   in_list,  // children[0] in [children[1..]]
@@ -131,6 +132,39 @@ struct state_decl {
   std::vector<transition_decl> transitions;
 };
 
+/// `deny EVENT[, EVENT...] when COND [because "text"]` inside a policy.
+struct deny_clause {
+  std::vector<std::pair<std::string, source_span>> events;
+  expr_ref condition = 0;
+  std::optional<std::string> because;
+  source_span span;  // from `deny` to the end of the clause
+};
+
+/// `policy NAME "description" { deny clauses }`.
+struct policy_decl {
+  std::string name;
+  source_span name_span;
+  std::string description;
+  std::vector<deny_clause> clauses;
+};
+
+/// An action of a rule: `field = expr` or `raise EVENT(args)`.
+struct rule_action {
+  bool is_raise = false;
+  std::string target;  // the field assigned, or the event raised
+  source_span target_span;
+  expr_ref value = 0;          // assignments
+  std::vector<expr_ref> args;  // raises
+};
+
+/// `rule NAME when COND { actions }`.
+struct rule_decl {
+  std::string name;
+  source_span name_span;
+  expr_ref condition = 0;
+  std::vector<rule_action> actions;
+};
+
 /// `title "..."`.
 struct title_decl {
   std::string text;
@@ -145,6 +179,8 @@ struct workflow_decl {
   std::vector<field_decl> fields;
   std::vector<event_decl> events;
   std::vector<state_decl> states;
+  std::vector<policy_decl> policies;
+  std::vector<rule_decl> rules;
 };
 
 /// The expression nodes of one file, stored in fixed-size chunks: appending never moves a node

@@ -22,7 +22,7 @@ using engine::type;
 
 constexpr std::array<std::string_view, 4> known_streams{"S2P", "R2D", "R2F", "D2C"};
 constexpr std::array<std::string_view, 5> known_types{"int", "bool", "string", "time", "duration"};
-constexpr std::array<std::string_view, 3> builtin_functions{"len", "lower", "contains"};
+constexpr std::array<std::string_view, 4> builtin_functions{"len", "lower", "contains", "in_state"};
 
 template <typename Container>
 std::vector<std::string_view> names_of(const Container& c) {
@@ -133,6 +133,7 @@ struct typed {
 struct scope {
   const engine::event_def* event = nullptr;  // the transition's event, for event.PARAM
   bool constant = false;                     // default values: no fields, no event, no now
+  bool rule = false;                         // rule conditions and actions: no event.PARAM
 };
 
 class workflow_compiler {
@@ -155,6 +156,8 @@ class workflow_compiler {
     declare_states();
     define_defaults();
     define_transitions();
+    define_policies();
+    define_rules();
     check_structure();
     return std::move(m_);
   }
@@ -421,7 +424,10 @@ class workflow_compiler {
         error("F0201", guard.span,
               "guard must be of type 'bool', not '" + engine::to_string(g->t) + "'");
       }
-      if (g) def.guard = static_cast<engine::expr_id>(g->node);
+      if (g) {
+        def.guard = static_cast<engine::expr_id>(g->node);
+        parts_of(guard, g->node, def.guard_parts);
+      }
     }
     def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
     for (const assignment_stmt& a : t.assignments) {
@@ -443,10 +449,236 @@ class workflow_compiler {
     return def;
   }
 
+  // ---- conditions, policies and rules ----
+
+  // The conjuncts of a condition (`a and b and c`), paired with their lowered nodes, so an
+  // explanation can show each part's value and what it read.
+  void parts_of(const expr& e, std::uint32_t node, std::vector<engine::condition_part>& out) const {
+    const engine::expr_node& n = m_.nodes[node];
+    if (e.kind == expr_kind::binary && e.bop == binary_op::and_ && n.code == op::and_) {
+      parts_of(f_.child(e, 0), m_.operands[n.first_operand], out);
+      parts_of(f_.child(e, 1), m_.operands[n.first_operand + 1], out);
+      return;
+    }
+    out.push_back({static_cast<engine::expr_id>(node), source_text(e.span)});
+  }
+
+  std::string source_text(const source_span& s) const {
+    return std::string(text_.substr(s.begin, s.end - s.begin));
+  }
+
+  // Compiles a condition that must be a bool; nothing when it is not.
+  std::optional<std::uint32_t> compile_condition(expr_ref ref, const scope& sc,
+                                                 std::string_view what) {
+    const expr& e = f_[ref];
+    const auto c = compile_expr(e, sc);
+    if (!c) return std::nullopt;
+    if (c->t != of(base_type::bool_type)) {
+      error("F0201", e.span,
+            std::string(what) + " must be of type 'bool', not '" + engine::to_string(c->t) + "'");
+      return std::nullopt;
+    }
+    return c->node;
+  }
+
+  std::optional<typed> compile_in_state(const expr& e, const scope&) {
+    if (e.child_count != 1 || f_.child(e, 0).kind != expr_kind::name) {
+      error("F0120", e.span, "in_state takes one state name, e.g. in_state(Approved)");
+      return std::nullopt;
+    }
+    const expr& arg = f_.child(e, 0);
+    const std::string_view name = f_.text(arg);
+    const auto s = state_ids_.find(name);
+    if (!s) {
+      error("F0102", arg.span, "unknown state '" + std::string(name) + "'",
+            did_you_mean(name, names_of(m_.states)));
+      return std::nullopt;
+    }
+    return typed{of(base_type::bool_type), emit(op::in_state, *s, {})};
+  }
+
+  void define_policies() {
+    name_table seen;
+    std::vector<engine::deny_def> denies;
+    for (const policy_decl& p : w_.policies) {
+      if (!seen.insert(p.name, static_cast<std::uint32_t>(m_.policies.size()))) {
+        error("F0122", p.name_span, "duplicate policy '" + p.name + "'");
+        continue;
+      }
+      const auto policy = static_cast<std::uint32_t>(m_.policies.size());
+      m_.policies.push_back({p.name, p.description, {p.name_span.line, p.name_span.column}});
+      for (const deny_clause& c : p.clauses) {
+        // The condition is checked, and lowered, once for each event it names: `event.X` must
+        // exist on every one of them, and may sit at a different position in each.
+        for (const auto& [event_name, event_span] : c.events) {
+          const auto ev = event_ids_.find(event_name);
+          if (!ev) {
+            error("F0107", event_span, "unknown event '" + event_name + "'",
+                  did_you_mean(event_name, names_of(m_.events)));
+            continue;
+          }
+          const auto cond =
+              compile_condition(c.condition, scope{&m_.events[*ev]}, "a deny condition");
+          if (!cond) continue;
+          engine::deny_def d;
+          d.event = static_cast<engine::event_id>(*ev);
+          d.policy = policy;
+          d.condition = static_cast<engine::expr_id>(*cond);
+          parts_of(f_[c.condition], *cond, d.parts);
+          d.condition_text = source_text(f_[c.condition].span);
+          d.because = c.because.value_or("");
+          d.pos = {c.span.line, c.span.column};
+          denies.push_back(std::move(d));
+        }
+      }
+    }
+    std::stable_sort(denies.begin(), denies.end(), [](const auto& a, const auto& b) {
+      return engine::index(a.event) < engine::index(b.event);
+    });
+    for (std::uint32_t i = 0; i < denies.size(); ++i) {
+      engine::event_def& ev = m_.events[engine::index(denies[i].event)];
+      if (ev.deny_count == 0) ev.first_deny = i;
+      ++ev.deny_count;
+    }
+    m_.denies = std::move(denies);
+  }
+
+  void define_rules() {
+    name_table seen;
+    const scope sc{nullptr, false, true};
+    for (const rule_decl& r : w_.rules) {
+      if (!seen.insert(r.name, static_cast<std::uint32_t>(m_.rules.size()))) {
+        error("F0123", r.name_span, "duplicate rule '" + r.name + "'");
+        continue;
+      }
+      engine::rule_def def;
+      def.name = r.name;
+      def.pos = {r.name_span.line, r.name_span.column};
+      def.condition_text = source_text(f_[r.condition].span);
+      const auto cond = compile_condition(r.condition, sc, "a rule condition");
+      if (cond) {
+        def.condition = static_cast<engine::expr_id>(*cond);
+        parts_of(f_[r.condition], *cond, def.parts);
+      }
+      def.first_action = static_cast<std::uint32_t>(m_.rule_actions.size());
+      for (const rule_action& a : r.actions) {
+        if (a.is_raise) {
+          define_raise(r, a, sc);
+          continue;
+        }
+        const auto f = field_ids_.find(a.target);
+        const auto v = compile_expr(f_[a.value], sc);
+        if (!f) {
+          error("F0108", a.target_span, "unknown field '" + a.target + "'",
+                did_you_mean(a.target, names_of(m_.fields)));
+          continue;
+        }
+        if (!v || !field_ok_[*f]) continue;
+        if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.target)) {
+          engine::rule_action_def d;
+          d.kind = engine::action_kind::assign;
+          d.field = static_cast<engine::field_id>(*f);
+          d.value = static_cast<engine::expr_id>(v->node);
+          m_.rule_actions.push_back(d);
+        }
+      }
+      def.action_count = static_cast<std::uint32_t>(m_.rule_actions.size()) - def.first_action;
+      m_.rules.push_back(std::move(def));
+      rule_decls_.push_back(&r);
+    }
+  }
+
+  void define_raise(const rule_decl& r, const rule_action& a, const scope& sc) {
+    const auto ev = event_ids_.find(a.target);
+    if (!ev) {
+      error("F0107", a.target_span, "unknown event '" + a.target + "'",
+            did_you_mean(a.target, names_of(m_.events)));
+      return;
+    }
+    const engine::event_def& event = m_.events[*ev];
+    if (a.args.size() != event.params.size()) {
+      error("F0124", a.target_span,
+            "event '" + event.name + "' takes " + std::to_string(event.params.size()) +
+                " argument(s), but rule '" + r.name + "' raises it with " +
+                std::to_string(a.args.size()));
+      return;
+    }
+    engine::rule_action_def d;
+    d.kind = engine::action_kind::raise;
+    d.event = static_cast<engine::event_id>(*ev);
+    d.first_arg = static_cast<std::uint32_t>(m_.rule_args.size());
+    d.arg_count = static_cast<std::uint32_t>(a.args.size());
+    for (std::size_t i = 0; i < a.args.size(); ++i) {
+      const auto v = compile_expr(f_[a.args[i]], sc);
+      if (!v) return;
+      if (!engine::is_assignable(v->t, event.params[i].declared)) {
+        error("F0205", f_[a.args[i]].span,
+              "argument " + std::to_string(i + 1) + " of raise '" + event.name + "' must be '" +
+                  engine::to_string(event.params[i].declared) + "', not '" +
+                  engine::to_string(v->t) + "'");
+        return;
+      }
+      m_.rule_args.push_back(static_cast<engine::expr_id>(v->node));
+    }
+    m_.rule_actions.push_back(d);
+  }
+
+  // Fields an expression reads (by lowered node).
+  void fields_read(std::uint32_t node, std::vector<bool>& out) const {
+    const engine::expr_node& n = m_.nodes[node];
+    if (n.code == op::field) out[n.index] = true;
+    for (std::uint32_t i = 0; i < n.operand_count; ++i)
+      fields_read(m_.operands[n.first_operand + i], out);
+  }
+
+  // Warnings about rules: raising an event no state handles, and pairs of rules that can
+  // re-trigger each other (each assigns a field the other's condition reads).
+  void check_rules(const std::vector<bool>& handled) {
+    const std::size_t n = m_.rules.size();
+    std::vector<std::vector<bool>> reads(n, std::vector<bool>(m_.fields.size(), false));
+    std::vector<std::vector<bool>> writes(n, std::vector<bool>(m_.fields.size(), false));
+    for (std::size_t r = 0; r < n; ++r) {
+      const engine::rule_def& rule = m_.rules[r];
+      fields_read(engine::index(rule.condition), reads[r]);
+      for (std::uint32_t i = 0; i < rule.action_count; ++i) {
+        const auto& a = m_.rule_actions[rule.first_action + i];
+        if (a.kind == engine::action_kind::assign) {
+          writes[r][engine::index(a.field)] = true;
+        } else if (!handled[engine::index(a.event)]) {
+          warning("W0306", rule_decls_[r]->name_span,
+                  "rule '" + rule.name + "' raises event '" + m_.event(a.event).name +
+                      "', which no state handles");
+        }
+      }
+    }
+    const auto overlap = [&](const std::vector<bool>& w, const std::vector<bool>& rd) {
+      for (std::size_t f = 0; f < w.size(); ++f) {
+        if (w[f] && rd[f]) return std::optional<std::size_t>(f);
+      }
+      return std::optional<std::size_t>();
+    };
+    for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t b = a + 1; b < n; ++b) {
+        const auto ab = overlap(writes[a], reads[b]);
+        const auto ba = overlap(writes[b], reads[a]);
+        if (!ab || !ba) continue;
+        warning(
+            "W0307", rule_decls_[b]->name_span,
+            "rules '" + m_.rules[a].name + "' and '" + m_.rules[b].name +
+                "' can re-trigger each other: '" + m_.rules[a].name + "' assigns '" +
+                m_.fields[*ab].name + "', which '" + m_.rules[b].name + "' reads, and '" +
+                m_.rules[b].name + "' assigns '" + m_.fields[*ba].name + "', which '" +
+                m_.rules[a].name + "' reads",
+            "a cycle between rules is rolled back at run time; make one condition stop the other");
+      }
+    }
+  }
+
   // ---- structure: determinism, reachability, dead ends ----
 
   void check_structure() {
     std::vector<bool> handled(m_.events.size(), false);
+    std::vector<bool> raised(m_.events.size(), false);
     for (std::size_t t = 0; t < m_.transitions.size(); ++t) {
       const engine::transition_def& tr = m_.transitions[t];
       handled[engine::index(tr.event)] = true;
@@ -472,8 +704,15 @@ class workflow_compiler {
         break;
       }
     }
+    for (const auto& rule : m_.rules) {  // an event a rule raises counts as used
+      for (std::uint32_t i = 0; i < rule.action_count; ++i) {
+        const auto& a = m_.rule_actions[rule.first_action + i];
+        if (a.kind == engine::action_kind::raise) raised[engine::index(a.event)] = true;
+      }
+    }
+    if (!had_error()) check_rules(handled);
     for (std::size_t e = 0; e < m_.events.size(); ++e) {
-      if (!handled[e] && !had_error()) {
+      if (!handled[e] && !raised[e] && !had_error()) {
         warning("W0304", w_.events[e].name_span,
                 "event '" + m_.events[e].name + "' is declared but no state handles it");
       }
@@ -565,6 +804,9 @@ class workflow_compiler {
       case expr_kind::now:
         if (sc.constant) return not_constant(e, "'now'");
         return typed{of(base_type::time_type), emit(op::now, 0, {})};
+      case expr_kind::actor:
+        if (sc.constant) return not_constant(e, "'actor'");
+        return typed{of(base_type::string_type, true), emit(op::actor, 0, {})};
       case expr_kind::name: {
         if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
         const auto f = field_ids_.find(text);
@@ -583,6 +825,12 @@ class workflow_compiler {
       }
       case expr_kind::event_param: {
         if (sc.constant) return not_constant(e, "'event." + std::string(text) + "'");
+        if (sc.rule) {
+          error("F0121", e.span, "rules cannot read event parameters",
+                "a rule runs after a step, not for one event: copy the parameter into a field "
+                "in the transition, then read the field");
+          return std::nullopt;
+        }
         if (!sc.event) return std::nullopt;  // the unknown event was reported already
         const auto& params = sc.event->params;
         for (std::size_t i = 0; i < params.size(); ++i) {
@@ -783,7 +1031,9 @@ class workflow_compiler {
     if (fn == functions.end()) {
       std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
       std::string help = did_you_mean(text, names);
-      if (help.empty()) help = "the built-in functions are len(s), lower(s) and contains(s, t)";
+      if (help.empty()) {
+        help = "the built-in functions are len(s), lower(s), contains(s, t) and in_state(STATE)";
+      }
       error("F0110", name_span, "unknown function '" + std::string(text) + "'", std::move(help));
       return std::nullopt;
     }
@@ -836,6 +1086,7 @@ class workflow_compiler {
   std::vector<bool> field_ok_;
   std::vector<const state_decl*> state_decls_;
   std::vector<const transition_decl*> decls_of_transitions_;
+  std::vector<const rule_decl*> rule_decls_;
 };
 
 }  // namespace
@@ -876,6 +1127,13 @@ compile_result check_and_lower(const flow_file& file, std::string_view text,
         {"W0305", severity::warning, source_name, source_span{}, "file declares no workflow", {}});
   }
   sort_diagnostics(diags);
+  // A deny clause naming several events is checked once per event: report each problem once.
+  diags.erase(std::unique(diags.begin(), diags.end(),
+                          [](const diagnostic& a, const diagnostic& b) {
+                            return a.code == b.code && a.span.begin == b.span.begin &&
+                                   a.span.end == b.span.end && a.message == b.message;
+                          }),
+              diags.end());
   if (any_error || !result.ok()) result.machines.clear();
   return result;
 }

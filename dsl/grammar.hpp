@@ -59,6 +59,12 @@ struct kw_true : key<TAO_PEGTL_STRING("true")> {};
 struct kw_false : key<TAO_PEGTL_STRING("false")> {};
 struct kw_null : key<TAO_PEGTL_STRING("null")> {};
 struct kw_now : key<TAO_PEGTL_STRING("now")> {};
+struct kw_actor : key<TAO_PEGTL_STRING("actor")> {};
+struct kw_policy : key<TAO_PEGTL_STRING("policy")> {};
+struct kw_deny : key<TAO_PEGTL_STRING("deny")> {};
+struct kw_because : key<TAO_PEGTL_STRING("because")> {};
+struct kw_rule : key<TAO_PEGTL_STRING("rule")> {};
+struct kw_raise : key<TAO_PEGTL_STRING("raise")> {};
 
 // Words that can never name a field, state, event or parameter.
 inline bool is_reserved(std::string_view word) {
@@ -66,7 +72,7 @@ inline bool is_reserved(std::string_view word) {
     case 2: return word == "or" || word == "in";
     case 3: return word == "and" || word == "not" || word == "now";
     case 4: return word == "true" || word == "null" || word == "when";
-    case 5: return word == "false" || word == "event";
+    case 5: return word == "false" || word == "event" || word == "actor";
     default: return false;
   }
 }
@@ -115,6 +121,8 @@ struct true_literal : kw_true {};
 struct false_literal : kw_false {};
 struct null_literal : kw_null {};
 struct now_ref : kw_now {};
+// The identity that fired the event being processed (null when none was given).
+struct actor_ref : kw_actor {};
 // event.PARAM
 struct event_ref : seq<kw_event, must<one<'.'>>, must<ident>> {};
 // The '(' that opens a call's argument list.
@@ -127,7 +135,7 @@ struct name_ref : ident {};
 // ( expr )
 struct paren_expr : seq<one<'('>, sp, must<expr>, sp, must<rparen>> {};
 struct primary : sor<paren_expr, string_literal, number_literal, true_literal, false_literal,
-                     null_literal, now_ref, event_ref, call, name_ref> {};
+                     null_literal, now_ref, actor_ref, event_ref, call, name_ref> {};
 
 struct unary;
 // -x
@@ -227,7 +235,39 @@ struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
 struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
                         seq<state_mark, state_rest>> {};
 
-struct workflow_item : sor<title_decl, data_block, event_decl, state_decl> {};
+// deny EVENT[, EVENT...] when COND [because "text"]
+struct deny_event : ident {};
+struct deny_when : seq<kw_when, sp, must<expr>> {};
+struct because_text : seq<kw_because, sp, must<string_literal>> {};
+struct deny_start : kw_deny {};
+struct deny_clause
+    : seq<deny_start, sp, must<deny_event>, sp, star<one<','>, sp, must<deny_event>, sp>,
+          must<deny_when>, sp, opt<because_text>> {};
+struct policy_name : ident {};
+struct policy_description : string_literal {};
+struct policy_close : one<'}'> {};
+// policy NAME "description" { deny clauses }
+struct policy_decl : seq<kw_policy, sp, must<policy_name>, sp, must<policy_description>, sp,
+                         must<lbrace>, sp, star<deny_clause, sp>, must<policy_close>> {};
+
+// raise EVENT[(arg, ...)]
+struct raise_event : ident {};
+struct raise_open : one<'('> {};
+struct raise_args
+    : seq<raise_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<rparen>> {};
+struct raise_action : seq<kw_raise, sp, raise_event, sp, opt<raise_args>> {};
+struct rule_assign_field : ident {};
+struct rule_assignment : seq<rule_assign_field, sp, must<assign_eq>, sp, must<expr>> {};
+struct rule_close : one<'}'> {};
+struct rule_when : seq<kw_when, sp, must<expr>> {};
+struct rule_name : ident {};
+// rule NAME when COND { assignments and raises }
+struct rule_decl
+    : seq<kw_rule, sp, must<rule_name>, sp, must<rule_when>, sp, must<lbrace>, sp,
+          star<sor<raise_action, rule_assignment>, sp, opt<one<';'>>, sp>, must<rule_close>> {};
+
+struct workflow_item : sor<title_decl, data_block, event_decl, policy_decl, rule_decl, state_decl> {
+};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

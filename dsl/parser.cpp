@@ -184,27 +184,32 @@ struct action<g::number_literal> {
   }
 };
 
+// The value of a string literal's text (with its quotes): escapes replaced.
+std::string unescape(std::string_view quoted) {
+  const std::string_view raw = quoted.substr(1, quoted.size() - 2);
+  std::string value;
+  value.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      value += raw[i];
+      continue;
+    }
+    switch (raw[++i]) {
+      case 'n': value += '\n'; break;
+      case 't': value += '\t'; break;
+      case 'r': value += '\r'; break;
+      default: value += raw[i]; break;  // \" and \\ (the grammar allows no others)
+    }
+  }
+  return value;
+}
+
 template <>
 struct action<g::string_literal> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
-    const std::string_view raw = in.string_view().substr(1, in.size() - 2);
     expr e = leaf(b, expr_kind::string_literal, in);
-    std::string value;
-    value.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] != '\\') {
-        value += raw[i];
-        continue;
-      }
-      switch (raw[++i]) {
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        default: value += raw[i]; break;  // \" and \\ (the grammar allows no others)
-      }
-    }
-    b.set_text(e, value);
+    b.set_text(e, unescape(in.string_view()));
     push_node(b, std::move(e), in);
   }
 };
@@ -238,6 +243,8 @@ template <>
 struct action<g::now_ref> : leaf_action<expr_kind::now> {};
 template <>
 struct action<g::name_ref> : leaf_action<expr_kind::name> {};
+template <>
+struct action<g::actor_ref> : leaf_action<expr_kind::actor> {};
 
 template <>
 struct action<g::event_ref> {
@@ -260,6 +267,8 @@ template <>
 struct action<g::call_open> : push_marker {};
 template <>
 struct action<g::list_open> : push_marker {};
+template <>
+struct action<g::raise_open> : push_marker {};
 
 template <>
 struct action<g::call> {
@@ -583,6 +592,134 @@ struct action<g::transition> {
   }
 };
 
+// ---- policies and rules ----
+
+template <>
+struct action<g::policy_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    policy_decl p;
+    p.name = in.string();
+    p.name_span = b.span(in);
+    b.workflow().policies.push_back(std::move(p));
+  }
+};
+
+template <>
+struct action<g::policy_description> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().policies.back().description = unescape(in.string_view());
+  }
+};
+
+template <>
+struct action<g::deny_start> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    deny_clause c;
+    c.span = b.span(in);
+    b.workflow().policies.back().clauses.push_back(std::move(c));
+  }
+};
+
+template <>
+struct action<g::deny_event> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().policies.back().clauses.back().events.emplace_back(in.string(), b.span(in));
+  }
+};
+
+template <>
+struct action<g::deny_when> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().policies.back().clauses.back().condition = b.pop();
+  }
+};
+
+template <>
+struct action<g::because_text> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().policies.back().clauses.back().because = std::string(b.file.text(b.node(b.pop())));
+  }
+};
+
+template <>
+struct action<g::deny_clause> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    deny_clause& c = b.workflow().policies.back().clauses.back();
+    const char* end = in.end();
+    while (end > in.begin() && std::isspace(static_cast<unsigned char>(end[-1]))) --end;
+    c.span = b.span(in.begin(), end);
+  }
+};
+
+template <>
+struct action<g::rule_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    rule_decl r;
+    r.name = in.string();
+    r.name_span = b.span(in);
+    b.workflow().rules.push_back(std::move(r));
+  }
+};
+
+template <>
+struct action<g::rule_when> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().rules.back().condition = b.pop();
+  }
+};
+
+template <>
+struct action<g::raise_event> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    rule_action a;
+    a.is_raise = true;
+    a.target = in.string();
+    a.target_span = b.span(in);
+    b.workflow().rules.back().actions.push_back(std::move(a));
+  }
+};
+
+template <>
+struct action<g::raise_args> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    const std::size_t mark = b.markers.back();
+    b.markers.pop_back();
+    auto& args = b.workflow().rules.back().actions.back().args;
+    args.assign(b.stack.begin() + static_cast<std::ptrdiff_t>(mark), b.stack.end());
+    b.stack.resize(mark);
+  }
+};
+
+template <>
+struct action<g::rule_assign_field> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    rule_action a;
+    a.target = in.string();
+    a.target_span = b.span(in);
+    b.workflow().rules.back().actions.push_back(std::move(a));
+  }
+};
+
+template <>
+struct action<g::rule_assignment> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().rules.back().actions.back().value = b.pop();
+  }
+};
+
 // Names what stands at `offset`, for "expected X, found Y" messages.
 std::string describe_found(std::string_view text, std::size_t offset) {
   if (offset >= text.size()) return "end of file";
@@ -644,7 +781,15 @@ template <> constexpr const char* error_message<g::state_mark> = "expected 'stat
 template <> constexpr const char* error_message<g::state_name> = "expected the state's name";
 template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET' or '}' to close the state";
 template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
-template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'state' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'policy', 'rule', 'state' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::policy_name> = "expected the policy's name";
+template <> constexpr const char* error_message<g::policy_description> = "expected the policy's description in double quotes";
+template <> constexpr const char* error_message<g::policy_close> = "expected a clause 'deny EVENT when CONDITION' or '}' to close the policy";
+template <> constexpr const char* error_message<g::deny_event> = "expected an event name after 'deny' or ','";
+template <> constexpr const char* error_message<g::deny_when> = "expected 'when CONDITION' after the denied events";
+template <> constexpr const char* error_message<g::rule_name> = "expected the rule's name";
+template <> constexpr const char* error_message<g::rule_when> = "expected 'when CONDITION' after the rule's name";
+template <> constexpr const char* error_message<g::rule_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}' to close the rule";
 template <> constexpr const char* error_message<g::stream_name> = "expected a value stream name (S2P, R2D, R2F or D2C)";
 template <> constexpr const char* error_message<g::end_of_file> = "expected 'workflow NAME { ... }'";
 // clang-format on

@@ -79,6 +79,7 @@ class printer {
         out += text;
         break;
       case expr_kind::now: out += "now"; break;
+      case expr_kind::actor: out += "actor"; break;
       case expr_kind::unary:
         out += e.uop == unary_op::not_ ? "not " : "-";
         expression(f_.child_ref(e, 0), e.uop == unary_op::not_ ? l_not : l_unary, out);
@@ -157,6 +158,40 @@ class printer {
         out += ')';
       }
       out += '\n';
+    }
+    for (const policy_decl& p : w.policies) {
+      out += "\n  policy " + p.name + " " +
+             engine::to_literal(engine::value::of_string(p.description)) + " {\n";
+      for (const deny_clause& c : p.clauses) {
+        out += "    deny ";
+        for (std::size_t i = 0; i < c.events.size(); ++i) {
+          out += (i > 0 ? ", " : "") + c.events[i].first;
+        }
+        out += " when " + expression(c.condition);
+        if (c.because)
+          out += " because " + engine::to_literal(engine::value::of_string(*c.because));
+        out += '\n';
+      }
+      out += "  }\n";
+    }
+    for (const rule_decl& r : w.rules) {
+      out += "\n  rule " + r.name + " when " + expression(r.condition) + " {\n";
+      for (const rule_action& a : r.actions) {
+        if (a.is_raise) {
+          out += "    raise " + a.target;
+          if (!a.args.empty()) {
+            out += '(';
+            for (std::size_t i = 0; i < a.args.size(); ++i) {
+              out += (i > 0 ? ", " : "") + expression(a.args[i]);
+            }
+            out += ')';
+          }
+        } else {
+          out += "    " + a.target + " = " + expression(a.value);
+        }
+        out += '\n';
+      }
+      out += "  }\n";
     }
     if (!w.states.empty()) out += '\n';
     for (const state_decl& s : w.states) {

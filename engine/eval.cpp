@@ -12,12 +12,23 @@ class evaluator {
   evaluator(const machine& m, const activation& a) : m_(m), a_(a) {}
 
   value eval(std::uint32_t n) {
+    if (a_.budget) {
+      if (*a_.budget == 0) return fail("evaluation budget exceeded");
+      --*a_.budget;
+    }
     const expr_node& node = m_.nodes[n];
     switch (node.code) {
       case op::literal: return m_.literals[node.index];
       case op::field: return (*a_.data)[node.index];
       case op::param: return (*a_.params)[node.index];
       case op::now: return value::of_time(a_.now);
+      case op::actor: return a_.actor ? *a_.actor : value::null();
+      case op::in_state: {
+        if (!a_.configuration) return value::of_bool(false);
+        const auto s = static_cast<state_id>(node.index);
+        return value::of_bool(std::find(a_.configuration->begin(), a_.configuration->end(), s) !=
+                              a_.configuration->end());
+      }
       case op::neg_int: {
         const value v = operand(node, 0);
         if (failed_) return {};
@@ -184,6 +195,42 @@ class evaluator {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, value>> reads_of(const machine& m, expr_id e,
+                                                    const activation& a,
+                                                    const std::vector<param_def>* params) {
+  std::vector<std::pair<std::string, value>> out;
+  const auto add = [&](std::string name, const value& v) {
+    for (const auto& r : out) {
+      if (r.first == name) return;
+    }
+    out.emplace_back(std::move(name), v);
+  };
+  std::vector<std::uint32_t> work{index(e)};
+  std::vector<std::uint32_t> order;
+  while (!work.empty()) {  // depth-first, left to right
+    const std::uint32_t n = work.back();
+    work.pop_back();
+    order.push_back(n);
+    const expr_node& node = m.nodes[n];
+    for (std::uint32_t i = node.operand_count; i-- > 0;) {
+      work.push_back(m.operands[node.first_operand + i]);
+    }
+  }
+  for (const std::uint32_t n : order) {
+    const expr_node& node = m.nodes[n];
+    switch (node.code) {
+      case op::field: add(m.fields[node.index].name, (*a.data)[node.index]); break;
+      case op::param:
+        if (params && a.params) add("event." + (*params)[node.index].name, (*a.params)[node.index]);
+        break;
+      case op::actor: add("actor", a.actor ? *a.actor : value::null()); break;
+      case op::now: add("now", value::of_time(a.now)); break;
+      default: break;
+    }
+  }
+  return out;
+}
 
 eval_result evaluate(const machine& m, expr_id e, const activation& a) {
   evaluator ev(m, a);

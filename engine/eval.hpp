@@ -14,6 +14,9 @@ struct activation {
   const std::vector<value>* data = nullptr;
   const std::vector<value>* params = nullptr;
   std::int64_t now = 0;
+  const value* actor = nullptr;                          // null pointer: no actor
+  const std::vector<state_id>* configuration = nullptr;  // for in_state()
+  std::uint64_t* budget = nullptr;  // operations left; evaluation fails when it runs out
 };
 
 /// The outcome of evaluating an expression: a value, or an error (overflow, division by zero)
@@ -24,7 +27,14 @@ struct eval_result {
   std::string error;
 };
 
-/// Evaluates expression `e` of machine `m`. Never throws on user data; never loops.
+/// Evaluates expression `e` of machine `m`. Never throws on user data; never loops; stops with an
+/// error when the activation's budget runs out.
 eval_result evaluate(const machine& m, expr_id e, const activation& a);
+
+/// The names expression `e` reads (fields, `event.X`, `actor`, `now`) with their current values,
+/// each once, in the order first read: what explanations show next to a decision.
+std::vector<std::pair<std::string, value>> reads_of(const machine& m, expr_id e,
+                                                    const activation& a,
+                                                    const std::vector<param_def>* params);
 
 }  // namespace vflow::engine

@@ -25,4 +25,11 @@ std::optional<field_id> machine::find_field(std::string_view n) const {
   return find_by_name<field_id>(fields, n);
 }
 
+std::optional<std::uint32_t> machine::find_rule(std::string_view n) const {
+  return find_by_name<std::uint32_t>(rules, n);
+}
+std::optional<std::uint32_t> machine::find_policy(std::string_view n) const {
+  return find_by_name<std::uint32_t>(policies, n);
+}
+
 }  // namespace vflow::engine

@@ -33,6 +33,8 @@ enum class op : std::uint8_t {
   field,         // instance data field
   param,         // parameter of the event being processed
   now,           // time of the event being processed
+  actor,         // identity that fired the event being processed (string, or null)
+  in_state,      // index = a state id: is that state active
   neg_int,       // -int
   neg_duration,  // -duration
   not_,          // not bool
@@ -78,6 +80,13 @@ struct source_pos {
   std::uint32_t column = 0;
 };
 
+/// One conjunct of a condition (`a and b and c` has three), kept so explanations can show which
+/// part held and what it read.
+struct condition_part {
+  expr_id expr{};
+  std::string text;
+};
+
 /// A declared instance data field.
 struct field_def {
   std::string name;
@@ -96,6 +105,50 @@ struct param_def {
 struct event_def {
   std::string name;
   std::vector<param_def> params;
+  std::uint32_t first_deny = 0;  // deny clauses naming this event occupy
+  std::uint32_t deny_count = 0;  // machine::denies[first, first + count), in document order
+};
+
+/// `policy NAME "description" { ... }`.
+struct policy_def {
+  std::string name;
+  std::string description;
+  source_pos pos;
+};
+
+/// One `deny EVENT when COND [because "text"]` clause, for one of the events it names.
+struct deny_def {
+  event_id event{};
+  std::uint32_t policy = 0;
+  expr_id condition{};
+  std::vector<condition_part> parts;
+  std::string condition_text;
+  std::string because;
+  source_pos pos;
+};
+
+/// What a rule does when it fires.
+enum class action_kind : std::uint8_t { assign, raise };
+
+/// `field = expr` or `raise EVENT(args)` inside a rule.
+struct rule_action_def {
+  action_kind kind = action_kind::assign;
+  field_id field{};
+  expr_id value{};
+  event_id event{};
+  std::uint32_t first_arg = 0;  // into machine::rule_args
+  std::uint32_t arg_count = 0;
+};
+
+/// `rule NAME when COND { actions }`: fires when COND turns from false to true.
+struct rule_def {
+  std::string name;
+  expr_id condition{};
+  std::vector<condition_part> parts;
+  std::string condition_text;
+  source_pos pos;
+  std::uint32_t first_action = 0;
+  std::uint32_t action_count = 0;
 };
 
 /// A declared state.
@@ -124,6 +177,7 @@ struct transition_def {
   std::uint32_t assignment_count = 0;
   source_pos pos;
   std::string guard_text;  // the guard as written, for explanations
+  std::vector<condition_part> guard_parts;
 };
 
 /// An immutable, compiled workflow. Built by the compiler; read-only for the engine.
@@ -142,6 +196,16 @@ struct machine {
   std::vector<expr_node> nodes;
   std::vector<std::uint32_t> operands;  // child node indices
   std::vector<value> literals;
+  std::vector<policy_def> policies;
+  std::vector<deny_def> denies;  // grouped by event, see event_def::first_deny
+  std::vector<rule_def> rules;
+  std::vector<rule_action_def> rule_actions;
+  std::vector<expr_id> rule_args;
+
+  /// Rule firings allowed in one step before it is rolled back as a cycle.
+  std::uint32_t max_rule_firings = 64;
+  /// Expression operations allowed in one step before it is rolled back.
+  std::uint64_t evaluation_budget = 100000;
 
   const state_def& state(state_id s) const { return states[index(s)]; }
   const event_def& event(event_id e) const { return events[index(e)]; }
@@ -152,6 +216,8 @@ struct machine {
   std::optional<state_id> find_state(std::string_view name) const;
   std::optional<event_id> find_event(std::string_view name) const;
   std::optional<field_id> find_field(std::string_view name) const;
+  std::optional<std::uint32_t> find_rule(std::string_view name) const;
+  std::optional<std::uint32_t> find_policy(std::string_view name) const;
 };
 
 }  // namespace vflow::engine

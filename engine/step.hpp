@@ -10,19 +10,23 @@
 namespace vflow::engine {
 
 /// The part of an instance the engine reads and writes: its configuration (the set of active
-/// states, sorted by id) and its data (one value per declared field, indexed by field id).
+/// states, sorted by id), its data (one value per declared field, indexed by field id), and the
+/// last value of each rule's condition (rules fire on a false-to-true edge).
 struct instance_state {
   std::vector<state_id> configuration;
   std::vector<value> data;
+  std::vector<std::uint8_t> rule_memory;
 
   friend bool operator==(const instance_state&, const instance_state&) = default;
 };
 
-/// An event occurrence: which event, its parameters (indexed by param id), and when it happened.
+/// An event occurrence: which event, its parameters (indexed by param id), when it happened and
+/// who caused it.
 struct event_call {
   event_id event{};
   std::vector<value> params;
   std::int64_t now = 0;
+  value actor;  // a string, or null when unknown
 };
 
 /// Whether a step moved the instance.
@@ -32,19 +36,44 @@ enum class outcome : std::uint8_t { taken, rejected };
 enum class reject_reason : std::uint8_t {
   none,              // taken
   bad_parameters,    // wrong number or types of parameters
+  policy_denied,     // a policy's deny clause held
   no_transition,     // no transition for this event in the active states
   guards_false,      // transitions exist but every guard was false
-  evaluation_error,  // a guard or assignment failed (overflow, division by zero)
+  evaluation_error,  // a guard, clause, rule or assignment failed (overflow, division by zero)
+  rule_cycle,        // rules kept firing past the bound: the step was rolled back
+  budget_exceeded,   // the step evaluated more than the machine's budget allows
 };
 
 /// The stable spelling of a reject reason, e.g. `no_transition`.
 std::string_view to_string(reject_reason r);
 
-/// One guard the engine evaluated while deciding a step, in the order evaluated.
-struct guard_check {
-  transition_id transition{};
+/// One conjunct of a condition as evaluated: its text, its value and the names it read.
+struct part_result {
+  std::string text;
+  std::optional<bool> result;  // nothing when it failed
+  std::string error;
+  std::vector<std::pair<std::string, value>> reads;
+};
+
+/// What an explanation entry is about.
+enum class trace_kind : std::uint8_t {
+  deny,      // index: into machine::denies
+  guard,     // index: a transition id
+  rule,      // index: a rule that fired
+  raise,     // index: the event raised (by `rule`)
+  internal,  // index: the raised event, processed (`result`: taken or ignored)
+};
+
+/// One decision of a step, in the order it was made.
+struct trace_entry {
+  trace_kind kind = trace_kind::guard;
+  std::uint32_t index = 0;
   bool result = false;
-  std::string error;  // non-empty when the guard could not be evaluated
+  std::string error;
+  std::uint32_t depth = 0;         // 0: the external event; n: the n-th internal event
+  std::uint32_t rule = 0;          // for raise: the rule that raised it
+  std::string note;                // for internal: why an internal event was ignored
+  std::vector<part_result> parts;  // filled when tracing is on
 };
 
 /// A data field changed by a taken step.
@@ -58,31 +87,47 @@ struct field_change {
 struct step_result {
   engine::outcome outcome = outcome::rejected;
   reject_reason reason = reject_reason::none;
-  std::string message;  // for people: why it was rejected
-  std::optional<transition_id> taken;
-  std::vector<guard_check> guards;
-  std::vector<field_change> changes;
-  std::vector<state_id> from;  // configuration before the step
+  std::string message;                     // for people: why it was rejected
+  std::optional<transition_id> taken;      // the external event's transition
+  std::optional<std::uint32_t> denied_by;  // the deny clause that refused it
+  std::vector<trace_entry> trace;
+  std::vector<field_change> changes;  // net changes of the whole step, rules included
+  std::vector<state_id> from;         // configuration before the step
 
   bool is_taken() const { return outcome == outcome::taken; }
 };
 
-/// The state a new instance starts in: the initial configuration and data from `fields`, which
-/// must hold one value per declared field (callers fill defaults with `initial_data`).
-instance_state initial_state(const machine& m, std::vector<value> data);
+/// How much a step records.
+struct step_options {
+  /// Record each condition's parts, values and the names they read (the journal wants this; a
+  /// tight in-memory loop does not).
+  bool explain = false;
+};
 
 /// The declared defaults of every field (null for required fields, which callers must supply).
 std::vector<value> initial_data(const machine& m);
 
+/// The state a new instance starts in, before its rules run: the initial configuration, `data`
+/// (one value per field) and rule memory all false.
+instance_state initial_state(const machine& m, std::vector<value> data);
+
+/// Runs the rules of a new instance (conditions already true fire on start), with their raised
+/// events. Rejected (and `state` unchanged) on a rule cycle or evaluation failure.
+void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
+           step_result& out, const step_options& options = {});
+
 /// Checks event parameters against the declaration; returns a message naming the first problem.
 std::optional<std::string> check_params(const machine& m, const event_call& call);
 
-/// Steps `state` by `call`. On *taken*, `state` holds the new configuration and data; on
-/// *rejected*, `state` is exactly as it was. `out` is reused so hot loops need not allocate.
-void step(const machine& m, instance_state& state, const event_call& call, step_result& out);
+/// Steps `state` by `call`: policies, then the first enabled transition, then rules and the
+/// events they raise, to completion. On *taken*, `state` holds the result; on *rejected*,
+/// `state` is exactly as it was. `out` is reused so hot loops need not allocate.
+void step(const machine& m, instance_state& state, const event_call& call, step_result& out,
+          const step_options& options = {});
 
 /// Convenience form of `step` that returns a fresh result.
-step_result step(const machine& m, instance_state& state, const event_call& call);
+step_result step(const machine& m, instance_state& state, const event_call& call,
+                 const step_options& options = {});
 
 /// True when every active state is final: the instance has completed.
 bool is_complete(const machine& m, const instance_state& state);

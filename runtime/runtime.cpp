@@ -130,6 +130,117 @@ std::string generate_id(const std::string& workflow) {
   return id;
 }
 
+json memory_json(const engine::machine& m, const engine::instance_state& s) {
+  json rules = json::object();
+  for (std::size_t r = 0; r < m.rules.size(); ++r) rules[m.rules[r].name] = s.rule_memory[r] != 0;
+  return json{{"rules", rules}};
+}
+
+std::vector<std::uint8_t> memory_from_json(const engine::machine& m, const std::string& text) {
+  std::vector<std::uint8_t> out(m.rules.size(), 0);
+  const json j = json::parse(text);
+  const auto rules = j.find("rules");
+  if (rules == j.end()) return out;
+  for (std::size_t r = 0; r < m.rules.size(); ++r) {
+    const auto it = rules->find(m.rules[r].name);
+    if (it != rules->end() && it->get<bool>()) out[r] = 1;
+  }
+  return out;
+}
+
+engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
+  return {config_from_json(m, row.configuration), data_from_json(m, row.data),
+          memory_from_json(m, row.memory)};
+}
+
+json reads_json(const std::vector<std::pair<std::string, engine::value>>& reads) {
+  json o = json::object();
+  for (const auto& [name, v] : reads) o[name] = to_json(v);
+  return o;
+}
+
+json parts_json(const std::vector<engine::part_result>& parts) {
+  json a = json::array();
+  for (const auto& p : parts) {
+    json e{{"text", p.text},
+           {"result", p.result ? json(*p.result) : json()},
+           {"reads", reads_json(p.reads)}};
+    if (!p.error.empty()) e["error"] = p.error;
+    a.push_back(std::move(e));
+  }
+  return a;
+}
+
+// The decision trace of a step as the journal stores it: every policy clause, guard and rule
+// evaluated, with its source line, its parts, the values they read and the result.
+json trace_json(const engine::machine& m, const engine::step_result& r) {
+  json out = json::array();
+  for (const auto& t : r.trace) {
+    json e;
+    switch (t.kind) {
+      case engine::trace_kind::deny: {
+        const auto& d = m.denies[t.index];
+        const auto& p = m.policies[d.policy];
+        e = {{"kind", "deny"},
+             {"policy", p.name},
+             {"description", p.description},
+             {"event", m.event(d.event).name},
+             {"line", d.pos.line},
+             {"condition", d.condition_text},
+             {"result", t.result}};
+        if (!d.because.empty()) e["because"] = d.because;
+        break;
+      }
+      case engine::trace_kind::guard: {
+        const auto& tr = m.transitions[t.index];
+        e = {{"kind", "guard"},
+             {"event", m.event(tr.event).name},
+             {"from", m.state(tr.source).name},
+             {"to", m.state(tr.target).name},
+             {"line", tr.pos.line},
+             {"condition", tr.guard_text},
+             {"result", t.result}};
+        break;
+      }
+      case engine::trace_kind::rule: {
+        const auto& rule = m.rules[t.index];
+        e = {{"kind", "rule"},
+             {"rule", rule.name},
+             {"line", rule.pos.line},
+             {"condition", rule.condition_text},
+             {"fired", t.result}};
+        break;
+      }
+      case engine::trace_kind::raise:
+        e = {{"kind", "raise"}, {"event", m.events[t.index].name}, {"rule", m.rules[t.rule].name}};
+        break;
+      case engine::trace_kind::internal:
+        e = {{"kind", "internal"}, {"event", m.events[t.index].name}, {"taken", t.result}};
+        if (!t.note.empty()) e["note"] = t.note;
+        break;
+    }
+    if (t.depth > 0) e["depth"] = t.depth;
+    if (!t.error.empty()) e["error"] = t.error;
+    if (!t.parts.empty()) e["parts"] = parts_json(t.parts);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+json changes_json(const engine::machine& m, const std::vector<engine::field_change>& changes) {
+  json a = json::array();
+  for (const auto& ch : changes) {
+    a.push_back({{"field", m.field(ch.field).name},
+                 {"before", to_json(ch.before)},
+                 {"after", to_json(ch.after)}});
+  }
+  return a;
+}
+
+engine::value actor_value(const std::optional<std::string>& actor) {
+  return actor ? engine::value::of_string(*actor) : engine::value::null();
+}
+
 }  // namespace
 
 struct engine_runtime::impl {
@@ -146,12 +257,14 @@ struct engine_runtime::impl {
     }
     auto row = t.definition(hash);
     if (!row) throw store_error(-1, "the store has no definition " + hash);
-    auto r = dsl::compile(row->source, row->name + "@v" + std::to_string(row->version));
-    if (!r.ok() || r.machines.size() != 1) {
+    auto r = dsl::compile(row->source, row->source_name);
+    const auto m = std::find_if(r.machines.begin(), r.machines.end(),
+                                [&](const engine::machine& x) { return x.name == row->name; });
+    if (!r.ok() || m == r.machines.end()) {
       throw store_error(-1, "stored definition " + row->name + " v" + std::to_string(row->version) +
                                 " no longer compiles");
     }
-    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(r.machines[0])});
+    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m)});
     std::lock_guard lock(cache_mutex);
     return cache.emplace(hash, std::move(c)).first->second;
   }
@@ -175,6 +288,89 @@ struct engine_runtime::impl {
     v.updated_at = row.updated_at;
     return v;
   }
+
+  // Parses `name=value` event parameters by their declared types; a message when they are wrong.
+  static std::optional<std::string> parse_params(const engine::event_def& ev,
+                                                 const named_values& given,
+                                                 engine::event_call& call, json& params) {
+    call.params.assign(ev.params.size(), engine::value::null());
+    std::vector<bool> seen(ev.params.size(), false);
+    for (const auto& [name, text] : given) {
+      std::size_t p = 0;
+      while (p < ev.params.size() && ev.params[p].name != name) ++p;
+      if (p == ev.params.size()) {
+        std::string message = "event '" + ev.name + "' has no parameter '" + name + "'";
+        const std::string help = dsl::did_you_mean(name, names_of(ev.params));
+        message += !help.empty()       ? "; " + help
+                   : ev.params.empty() ? std::string(" (it takes none)")
+                                       : " (parameters: " + names_list(names_of(ev.params)) + ")";
+        return message;
+      }
+      const auto v = engine::parse_value(ev.params[p].declared, text);
+      if (!v) {
+        return "parameter '" + name + "' of event '" + ev.name + "' must be " +
+               engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
+      }
+      call.params[p] = *v;
+      seen[p] = true;
+    }
+    for (std::size_t p = 0; p < ev.params.size(); ++p) {
+      if (!seen[p] && !ev.params[p].declared.nullable) {
+        return "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
+               engine::to_string(ev.params[p].declared) + ")";
+      }
+      params[ev.params[p].name] = to_json(call.params[p]);
+    }
+    return std::nullopt;
+  }
+
+  // Resolves an event by name; a message (with a suggestion) when the workflow has no such event.
+  static std::optional<engine::event_id> find_event(const engine::machine& m,
+                                                    const std::string& name, std::string& message) {
+    const auto event = m.find_event(name);
+    if (!event) {
+      message = "unknown event '" + name + "' of workflow " + m.name;
+      const std::string help = dsl::did_you_mean(name, names_of(m.events));
+      message += help.empty() ? " (events: " + names_list(names_of(m.events)) + ")" : "; " + help;
+    }
+    return event;
+  }
+
+  // What would happen if `call` were delivered now: the step's result on a copy of the state.
+  struct decision {
+    engine::step_result result;
+    engine::instance_state after;
+    lifecycle next = lifecycle::active;
+    json detail;
+  };
+
+  static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
+                         const std::string& instance_id) {
+    const engine::machine& m = c.machine;
+    decision d;
+    d.after = state_of(m, row);
+    const lifecycle lc = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    d.next = lc;
+    d.detail = json{{"source", c.row.source_name}};
+    if (lc != lifecycle::active) {
+      d.result.outcome = engine::outcome::rejected;
+      d.result.message =
+          "instance '" + instance_id + "' is " + std::string(to_string(lc)) + ", not active";
+      d.detail["reason_code"] = "not_active";
+      return d;
+    }
+    engine::step(m, d.after, call, d.result, engine::step_options{true});
+    d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
+    if (d.result.taken) {
+      const auto& tr = m.transition(*d.result.taken);
+      d.detail["transition"] = {{"line", tr.pos.line}, {"to", m.state(tr.target).name}};
+    }
+    d.detail["trace"] = trace_json(m, d.result);
+    if (d.result.is_taken() && engine::is_complete(m, d.after)) {
+      d.next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
+    }
+    return d;
+  }
 };
 
 engine_runtime::engine_runtime(std::unique_ptr<store> s) : impl_(std::make_unique<impl>()) {
@@ -194,7 +390,7 @@ std::string engine_runtime::backend() const { return impl_->db->backend(); }
 deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   deploy_outcome out;
   struct candidate {
-    std::string source_name, name, stream, canonical, hash;
+    std::string source_name, source, name, stream, hash;
   };
   std::vector<candidate> candidates;
   std::map<std::string, std::string> defined_in;
@@ -210,9 +406,10 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
                                    "it is also defined in " + it->second});
         continue;
       }
-      candidate c{f.name, w.name, r.ast->stream.value_or(""), dsl::print_workflow(*r.ast, i), {}};
-      c.hash = sha256_hex(c.canonical);
-      candidates.push_back(std::move(c));
+      // The hash is of the canonical text, so comments and layout do not make a new version;
+      // the file itself is stored, so explanations point at the lines its author wrote.
+      candidates.push_back({f.name, f.text, w.name, r.ast->stream.value_or(""),
+                            sha256_hex(dsl::print_workflow(*r.ast, i))});
     }
   }
   if (!out.ok()) return out;
@@ -227,7 +424,7 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
         const auto latest = t.latest_definition(c.name);
         d.version = latest ? latest->version + 1 : 1;
         d.created = true;
-        t.insert_definition({c.hash, c.name, d.version, c.stream, c.canonical, c.source_name, now});
+        t.insert_definition({c.hash, c.name, d.version, c.stream, c.source, c.source_name, now});
       }
       out.workflows.push_back(std::move(d));
     }
@@ -265,6 +462,7 @@ step_outcome engine_runtime::start(const start_request& req) {
     }
     std::vector<engine::value> data = engine::initial_data(m);
     std::vector<bool> given(m.fields.size(), false);
+    json inputs = json::object();
     for (const auto& [name, text] : req.fields) {
       const auto f = m.find_field(name);
       if (!f) {
@@ -285,6 +483,7 @@ step_outcome engine_runtime::start(const start_request& req) {
       }
       data[engine::index(*f)] = *v;
       given[engine::index(*f)] = true;
+      inputs[name] = to_json(*v);
     }
     for (std::size_t i = 0; i < m.fields.size(); ++i) {
       if (m.fields[i].required && !given[i]) {
@@ -294,7 +493,14 @@ step_outcome engine_runtime::start(const start_request& req) {
         return;
       }
     }
-    const engine::instance_state state = engine::initial_state(m, data);
+    engine::instance_state state = engine::initial_state(m, data);
+    engine::step_result r;
+    engine::start(m, state, actor_value(req.actor), at, r, engine::step_options{true});
+    if (!r.is_taken()) {  // a rule cycle or failure on start: nothing is created
+      out.status = status::rejected;
+      out.message = r.message;
+      return;
+    }
     const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
     instance_row row{id,
                      def->hash,
@@ -302,27 +508,33 @@ step_outcome engine_runtime::start(const start_request& req) {
                      std::string(to_string(lc)),
                      config_json(m, state.configuration).dump(),
                      data_json(m, state.data).dump(),
+                     memory_json(m, state).dump(),
                      1,
                      at,
                      at};
     t.insert_instance(row);
     json changes = json::array();
-    for (std::size_t i = 0; i < data.size(); ++i) {
+    for (std::size_t i = 0; i < state.data.size(); ++i) {
       changes.push_back(
-          {{"field", m.fields[i].name}, {"before", nullptr}, {"after", to_json(data[i])}});
+          {{"field", m.fields[i].name}, {"before", nullptr}, {"after", to_json(state.data[i])}});
     }
     journal_row j;
     j.instance = id;
     j.seq = 1;
     j.definition = def->hash;
     j.kind = "start";
+    j.params = inputs.dump();  // the fields given: replaying start from them reproduces the rules
     j.actor = req.actor;
     j.at = at;
     j.recorded_at = wall_clock_ms();
     j.to_config = row.configuration;
     j.changes = changes.dump();
     j.outcome = "taken";
-    j.detail = json{{"workflow", m.name}, {"version", def->version}}.dump();
+    j.detail = json{{"source", def->source_name},
+                    {"workflow", m.name},
+                    {"version", def->version},
+                    {"trace", trace_json(m, r)}}
+                   .dump();
     j.lifecycle = row.lifecycle;
     t.append_journal(j);
     out.instance = impl_->view(*c, row);
@@ -334,7 +546,7 @@ step_outcome engine_runtime::start(const start_request& req) {
 step_outcome engine_runtime::fire(const fire_request& req) {
   step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  impl_->db->write([&](store_transaction& t) {
+  const auto work = [&](store_transaction& t) {
     out = step_outcome{};
     auto row = t.instance(req.id);
     if (!row) {
@@ -344,54 +556,19 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     }
     const auto c = impl_->load(t, row->definition);
     const engine::machine& m = c->machine;
-
-    const auto event = m.find_event(req.event);
+    const auto event = impl::find_event(m, req.event, out.message);
     if (!event) {
       out.status = status::invalid;
-      out.message = "unknown event '" + req.event + "' of workflow " + m.name;
-      const std::string help = dsl::did_you_mean(req.event, names_of(m.events));
-      out.message +=
-          help.empty() ? " (events: " + names_list(names_of(m.events)) + ")" : "; " + help;
       return;
     }
-    const engine::event_def& ev = m.event(*event);
-    engine::event_call call{*event, std::vector<engine::value>(ev.params.size()), at};
-    std::vector<bool> given(ev.params.size(), false);
+    engine::event_call call{*event, {}, at, actor_value(req.actor)};
     json params = json::object();
-    for (const auto& [name, text] : req.params) {
-      std::size_t p = 0;
-      while (p < ev.params.size() && ev.params[p].name != name) ++p;
-      if (p == ev.params.size()) {
-        out.status = status::invalid;
-        out.message = "event '" + ev.name + "' has no parameter '" + name + "'";
-        const std::string help = dsl::did_you_mean(name, names_of(ev.params));
-        out.message += !help.empty() ? "; " + help
-                       : ev.params.empty()
-                           ? std::string(" (it takes none)")
-                           : " (parameters: " + names_list(names_of(ev.params)) + ")";
-        return;
-      }
-      const auto v = engine::parse_value(ev.params[p].declared, text);
-      if (!v) {
-        out.status = status::invalid;
-        out.message = "parameter '" + name + "' of event '" + ev.name + "' must be " +
-                      engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
-        return;
-      }
-      call.params[p] = *v;
-      given[p] = true;
+    if (auto problem = impl::parse_params(m.event(*event), req.params, call, params)) {
+      out.status = status::invalid;
+      out.message = std::move(*problem);
+      return;
     }
-    for (std::size_t p = 0; p < ev.params.size(); ++p) {
-      if (!given[p] && !ev.params[p].declared.nullable) {
-        out.status = status::invalid;
-        out.message = "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
-                      engine::to_string(ev.params[p].declared) + ")";
-        return;
-      }
-      params[ev.params[p].name] = to_json(call.params[p]);
-    }
-
-    if (req.event_id) {
+    if (req.event_id && !req.dry_run) {
       if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
         if (first->event != req.event || json::parse(first->params) != params) {
           out.status = status::conflict;
@@ -414,10 +591,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
                     ", not the expected " + std::to_string(*req.expect_seq);
       return;
     }
-
-    engine::instance_state state{config_from_json(m, row->configuration),
-                                 data_from_json(m, row->data)};
-    const lifecycle lc = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+    impl::decision d = impl::decide(*c, *row, call, req.id);
     journal_row j;
     j.instance = req.id;
     j.seq = row->seq + 1;
@@ -431,64 +605,131 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     j.recorded_at = wall_clock_ms();
     j.from_config = row->configuration;
     j.to_config = row->configuration;
-    json detail = json::object();
-    lifecycle next = lc;
-    if (lc != lifecycle::active) {
-      j.outcome = "rejected";
-      j.reason = "instance '" + req.id + "' is " + std::string(to_string(lc)) + ", not active";
-      detail["reason_code"] = "not_active";
+    j.detail = d.detail.dump();
+    if (d.result.is_taken()) {
+      j.outcome = "taken";
+      j.to_config = config_json(m, d.after.configuration).dump();
+      j.changes = changes_json(m, d.result.changes).dump();
+      row->configuration = j.to_config;
+      row->data = data_json(m, d.after.data).dump();
+      row->memory = memory_json(m, d.after).dump();
     } else {
-      const engine::step_result r = engine::step(m, state, call);
-      json guards = json::array();
-      for (const auto& g : r.guards) {
-        const auto& tr = m.transition(g.transition);
-        json entry{{"line", tr.pos.line},
-                   {"to", m.state(tr.target).name},
-                   {"guard", tr.guard_text},
-                   {"result", g.result}};
-        if (!g.error.empty()) entry["error"] = g.error;
-        guards.push_back(std::move(entry));
-      }
-      detail["reason_code"] = std::string(engine::to_string(r.reason));
-      detail["guards"] = std::move(guards);
-      if (r.is_taken()) {
-        const auto& tr = m.transition(*r.taken);
-        detail["transition"] = {{"line", tr.pos.line}, {"to", m.state(tr.target).name}};
-        j.outcome = "taken";
-        j.to_config = config_json(m, state.configuration).dump();
-        json changes = json::array();
-        for (const auto& ch : r.changes) {
-          changes.push_back({{"field", m.field(ch.field).name},
-                             {"before", to_json(ch.before)},
-                             {"after", to_json(ch.after)}});
-        }
-        j.changes = changes.dump();
-        if (engine::is_complete(m, state)) {
-          next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
-        }
-        row->configuration = j.to_config;
-        row->data = data_json(m, state.data).dump();
-      } else {
-        j.outcome = "rejected";
-        j.reason = r.message;
-      }
+      j.outcome = "rejected";
+      j.reason = d.result.message;
     }
-    j.detail = detail.dump();
-    j.lifecycle = std::string(to_string(next));
+    j.lifecycle = std::string(to_string(d.next));
+    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    if (req.dry_run) {  // the same decision, nothing written
+      j.seq = row->seq;
+      out.instance = impl_->view(*c, *row);
+      out.record = std::move(j);
+      return;
+    }
     row->lifecycle = j.lifecycle;
     row->seq = j.seq;
     row->updated_at = at;
     t.update_instance(*row);
     t.append_journal(j);
-    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.instance = impl_->view(*c, *row);
+    out.record = std::move(j);
+  };
+  if (req.dry_run) {
+    impl_->db->read(work);
+  } else {
+    impl_->db->write(work);
+  }
+  if (out.record && !out.duplicate) {
+    spdlog::debug("fire {} {} -> {} (seq {}){}{}", req.id, req.event, out.record->outcome,
+                  out.record->seq, out.message.empty() ? "" : ": " + out.message,
+                  req.dry_run ? " [dry run]" : "");
+  }
+  return out;
+}
+
+step_outcome engine_runtime::gate(const gate_request& req) {
+  step_outcome out;
+  const std::int64_t at = req.at.value_or(wall_clock_ms());
+  impl_->db->write([&](store_transaction& t) {
+    out = step_outcome{};
+    auto row = t.instance(req.id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + req.id + "'";
+      return;
+    }
+    const auto c = impl_->load(t, row->definition);
+    const engine::machine& m = c->machine;
+    journal_row j;
+    j.instance = req.id;
+    j.seq = row->seq + 1;
+    j.definition = row->definition;
+    j.kind = "gate";
+    j.actor = req.actor;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.from_config = row->configuration;
+    j.to_config = row->configuration;
+    j.lifecycle = row->lifecycle;
+    json detail;
+    bool yes = false;
+    if (req.can) {
+      const auto event = impl::find_event(m, *req.can, out.message);
+      if (!event) {
+        out.status = status::invalid;
+        return;
+      }
+      engine::event_call call{*event, {}, at, actor_value(req.actor)};
+      json params = json::object();
+      if (auto problem = impl::parse_params(m.event(*event), req.params, call, params)) {
+        out.status = status::invalid;
+        out.message = std::move(*problem);
+        return;
+      }
+      impl::decision d = impl::decide(*c, *row, call, req.id);
+      yes = d.result.is_taken();
+      j.event = *req.can;
+      j.params = params.dump();
+      detail = std::move(d.detail);
+      detail["question"] = "can " + *req.can;
+      if (!yes) j.reason = d.result.message;
+    } else {
+      std::string wanted;
+      for (const auto& s : req.in) {
+        if (!m.find_state(s)) {
+          out.status = status::invalid;
+          out.message = "unknown state '" + s + "' of workflow " + m.name;
+          const std::string help = dsl::did_you_mean(s, names_of(m.states));
+          if (!help.empty()) out.message += "; " + help;
+          return;
+        }
+        wanted += (wanted.empty() ? "" : ",") + s;
+      }
+      const json active = json::parse(row->configuration);
+      for (const auto& s : req.in) {
+        for (const auto& a : active) yes = yes || a.get<std::string>() == s;
+      }
+      detail =
+          json{{"source", c->row.source_name}, {"question", "in " + wanted}, {"active", active}};
+    }
+    if (!yes && !req.can) {
+      std::string states;
+      for (const auto& a : json::parse(row->configuration))
+        states += (states.empty() ? "" : ", ") + a.get<std::string>();
+      std::string wanted;
+      for (const auto& s : req.in) wanted += (wanted.empty() ? "" : ", ") + s;
+      j.reason = "instance '" + req.id + "' is in " + states + ", not in " + wanted;
+    }
+    j.outcome = yes ? "taken" : "rejected";
+    j.detail = detail.dump();
+    row->seq = j.seq;
+    t.update_instance(*row);
+    t.append_journal(j);
+    out.status = yes ? status::ok : status::rejected;
     out.message = j.reason.value_or("");
     out.instance = impl_->view(*c, *row);
     out.record = std::move(j);
   });
-  if (out.record && !out.duplicate) {
-    spdlog::debug("fire {} {} -> {} (seq {}){}", req.id, req.event, out.record->outcome,
-                  out.record->seq, out.message.empty() ? "" : ": " + out.message);
-  }
   return out;
 }
 
@@ -551,6 +792,15 @@ std::optional<instance_view> engine_runtime::status(const std::string& id) {
   return out;
 }
 
+std::optional<definition_row> engine_runtime::definition_of(const std::string& id) {
+  std::optional<definition_row> out;
+  impl_->db->read([&](store_transaction& t) {
+    out.reset();
+    if (const auto row = t.instance(id)) out = t.definition(row->definition);
+  });
+  return out;
+}
+
 std::optional<std::vector<journal_row>> engine_runtime::history(const std::string& id) {
   std::optional<std::vector<journal_row>> out;
   impl_->db->read([&](store_transaction& t) {
@@ -589,19 +839,21 @@ verify_outcome engine_runtime::verify(const std::string& id) {
     for (const journal_row& r : records) {
       if (r.kind == "start") {
         std::vector<engine::value> data = engine::initial_data(m);
-        for (const auto& ch : json::parse(r.changes)) {
-          if (const auto f = m.find_field(ch["field"].get<std::string>())) {
-            data[engine::index(*f)] = from_json(ch["after"], m.field(*f).declared);
-          }
+        const json inputs = json::parse(r.params);
+        for (const auto& [name, v] : inputs.items()) {
+          if (const auto f = m.find_field(name))
+            data[engine::index(*f)] = from_json(v, m.field(*f).declared);
         }
         state = engine::initial_state(m, std::move(data));
+        engine::step_result sr;
+        engine::start(m, state, actor_value(r.actor), r.at, sr);
       } else if (r.kind == "event" && r.outcome == "taken") {
         const auto ev = m.find_event(r.event.value_or(""));
         if (!ev) {
           out.message = "record " + std::to_string(r.seq) + " names an unknown event";
           return;
         }
-        engine::event_call call{*ev, {}, r.at};
+        engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
         const json params = json::parse(r.params);
         for (const auto& p : m.event(*ev).params)
           call.params.push_back(from_json(params.value(p.name, json()), p.declared));
@@ -619,7 +871,8 @@ verify_outcome engine_runtime::verify(const std::string& id) {
       lc = r.lifecycle;
     }
     const bool same = config_json(m, state.configuration).dump() == row->configuration &&
-                      data_json(m, state.data).dump() == row->data && lc == row->lifecycle &&
+                      data_json(m, state.data).dump() == row->data &&
+                      memory_json(m, state).dump() == row->memory && lc == row->lifecycle &&
                       static_cast<std::int64_t>(records.size()) == row->seq;
     out.consistent = same;
     out.message = same ? "the instance equals the replay of its " + std::to_string(records.size()) +

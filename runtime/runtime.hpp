@@ -96,6 +96,18 @@ struct fire_request {
   std::optional<std::string> event_id;     ///< idempotency key
   std::optional<std::int64_t> expect_seq;  ///< optimistic concurrency
   std::optional<std::int64_t> at;
+  bool dry_run = false;  ///< decide and explain, but write nothing
+};
+
+/// A CI gate question: would EVENT be taken now (`can`), or is the instance in one of the
+/// states (`in`)? The answer is journaled as a gate record; the instance does not change.
+struct gate_request {
+  std::string id;
+  std::optional<std::string> can;  ///< an event name
+  named_values params;             ///< its parameters
+  std::vector<std::string> in;     ///< state names
+  std::optional<std::string> actor;
+  std::optional<std::int64_t> at;
 };
 
 /// A request to suspend, resume or cancel an instance.
@@ -137,10 +149,14 @@ class engine_runtime {
   step_outcome start(const start_request& r);
   /// Delivers an event in one transaction: load, step, journal, update, commit.
   step_outcome fire(const fire_request& r);
+  /// Answers a gate question and journals the answer (status ok: yes; rejected: no).
+  step_outcome gate(const gate_request& r);
   /// Suspends, resumes or cancels an instance.
   step_outcome change_lifecycle(const lifecycle_request& r);
   /// The current state of an instance.
   std::optional<instance_view> status(const std::string& id);
+  /// The definition an instance runs on: its name, version, source file and source text.
+  std::optional<definition_row> definition_of(const std::string& id);
   /// Every journal record of an instance, oldest first; nothing when the instance is unknown.
   std::optional<std::vector<journal_row>> history(const std::string& id);
   /// Instances matching a filter (without their data).

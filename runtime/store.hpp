@@ -34,7 +34,7 @@ struct definition_row {
   std::string name;
   std::int64_t version = 0;
   std::string stream;
-  std::string source;       // canonical .flow text of this one workflow
+  std::string source;  // the .flow file it was deployed from (its hash is of the canonical text)
   std::string source_name;  // the file it was deployed from
   std::int64_t deployed_at = 0;
 };
@@ -47,7 +47,8 @@ struct instance_row {
   std::string lifecycle;
   std::string configuration;
   std::string data;
-  std::int64_t seq = 0;  // number of journal records of this instance
+  std::string memory = "{}";  // what the engine remembers besides data (rule conditions)
+  std::int64_t seq = 0;       // number of journal records of this instance
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };
@@ -58,7 +59,7 @@ struct journal_row {
   std::string instance;
   std::int64_t seq = 0;  // per-instance sequence, from 1
   std::string definition;
-  std::string kind;  // start | event | lifecycle
+  std::string kind;  // start | event | lifecycle | gate
   std::optional<std::string> event;
   std::string params = "{}";
   std::optional<std::string> actor;

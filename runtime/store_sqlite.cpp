@@ -14,7 +14,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 
 // Version 1 of the schema. Every statement is idempotent so a racing creator is harmless.
 constexpr const char* schema_v1 = R"sql(
@@ -69,6 +69,11 @@ CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal
   BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
   BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+)sql";
+
+// Version 2: instances remember engine state besides data (rule conditions, later timers).
+constexpr const char* schema_v2 = R"sql(
+ALTER TABLE instances ADD COLUMN memory TEXT NOT NULL DEFAULT '{}';
 )sql";
 
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
@@ -285,8 +290,10 @@ class sqlite_store : public store {
       try {
         const int version = read_user_version();
         check_version(path, version);
-        if (version < 1) {
-          exec(schema_v1);
+        // Each migration runs in order, all in this one transaction.
+        if (version < 1) exec(schema_v1);
+        if (version < 2) exec(schema_v2);
+        if (version < schema_version) {
           exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
         }
         exec("COMMIT");
@@ -354,14 +361,24 @@ void sqlite_transaction::insert_definition(const definition_row& d) {
 }
 
 instance_row read_instance(const statement& s) {
-  return {s.text(0), s.text(1),    s.text(2),    s.text(3),   s.text(4),
-          s.text(5), s.integer(6), s.integer(7), s.integer(8)};
+  instance_row r;
+  r.id = s.text(0);
+  r.definition = s.text(1);
+  r.workflow = s.text(2);
+  r.lifecycle = s.text(3);
+  r.configuration = s.text(4);
+  r.data = s.text(5);
+  r.seq = s.integer(6);
+  r.created_at = s.integer(7);
+  r.updated_at = s.integer(8);
+  r.memory = s.text(9);
+  return r;
 }
 
 std::optional<instance_row> sqlite_transaction::instance(const std::string& id) {
   auto& s = s_.prepare(
       "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
-      "updated_at FROM instances WHERE id = ?1");
+      "updated_at, memory FROM instances WHERE id = ?1");
   if (!s.bind(id).step()) return std::nullopt;
   instance_row r = read_instance(s);
   s.done();
@@ -371,17 +388,17 @@ std::optional<instance_row> sqlite_transaction::instance(const std::string& id) 
 void sqlite_transaction::insert_instance(const instance_row& i) {
   s_.prepare(
         "INSERT INTO instances (id, definition, workflow, lifecycle, configuration, data, seq, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+        "created_at, updated_at, memory) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
       .bind(i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq,
-            i.created_at, i.updated_at)
+            i.created_at, i.updated_at, i.memory)
       .run();
 }
 
 void sqlite_transaction::update_instance(const instance_row& i) {
   s_.prepare(
         "UPDATE instances SET lifecycle = ?2, configuration = ?3, data = ?4, seq = ?5, "
-        "updated_at = ?6 WHERE id = ?1")
-      .bind(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at)
+        "updated_at = ?6, memory = ?7 WHERE id = ?1")
+      .bind(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory)
       .run();
 }
 
@@ -450,7 +467,7 @@ std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
   // NULL parameters match everything; the state filter matches one name of the JSON array.
   auto& s = s_.prepare(
       "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
-      "updated_at FROM instances WHERE (?1 IS NULL OR workflow = ?1) AND "
+      "updated_at, memory FROM instances WHERE (?1 IS NULL OR workflow = ?1) AND "
       "(?2 IS NULL OR lifecycle = ?2) AND "
       "(?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(configuration) WHERE value = ?3)) "
       "ORDER BY created_at, id LIMIT ?4");

@@ -22,7 +22,7 @@ inline engine::machine compile_machine(const std::string& text) {
 /// An event call by name with parameters in declaration order.
 inline engine::event_call call(const engine::machine& m, const std::string& event,
                                std::vector<engine::value> params = {}, std::int64_t now = 0) {
-  return engine::event_call{*m.find_event(event), std::move(params), now};
+  return engine::event_call{*m.find_event(event), std::move(params), now, engine::value::null()};
 }
 
 /// The names of the active states.

@@ -62,9 +62,10 @@ TEST_F(IncidentStep, FalseGuardsAreRejectedWithTheirEvaluations) {
   const auto r = fire("resolve", {value::of_string("")});
   EXPECT_EQ(r.reason, engine::reject_reason::guards_false);
   EXPECT_EQ(r.message, "every guard on event 'resolve' in state InProgress is false");
-  ASSERT_EQ(r.guards.size(), 1u);
-  EXPECT_FALSE(r.guards[0].result);
-  EXPECT_EQ(m.transition(r.guards[0].transition).guard_text, "len(event.code) > 0");
+  ASSERT_EQ(r.trace.size(), 1u);
+  EXPECT_EQ(r.trace[0].kind, engine::trace_kind::guard);
+  EXPECT_FALSE(r.trace[0].result);
+  EXPECT_EQ(m.transitions[r.trace[0].index].guard_text, "len(event.code) > 0");
   EXPECT_EQ(state, before);
 }
 
@@ -114,7 +115,7 @@ workflow Route {
     const auto r = engine::step(m, s, test::call(m, "route", {value::of_int(score)}));
     ASSERT_TRUE(r.is_taken());
     EXPECT_EQ(test::active(m, s), std::vector<std::string>{target});
-    EXPECT_EQ(r.guards.size(), evaluated) << score;
+    EXPECT_EQ(r.trace.size(), evaluated) << score;
   }
 }
 
@@ -163,8 +164,8 @@ workflow G {
   const auto r = engine::step(m, s, test::call(m, "go"));
   EXPECT_EQ(r.reason, engine::reject_reason::evaluation_error);
   EXPECT_EQ(r.message, "guard '10 / n > 1' of transition at line 6 failed: division by zero");
-  ASSERT_EQ(r.guards.size(), 1u);
-  EXPECT_EQ(r.guards[0].error, "division by zero");
+  ASSERT_EQ(r.trace.size(), 1u);
+  EXPECT_EQ(r.trace[0].error, "division by zero");
 }
 
 }  // namespace

@@ -110,7 +110,10 @@ TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
   EXPECT_EQ(o.status, status::rejected);
   EXPECT_EQ(
       o.record->detail,
-      R"({"reason_code":"guards_false","guards":[{"line":39,"to":"Resolved","guard":"len(event.code) > 0","result":false}]})");
+      R"({"source":"workflows/d2c/incident.flow","reason_code":"guards_false","trace":[)"
+      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":42,)"
+      R"("condition":"len(event.code) > 0","result":false,"parts":[{"text":"len(event.code) > 0",)"
+      R"("result":false,"reads":{"event.code":""}}]}]})");
 }
 
 TEST_F(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
