@@ -621,7 +621,6 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     out.status = j.outcome == "taken" ? status::ok : status::rejected;
     out.message = j.reason.value_or("");
     if (req.dry_run) {  // the same decision, nothing written
-      j.seq = row->seq;
       out.instance = impl_->view(*c, *row);
       out.record = std::move(j);
       return;

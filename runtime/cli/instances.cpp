@@ -139,6 +139,7 @@ struct fire_args {
   std::string id, event, actor, event_id, at;
   std::optional<std::int64_t> expect_seq;
   std::vector<std::string> params;
+  bool dry_run = false;
 };
 
 int run_fire(const fire_args& a, const global_options& g) {
@@ -148,10 +149,93 @@ int run_fire(const fire_args& a, const global_options& g) {
                           optional_of(a.actor),
                           optional_of(a.event_id),
                           a.expect_seq,
-                          parse_at(a.at)};
+                          parse_at(a.at),
+                          a.dry_run};
   auto rt = open_runtime(g, false);
   const auto o = rt.fire(r);
+  if (a.dry_run && !g.json && o.record) {
+    std::cout << "dry run (nothing written):\n" << explain_text(*o.record);
+    return exit_code_of(o.status);
+  }
   return report(o, g, "fire");
+}
+
+struct gate_args {
+  std::string id, can, in, actor, at;
+  std::vector<std::string> params;
+};
+
+int run_gate(const gate_args& a, const global_options& g) {
+  if (a.can.empty() == a.in.empty()) {
+    throw usage_error{"gate needs exactly one of --can EVENT or --in STATE[,STATE...]"};
+  }
+  if (!a.in.empty() && !a.params.empty()) throw usage_error{"parameters go with --can EVENT"};
+  runtime::gate_request r;
+  r.id = a.id;
+  r.can = optional_of(a.can);
+  r.params = parse_assignments(a.params, "parameters");
+  std::size_t start = 0;
+  while (start < a.in.size()) {
+    const std::size_t comma = std::min(a.in.find(',', start), a.in.size());
+    if (comma > start) r.in.push_back(a.in.substr(start, comma - start));
+    start = comma + 1;
+  }
+  r.actor = optional_of(a.actor);
+  r.at = parse_at(a.at);
+  auto rt = open_runtime(g, false);
+  const auto o = rt.gate(r);
+  if (g.json) {
+    json j = to_json(o);
+    j["answer"] = o.status == runtime::status::ok;
+    std::cout << j.dump(2) << '\n';
+  } else if (o.record) {
+    std::cout << (o.status == runtime::status::ok ? "yes" : "no") << ": "
+              << (a.can.empty() ? "in " + a.in : "can " + a.can);
+    if (!o.message.empty()) std::cout << " \u2014 " << o.message;
+    std::cout << '\n';
+    if (!a.can.empty()) std::cout << explain_text(*o.record);
+  } else {
+    std::cerr << "vflow gate: " << runtime::to_string(o.status) << ": " << o.message << '\n';
+  }
+  return exit_code_of(o.status);
+}
+
+struct explain_args {
+  std::string id;
+  std::optional<std::int64_t> seq;
+};
+
+int run_explain(const explain_args& a, const global_options& g) {
+  auto rt = open_runtime(g, false);
+  const auto h = rt.history(a.id);
+  if (!h) return not_found(g, "explain", a.id);
+  const runtime::journal_row* record = nullptr;
+  for (const auto& r : *h) {
+    if (a.seq ? r.seq == *a.seq : r.kind != "lifecycle") record = &r;
+  }
+  if (!record) {
+    const std::string message =
+        a.seq ? "instance '" + a.id + "' has no record " + std::to_string(*a.seq)
+              : "instance '" + a.id + "' has no decision to explain";
+    if (g.json) {
+      std::cout << json{{"format_version", format_version},
+                        {"status", "not_found"},
+                        {"message", message}}
+                       .dump(2)
+                << '\n';
+    } else {
+      std::cerr << "vflow explain: " << message << '\n';
+    }
+    return exit_no;
+  }
+  if (g.json) {
+    json j{{"format_version", format_version}, {"id", a.id}};
+    j.update(to_json(*record));
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::cout << explain_text(*record);
+  }
+  return exit_ok;
 }
 
 struct id_args {
@@ -294,11 +378,34 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
         c.add_option("--expect-seq", a.expect_seq,
                      "Fail with a conflict unless the instance is at this seq");
         c.add_option("--at", a.at, "Time of the event, ISO-8601 UTC (default: now)");
+        c.add_flag("--dry-run", a.dry_run, "Decide and explain, but write nothing");
         c.footer(
             "Exit: 0 taken, 1 rejected (journaled) / unknown instance / conflict / bad input,\n"
             "2 usage error, 3 store error.");
       },
       run_fire);
+  add<gate_args>(
+      app, g, run, "gate",
+      "Ask whether an event would be taken now, or whether an instance is in a state",
+      [](CLI::App& c, gate_args& a) {
+        c.add_option("id", a.id, "Instance id")->required();
+        c.add_option("params", a.params, "Parameters of the --can event as name=value");
+        c.add_option("--can", a.can, "Would this event be taken now?");
+        c.add_option("--in", a.in, "Is the instance in one of these states (comma-separated)?");
+        c.add_option("--actor", a.actor, "Who asks (journaled; policies may read it)");
+        c.add_option("--at", a.at, "Time of the question, ISO-8601 UTC (default: now)");
+        c.footer(
+            "Exit: 0 yes, 1 no (with the reasons), 2 usage error, 3 store error. The instance\n"
+            "does not change; the question and the answer are journaled as a gate record.");
+      },
+      run_gate);
+  add<explain_args>(
+      app, g, run, "explain", "Explain a journaled decision with the values behind it",
+      [](CLI::App& c, explain_args& a) {
+        c.add_option("id", a.id, "Instance id")->required();
+        c.add_option("--seq", a.seq, "The record to explain (default: the latest decision)");
+      },
+      run_explain);
   add<id_args>(
       app, g, run, "status", "Show an instance's state, lifecycle and data",
       [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },

@@ -124,9 +124,12 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
         p += (p.empty() ? "" : ", ") + k + "=" + literal_of(v);
       what += "(" + p + ")";
     }
+    if (r.kind == "gate") {
+      what = "(gate) " + json::parse(r.detail).value("question", std::string("?"));
+    }
     out << std::to_string(r.seq) << "  " << engine::format_time(r.at) << "  " << what << "  "
-        << r.outcome;
-    if (r.outcome == "taken") {
+        << (r.kind == "gate" ? (r.outcome == "taken" ? "yes" : "no") : r.outcome);
+    if (r.outcome == "taken" && r.kind != "gate") {
       if (r.kind == "lifecycle") {
         out << "  lifecycle -> " << r.lifecycle;
       } else if (r.kind == "start") {
@@ -145,6 +148,91 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
             << " -> " << literal_of(ch["after"]) << '\n';
       }
     }
+  }
+  return out.str();
+}
+
+namespace {
+
+std::string parts_text(const json& entry) {
+  std::string out;
+  for (const auto& p : entry.value("parts", json::array())) {
+    if (!out.empty()) out += ", ";
+    out += p["text"].get<std::string>() + " \u2192 ";
+    if (p.contains("error")) {
+      out += "error: " + p["error"].get<std::string>();
+    } else {
+      out += p["result"].is_null() ? "?" : (p["result"].get<bool>() ? "true" : "false");
+    }
+    std::string reads;
+    for (const auto& [name, v] : p["reads"].items()) {
+      reads += (reads.empty() ? "" : ", ") + name + " = " + literal_of(v);
+    }
+    if (!reads.empty()) out += " (" + reads + ")";
+  }
+  if (out.empty() && entry.contains("condition")) out = entry["condition"].get<std::string>();
+  return out;
+}
+
+}  // namespace
+
+std::string explain_text(const runtime::journal_row& r) {
+  std::ostringstream out;
+  const json detail = json::parse(r.detail);
+  const std::string source = detail.value("source", std::string());
+  const auto where = [&](const json& e) {
+    return "(" + source + ":" + std::to_string(e.value("line", 0)) + ")";
+  };
+  const bool gate = r.kind == "gate";
+  out << "seq " << r.seq << ": " << r.kind;
+  if (gate) {
+    out << ' ' << detail.value("question", std::string());
+  } else if (r.event) {
+    out << ' ' << *r.event;
+  }
+  if (r.actor) out << " by " << *r.actor;
+  out << " at " << engine::format_time(r.at) << ": "
+      << (gate ? (r.outcome == "taken" ? "yes" : "no") : r.outcome) << '\n';
+  for (const auto& e : detail.value("trace", json::array())) {
+    const std::string kind = e["kind"];
+    const std::string indent(2 + 2 * e.value("depth", 0u), ' ');
+    out << indent;
+    if (kind == "deny") {
+      const std::string event = e["event"];
+      if (e.value("result", false)) {
+        out << event << " rejected by policy " << e["policy"].get<std::string>() << ' ' << where(e)
+            << ": " << parts_text(e);
+        if (e.contains("because")) out << " because " << e["because"].get<std::string>();
+      } else {
+        out << "policy " << e["policy"].get<std::string>() << ' ' << where(e) << " allows " << event
+            << ": " << parts_text(e);
+      }
+    } else if (kind == "guard") {
+      out << "guard of " << e["from"].get<std::string>() << " -> " << e["to"].get<std::string>()
+          << ' ' << where(e) << (e.value("result", false) ? " holds: " : " is false: ")
+          << parts_text(e);
+    } else if (kind == "rule") {
+      out << "rule " << e["rule"].get<std::string>() << ' ' << where(e)
+          << " fired: " << parts_text(e);
+    } else if (kind == "raise") {
+      out << "rule " << e["rule"].get<std::string>() << " raised " << e["event"].get<std::string>();
+    } else if (kind == "internal") {
+      out << "internal event " << e["event"].get<std::string>() << ": "
+          << (e.value("taken", false) ? "taken"
+                                      : "ignored (" + e.value("note", std::string()) + ")");
+    }
+    if (e.contains("error")) out << " [error: " << e["error"].get<std::string>() << ']';
+    out << '\n';
+  }
+  if (r.outcome == "taken" && r.kind == "event") {
+    out << "  taken: " << join(json::parse(r.from_config)) << " -> "
+        << join(json::parse(r.to_config)) << '\n';
+    for (const auto& ch : json::parse(r.changes)) {
+      out << "    " << ch["field"].get<std::string>() << ": " << literal_of(ch["before"]) << " -> "
+          << literal_of(ch["after"]) << '\n';
+    }
+  } else if (r.reason) {
+    out << "  " << r.outcome << ": " << *r.reason << '\n';
   }
   return out.str();
 }

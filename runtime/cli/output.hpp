@@ -28,6 +28,10 @@ json to_json(const runtime::step_outcome& o);
 std::string status_text(const runtime::instance_view& v);
 /// `history` for people: one line per record.
 std::string history_text(const std::vector<runtime::journal_row>& records);
+/// A journal record's decision trace in words, one line per decision, e.g. `deploy rejected by
+/// policy cab_for_high_risk (change.flow:17): risk == "high" → true (risk = "high")`.
+std::string explain_text(const runtime::journal_row& r);
+
 /// One line saying what a request did.
 std::string outcome_text(const runtime::step_outcome& o, const std::string& verb);
 
