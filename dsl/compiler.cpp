@@ -1019,9 +1019,11 @@ class workflow_compiler {
          {base_type::string_type, base_type::string_type},
          base_type::bool_type},
     }};
+    if (text == "in_state") return compile_in_state(e, sc);
     std::vector<std::optional<typed>> args;
-    for (std::uint32_t i = 0; i < e.child_count; ++i)
+    for (std::uint32_t i = 0; i < e.child_count; ++i) {
       args.push_back(compile_expr(f_.child(e, i), sc));
+    }
     const auto fn = std::find_if(functions.begin(), functions.end(),
                                  [&](const signature& s) { return s.name == text; });
     const source_span name_span{

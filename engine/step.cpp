@@ -298,10 +298,13 @@ class stepper {
     journal_undo_.clear();
   }
 
-  // Evaluates the rules in order; the first whose condition turned from false to true fires.
+  // Evaluates every rule; the first whose condition turned from false to true fires. Memory is
+  // updated for every rule without a pending edge (so a condition that went false is seen
+  // going true again), and for the one that fires; others keep their edge for the next pass.
   // Returns whether one fired, or nothing when evaluation failed.
   std::optional<bool> fire_one_rule(std::deque<event_call>& queue) {
     const activation act = activation_for(nullptr);
+    std::optional<std::uint32_t> first_edge;
     for (std::uint32_t r = 0; r < m_.rules.size(); ++r) {
       const rule_def& rule = m_.rules[r];
       const eval_result c = evaluate(m_, rule.condition, act);
@@ -315,9 +318,17 @@ class stepper {
         return std::nullopt;
       }
       const bool now_true = c.result.as_bool();
-      const bool edge = now_true && !s_.rule_memory[r];
+      if (now_true && !s_.rule_memory[r]) {
+        if (!first_edge) first_edge = r;
+        continue;
+      }
       s_.rule_memory[r] = now_true ? 1 : 0;
-      if (!edge) continue;
+    }
+    if (!first_edge) return false;
+    const std::uint32_t r = *first_edge;
+    const rule_def& rule = m_.rules[r];
+    s_.rule_memory[r] = 1;
+    {
       trace_entry& t = record(trace_kind::rule, r, 0);
       t.result = true;
       explain(t, rule.parts, act, nullptr);
@@ -357,7 +368,6 @@ class stepper {
       journal_undo_.clear();
       return true;
     }
-    return false;
   }
 
   const machine& m_;
