@@ -28,4 +28,19 @@ step fire INC-1001 close --actor servicedesk --at 2026-11-26T10:00:00Z
 step status INC-1001
 step history INC-1001
 step verify INC-1001
+
+# Change control: policies decide, a rule escalates, CI asks a gate before deploying.
+step start Change --id RFC-2001 summary="patch the mail relay" requester=ada risk=high --actor ada --at 2026-11-26T10:05:00Z
+if step fire RFC-2001 approve user=ada --actor ada --at 2026-11-26T10:10:00Z; then
+  echo "expected the self-approval to be refused" >&2
+  exit 1
+fi
+step fire RFC-2001 approve user=grace --actor grace --at 2026-11-26T10:20:00Z
+step gate RFC-2001 --can deploy --actor ci --at 2026-11-26T10:30:00Z || true
+step fire RFC-2001 cab_approve --actor cab --at 2026-11-26T11:00:00Z
+step fire RFC-2001 record_tests passed=true evidence=ci-run-4711 --actor ci --at 2026-11-26T11:20:00Z
+step gate RFC-2001 --can deploy --actor ci --at 2026-11-26T11:30:00Z
+step fire RFC-2001 deploy --actor ci --at 2026-11-26T11:31:00Z
+step history RFC-2001
+step explain RFC-2001 --seq 1
 printf '\nThe journal is in %s (SQLite %s).\n' "$VFLOW_DB" "$(sqlite3 --version | cut -d' ' -f1)"
