@@ -14,6 +14,7 @@
 #include "dsl/suggest.hpp"
 #include "engine/step.hpp"
 #include "runtime/sha256.hpp"
+#include "runtime/value_json.hpp"
 
 namespace vflow::runtime {
 
@@ -40,34 +41,9 @@ namespace {
 
 // ---- values <-> JSON (the store's encoding) ----
 
-json to_json(const engine::value& v) {
-  switch (v.kind()) {
-    case engine::base_type::null_type: return nullptr;
-    case engine::base_type::int_type: return v.as_int();
-    case engine::base_type::bool_type: return v.as_bool();
-    case engine::base_type::string_type: return v.as_string();
-    case engine::base_type::time_type: return engine::format_time(v.as_time());
-    case engine::base_type::duration_type: return engine::format_duration(v.as_duration());
-  }
-  return nullptr;
-}
+json to_json(const engine::value& v) { return value_to_json(v); }
 
-engine::value from_json(const json& j, engine::type t) {
-  if (j.is_null()) return engine::value::null();
-  switch (t.base) {
-    case engine::base_type::int_type: return engine::value::of_int(j.get<std::int64_t>());
-    case engine::base_type::bool_type: return engine::value::of_bool(j.get<bool>());
-    case engine::base_type::string_type: return engine::value::of_string(j.get<std::string>());
-    case engine::base_type::time_type:
-      return engine::value::of_time(engine::parse_time(j.get<std::string>()).value_or(0));
-    case engine::base_type::duration_type: {
-      const auto v = engine::parse_value(t, j.get<std::string>());
-      return v ? *v : engine::value::of_duration(0);
-    }
-    case engine::base_type::null_type: break;
-  }
-  return engine::value::null();
-}
+engine::value from_json(const json& j, engine::type t) { return value_from_json(j, t); }
 
 json config_json(const engine::machine& m, const std::vector<engine::state_id>& config) {
   json a = json::array();
@@ -336,6 +312,47 @@ struct engine_runtime::impl {
     return event;
   }
 
+  // The instance `id`, or nothing with `out` saying it is unknown.
+  static std::optional<instance_row> find_instance(store_transaction& t, const std::string& id,
+                                                   step_outcome& out) {
+    auto row = t.instance(id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + id + "'";
+    }
+    return row;
+  }
+
+  // The next journal record of an instance, before anything is decided: nothing changes yet.
+  static journal_row next_record(const instance_row& row, std::string kind,
+                                 const std::optional<std::string>& actor, std::int64_t at) {
+    journal_row j;
+    j.instance = row.id;
+    j.seq = row.seq + 1;
+    j.definition = row.definition;
+    j.kind = std::move(kind);
+    j.actor = actor;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.from_config = row.configuration;
+    j.to_config = row.configuration;
+    j.lifecycle = row.lifecycle;
+    return j;
+  }
+
+  // Appends `j` and advances the instance to it; `out` reports the record and the instance.
+  void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
+              step_outcome& out) {
+    row.seq = j.seq;
+    if (j.kind != "gate") row.updated_at = j.at;  // a question does not change the instance
+    t.update_instance(row);
+    t.append_journal(j);
+    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    out.instance = view(c, row);
+    out.record = std::move(j);
+  }
+
   // What would happen if `call` were delivered now: the step's result on a copy of the state.
   struct decision {
     engine::step_result result;
@@ -548,12 +565,8 @@ step_outcome engine_runtime::fire(const fire_request& req) {
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   const auto work = [&](store_transaction& t) {
     out = step_outcome{};
-    auto row = t.instance(req.id);
-    if (!row) {
-      out.status = status::not_found;
-      out.message = "unknown instance '" + req.id + "'";
-      return;
-    }
+    auto row = impl::find_instance(t, req.id, out);
+    if (!row) return;
     const auto c = impl_->load(t, row->definition);
     const engine::machine& m = c->machine;
     const auto event = impl::find_event(m, req.event, out.message);
@@ -592,19 +605,10 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       return;
     }
     impl::decision d = impl::decide(*c, *row, call, req.id);
-    journal_row j;
-    j.instance = req.id;
-    j.seq = row->seq + 1;
-    j.definition = row->definition;
-    j.kind = "event";
+    journal_row j = impl::next_record(*row, "event", req.actor, at);
     j.event = req.event;
     j.params = params.dump();
-    j.actor = req.actor;
     j.event_id = req.event_id;
-    j.at = at;
-    j.recorded_at = wall_clock_ms();
-    j.from_config = row->configuration;
-    j.to_config = row->configuration;
     j.detail = d.detail.dump();
     if (d.result.is_taken()) {
       j.outcome = "taken";
@@ -618,20 +622,15 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       j.reason = d.result.message;
     }
     j.lifecycle = std::string(to_string(d.next));
-    out.status = j.outcome == "taken" ? status::ok : status::rejected;
-    out.message = j.reason.value_or("");
     if (req.dry_run) {  // the same decision, nothing written
+      out.status = j.outcome == "taken" ? status::ok : status::rejected;
+      out.message = j.reason.value_or("");
       out.instance = impl_->view(*c, *row);
       out.record = std::move(j);
       return;
     }
     row->lifecycle = j.lifecycle;
-    row->seq = j.seq;
-    row->updated_at = at;
-    t.update_instance(*row);
-    t.append_journal(j);
-    out.instance = impl_->view(*c, *row);
-    out.record = std::move(j);
+    impl_->commit(t, *c, *row, std::move(j), out);
   };
   if (req.dry_run) {
     impl_->db->read(work);
@@ -651,25 +650,11 @@ step_outcome engine_runtime::gate(const gate_request& req) {
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   impl_->db->write([&](store_transaction& t) {
     out = step_outcome{};
-    auto row = t.instance(req.id);
-    if (!row) {
-      out.status = status::not_found;
-      out.message = "unknown instance '" + req.id + "'";
-      return;
-    }
+    auto row = impl::find_instance(t, req.id, out);
+    if (!row) return;
     const auto c = impl_->load(t, row->definition);
     const engine::machine& m = c->machine;
-    journal_row j;
-    j.instance = req.id;
-    j.seq = row->seq + 1;
-    j.definition = row->definition;
-    j.kind = "gate";
-    j.actor = req.actor;
-    j.at = at;
-    j.recorded_at = wall_clock_ms();
-    j.from_config = row->configuration;
-    j.to_config = row->configuration;
-    j.lifecycle = row->lifecycle;
+    journal_row j = impl::next_record(*row, "gate", req.actor, at);
     json detail;
     bool yes = false;
     if (req.can) {
@@ -721,13 +706,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     }
     j.outcome = yes ? "taken" : "rejected";
     j.detail = detail.dump();
-    row->seq = j.seq;
-    t.update_instance(*row);
-    t.append_journal(j);
-    out.status = yes ? status::ok : status::rejected;
-    out.message = j.reason.value_or("");
-    out.instance = impl_->view(*c, *row);
-    out.record = std::move(j);
+    impl_->commit(t, *c, *row, std::move(j), out);
   });
   return out;
 }
@@ -737,26 +716,13 @@ step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   impl_->db->write([&](store_transaction& t) {
     out = step_outcome{};
-    auto row = t.instance(req.id);
-    if (!row) {
-      out.status = status::not_found;
-      out.message = "unknown instance '" + req.id + "'";
-      return;
-    }
+    auto row = impl::find_instance(t, req.id, out);
+    if (!row) return;
     const auto c = impl_->load(t, row->definition);
     const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
     const auto to = next_lifecycle(from, req.action);
-    journal_row j;
-    j.instance = req.id;
-    j.seq = row->seq + 1;
-    j.definition = row->definition;
-    j.kind = "lifecycle";
+    journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
     j.event = std::string(to_string(req.action));
-    j.actor = req.actor;
-    j.at = at;
-    j.recorded_at = wall_clock_ms();
-    j.from_config = row->configuration;
-    j.to_config = row->configuration;
     json detail{{"from", to_string(from)}};
     if (req.reason) detail["reason"] = *req.reason;
     if (to) {
@@ -770,14 +736,7 @@ step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
     }
     j.detail = detail.dump();
     j.lifecycle = row->lifecycle;
-    row->seq = j.seq;
-    row->updated_at = at;
-    t.update_instance(*row);
-    t.append_journal(j);
-    out.status = to ? status::ok : status::rejected;
-    out.message = j.reason.value_or("");
-    out.instance = impl_->view(*c, *row);
-    out.record = std::move(j);
+    impl_->commit(t, *c, *row, std::move(j), out);
   });
   return out;
 }

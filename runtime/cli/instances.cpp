@@ -60,8 +60,9 @@ int report(const runtime::step_outcome& o, const global_options& g, const std::s
   return exit_code_of(o.status);
 }
 
-int not_found(const global_options& g, const std::string& verb, const std::string& id) {
-  const std::string message = "unknown instance '" + id + "'";
+// Reports that something asked for does not exist: exit 1.
+int not_found_message(const global_options& g, const std::string& verb,
+                      const std::string& message) {
   if (g.json) {
     std::cout << json{{"format_version", format_version},
                       {"status", "not_found"},
@@ -72,6 +73,10 @@ int not_found(const global_options& g, const std::string& verb, const std::strin
     std::cerr << "vflow " << verb << ": " << message << '\n';
   }
   return exit_no;
+}
+
+int not_found(const global_options& g, const std::string& verb, const std::string& id) {
+  return not_found_message(g, verb, "unknown instance '" + id + "'");
 }
 
 struct deploy_args {
@@ -214,19 +219,10 @@ int run_explain(const explain_args& a, const global_options& g) {
     if (a.seq ? r.seq == *a.seq : r.kind != "lifecycle") record = &r;
   }
   if (!record) {
-    const std::string message =
-        a.seq ? "instance '" + a.id + "' has no record " + std::to_string(*a.seq)
-              : "instance '" + a.id + "' has no decision to explain";
-    if (g.json) {
-      std::cout << json{{"format_version", format_version},
-                        {"status", "not_found"},
-                        {"message", message}}
-                       .dump(2)
-                << '\n';
-    } else {
-      std::cerr << "vflow explain: " << message << '\n';
-    }
-    return exit_no;
+    return not_found_message(g, "explain",
+                             a.seq
+                                 ? "instance '" + a.id + "' has no record " + std::to_string(*a.seq)
+                                 : "instance '" + a.id + "' has no decision to explain");
   }
   if (g.json) {
     json j{{"format_version", format_version}, {"id", a.id}};

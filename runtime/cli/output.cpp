@@ -4,20 +4,11 @@
 #include <sstream>
 
 #include "runtime/cli/cli.hpp"
+#include "runtime/value_json.hpp"
 
 namespace vflow::cli {
 
 namespace {
-
-json value_json(const engine::value& v) {
-  switch (v.kind()) {
-    case engine::base_type::null_type: return nullptr;
-    case engine::base_type::int_type: return v.as_int();
-    case engine::base_type::bool_type: return v.as_bool();
-    case engine::base_type::string_type: return v.as_string();
-    default: return engine::to_literal(v);  // times as ISO-8601, durations as literals
-  }
-}
 
 json optional_json(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
 
@@ -48,7 +39,7 @@ json to_json(const dsl::diagnostic& d) {
 
 json to_json(const runtime::instance_view& v) {
   json data = json::object();
-  for (const auto& [name, value] : v.data) data[name] = value_json(value);
+  for (const auto& [name, value] : v.data) data[name] = runtime::value_to_json(value);
   return {{"id", v.id},
           {"workflow", v.workflow},
           {"version", v.version},

@@ -1,31 +1,17 @@
 // `vflow check` driven as a user would: the real binary, exit codes, text and JSON output.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
+#include "tests/cli/cli_util.hpp"
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 namespace {
 
-struct run_result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr, interleaved as printed
-};
+using vflow::test::run_vflow;
 
-run_result run(const std::string& args, bool merge_stderr = true) {
-  const std::string cmd =
-      std::string(VFLOW_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (const std::size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+vflow::test::run_result run(const std::string& args, bool merge_stderr = true) {
+  return run_vflow(args, merge_stderr);
 }
 
 std::string src(const std::string& rel) { return std::string(VFLOW_SOURCE_DIR) + "/" + rel; }

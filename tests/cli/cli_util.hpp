@@ -1,11 +1,15 @@
 // Runs the real vflow binary for CLI tests.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "tests/runtime/runtime_util.hpp"
 
 namespace vflow::test {
 
@@ -39,5 +43,28 @@ inline std::string shell(const std::string& cmd) {
   pclose(p);
   return out;
 }
+
+/// A test with its own database, driving the real binary against it.
+class cli_fixture : public testing::Test {
+ protected:
+  std::string db() const { return (dir / "cli.db").string(); }
+  /// An absolute path in the source tree.
+  static std::string src(const std::string& rel) {
+    return std::string(VFLOW_SOURCE_DIR) + "/" + rel;
+  }
+  /// `vflow --db DB ARGS`.
+  run_result vflow(const std::string& args, bool merge = true) {
+    return run_vflow("--db '" + db() + "' " + args, merge);
+  }
+  /// `vflow --db DB --json ARGS`, parsed.
+  nlohmann::json vflow_json(const std::string& args) {
+    return nlohmann::json::parse(vflow("--json " + args, false).out);
+  }
+  /// Everything the store holds, as text: compared before and after a command that must not
+  /// write.
+  std::string dump() { return shell("sqlite3 '" + db() + "' .dump"); }
+
+  temp_dir dir;
+};
 
 }  // namespace vflow::test

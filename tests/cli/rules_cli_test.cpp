@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_util.hpp"
-#include "tests/runtime/runtime_util.hpp"
 
 namespace {
 
@@ -15,7 +14,7 @@ using json = nlohmann::json;
 using vflow::test::run_vflow;
 using vflow::test::shell;
 
-class RulesCli : public testing::Test {
+class RulesCli : public vflow::test::cli_fixture {
  protected:
   void SetUp() override {
     ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/change_example.flow") + " " +
@@ -27,19 +26,6 @@ class RulesCli : public testing::Test {
         "2026-11-26T09:00:00Z");
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
-  std::string db() const { return (dir / "rules.db").string(); }
-  static std::string src(const std::string& rel) {
-    return std::string(VFLOW_SOURCE_DIR) + "/" + rel;
-  }
-  vflow::test::run_result vflow(const std::string& args, bool merge = true) {
-    return run_vflow("--db '" + db() + "' " + args, merge);
-  }
-  json vflow_json(const std::string& args) {
-    return json::parse(vflow("--json " + args, false).out);
-  }
-  std::string dump() { return shell("sqlite3 '" + db() + "' .dump"); }
-
-  vflow::test::temp_dir dir;
 };
 
 TEST_F(RulesCli, HighRiskEscalatesExactlyOnceOnStart) {

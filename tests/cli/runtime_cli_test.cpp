@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_util.hpp"
-#include "tests/runtime/runtime_util.hpp"
 
 namespace {
 
@@ -13,7 +12,7 @@ using json = nlohmann::json;
 using vflow::test::run_vflow;
 using vflow::test::shell;
 
-class RuntimeCli : public testing::Test {
+class RuntimeCli : public vflow::test::cli_fixture {
  protected:
   void SetUp() override {
     ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
@@ -22,21 +21,6 @@ class RuntimeCli : public testing::Test {
         "2026-11-26T08:00:00Z");
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
-
-  std::string db() const { return (dir / "cli.db").string(); }
-  static std::string src(const std::string& rel) {
-    return std::string(VFLOW_SOURCE_DIR) + "/" + rel;
-  }
-  vflow::test::run_result vflow(const std::string& args, bool merge = true) {
-    return run_vflow("--db '" + db() + "' " + args, merge);
-  }
-  json vflow_json(const std::string& args) {
-    return json::parse(vflow("--json " + args, false).out);
-  }
-  // Everything the store holds, as text: compared before and after a failed command.
-  std::string dump() { return shell("sqlite3 '" + db() + "' .dump"); }
-
-  vflow::test::temp_dir dir;
 };
 
 TEST_F(RuntimeCli, FireTakenPrintsTheNewState) {
