@@ -113,8 +113,9 @@ struct assignment_stmt {
 
 /// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
 struct transition_decl {
-  std::string event;
+  std::string event;  // empty for a timer
   source_span event_span;
+  std::optional<expr_ref> after;  // a timer: `after DELAY [when GUARD] -> TARGET`
   std::string target;
   source_span target_span;
   std::optional<expr_ref> guard;

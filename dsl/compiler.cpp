@@ -134,6 +134,7 @@ struct scope {
   const engine::event_def* event = nullptr;  // the transition's event, for event.PARAM
   bool constant = false;                     // default values: no fields, no event, no now
   bool rule = false;                         // rule conditions and actions: no event.PARAM
+  bool timer = false;                        // timer delays, guards and actions: no event.PARAM
 };
 
 class workflow_compiler {
@@ -357,12 +358,19 @@ class workflow_compiler {
               "remove 'final' from the state, or remove its transitions");
       }
       const auto first = static_cast<std::uint32_t>(m_.transitions.size());
+      m_.states[s].first_timer = static_cast<std::uint32_t>(m_.timers.size());
       for (const transition_decl& t : st.transitions) {
-        if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
+        if (t.after) {
+          if (auto timer = define_timer(static_cast<engine::state_id>(s), t)) {
+            m_.timers.push_back(std::move(*timer));
+          }
+        } else if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
           m_.transitions.push_back(std::move(*def));
           decls_of_transitions_.push_back(&t);
         }
       }
+      m_.states[s].timer_count =
+          static_cast<std::uint32_t>(m_.timers.size()) - m_.states[s].first_timer;
       // Order the state's slice by event, keeping document order among equals.
       const auto count = static_cast<std::uint32_t>(m_.transitions.size()) - first;
       m_.states[s].first_transition = first;
@@ -386,6 +394,63 @@ class workflow_compiler {
       std::move(slice.begin(), slice.end(), begin);
       std::copy(slice_decls.begin(), slice_decls.end(), decls_of_transitions_.begin() + first);
     }
+  }
+
+  // Checks and lowers one timer; nothing when it cannot be part of the machine.
+  std::optional<engine::timer_def> define_timer(engine::state_id source, const transition_decl& t) {
+    engine::timer_def def;
+    def.source = source;
+    def.pos = {t.span.line, t.span.column};
+    bool valid = true;
+    if (const auto target = state_ids_.find(t.target)) {
+      def.target = static_cast<engine::state_id>(*target);
+    } else {
+      error("F0102", t.target_span, "unknown state '" + t.target + "'",
+            did_you_mean(t.target, names_of(m_.states)));
+      valid = false;
+    }
+    scope sc;
+    sc.timer = true;
+    const expr& delay = f_[*t.after];
+    def.delay_text = source_text(delay.span);
+    if (const auto d = compile_expr(delay, sc)) {
+      if (d->t != of(base_type::duration_type)) {
+        error("F0126", delay.span,
+              "a timer's delay must be a 'duration' (like 15m or 4h), not '" +
+                  engine::to_string(d->t) + "'");
+        valid = false;
+      }
+      def.delay = static_cast<engine::expr_id>(d->node);
+    } else {
+      valid = false;
+    }
+    if (t.guard) {
+      const auto g = compile_condition(*t.guard, sc, "a timer's guard");
+      valid = valid && g.has_value();
+      if (g) {
+        def.guard = static_cast<engine::expr_id>(*g);
+        def.guard_text = source_text(f_[*t.guard].span);
+        parts_of(f_[*t.guard], *g, def.guard_parts);
+      }
+    }
+    def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
+    for (const assignment_stmt& a : t.assignments) {
+      const auto f = field_ids_.find(a.field);
+      const auto v = compile_expr(f_[a.value], sc);
+      if (!f) {
+        error("F0108", a.field_span, "unknown field '" + a.field + "'",
+              did_you_mean(a.field, names_of(m_.fields)));
+        continue;
+      }
+      if (!v || !field_ok_[*f]) continue;
+      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
+        m_.assignments.push_back(
+            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
+      }
+    }
+    def.assignment_count = static_cast<std::uint32_t>(m_.assignments.size()) - def.first_assignment;
+    if (!valid) return std::nullopt;
+    return def;
   }
 
   // Checks and lowers one transition; nothing when it cannot be part of the machine.
@@ -734,6 +799,13 @@ class workflow_compiler {
           work.push_back(target);
         }
       }
+      for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
+        const std::uint32_t target = engine::index(m_.timers[t].target);
+        if (!seen[target]) {
+          seen[target] = true;
+          work.push_back(target);
+        }
+      }
     }
     for (std::size_t s = 0; s < m_.states.size(); ++s) {
       const engine::state_def& st = m_.states[s];
@@ -748,6 +820,9 @@ class workflow_compiler {
       for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
            ++t) {
         way_out = way_out || engine::index(m_.transitions[t].target) != s;
+      }
+      for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
+        way_out = way_out || engine::index(m_.timers[t].target) != s;
       }
       if (!way_out) {
         warning("W0302", state_decls_[s]->name_span,
@@ -829,6 +904,11 @@ class workflow_compiler {
           error("F0121", e.span, "rules cannot read event parameters",
                 "a rule runs after a step, not for one event: copy the parameter into a field "
                 "in the transition, then read the field");
+          return std::nullopt;
+        }
+        if (sc.timer) {
+          error("F0125", e.span, "timers cannot read event parameters",
+                "a timer fires on its own, not for an event: copy the parameter into a field");
           return std::nullopt;
         }
         if (!sc.event) return std::nullopt;  // the unknown event was reported already

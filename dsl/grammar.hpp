@@ -65,6 +65,7 @@ struct kw_deny : key<TAO_PEGTL_STRING("deny")> {};
 struct kw_because : key<TAO_PEGTL_STRING("because")> {};
 struct kw_rule : key<TAO_PEGTL_STRING("rule")> {};
 struct kw_raise : key<TAO_PEGTL_STRING("raise")> {};
+struct kw_after : key<TAO_PEGTL_STRING("after")> {};
 
 // Words that can never name a field, state, event or parameter.
 inline bool is_reserved(std::string_view word) {
@@ -229,7 +230,13 @@ struct final_mark : kw_final {};
 struct state_mark : kw_state {};
 struct state_name : ident {};
 struct state_close : one<'}'> {};
-struct state_body : seq<lbrace, sp, star<transition, sp>, must<state_close>> {};
+// after DELAY [when GUARD] -> TARGET [{ assignments }]: a durable timer, armed on entering the
+// state and cancelled on leaving it.
+struct timer_start : kw_after {};
+struct timer_delay : expr {};
+struct timer : seq<timer_start, sp, must<timer_delay>, sp, opt<guard>, sp, must<arrow>, sp,
+                   must<trans_target>, sp, opt<assign_block>> {};
+struct state_body : seq<lbrace, sp, star<sor<transition, timer>, sp>, must<state_close>> {};
 struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
 // [initial] [final] state NAME [{ transitions }]
 struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,

@@ -549,6 +549,24 @@ struct action<g::trans_event> {
 };
 
 template <>
+struct action<g::timer_start> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    transition_decl t;
+    t.event_span = b.span(in);
+    b.state().transitions.push_back(std::move(t));
+  }
+};
+
+template <>
+struct action<g::timer_delay> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.transition().after = b.pop();
+  }
+};
+
+template <>
 struct action<g::trans_target> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
@@ -591,6 +609,9 @@ struct action<g::transition> {
     b.transition().span = b.span(in.begin(), end);
   }
 };
+
+template <>
+struct action<g::timer> : action<g::transition> {};
 
 // ---- policies and rules ----
 
@@ -779,7 +800,8 @@ template <> constexpr const char* error_message<g::arrow> = "expected '->' and a
 template <> constexpr const char* error_message<g::trans_target> = "expected the target state after '->'";
 template <> constexpr const char* error_message<g::state_mark> = "expected 'state' after 'initial' or 'final'";
 template <> constexpr const char* error_message<g::state_name> = "expected the state's name";
-template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET' or '}' to close the state";
+template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET', a timer 'after DELAY -> TARGET' or '}' to close the state";
+template <> constexpr const char* error_message<g::timer_delay> = "expected a delay after 'after', e.g. after 4h -> Escalated";
 template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
 template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'policy', 'rule', 'state' or '}' to close the workflow";
 template <> constexpr const char* error_message<g::policy_name> = "expected the policy's name";

@@ -205,8 +205,14 @@ class printer {
       }
       out += " {\n";
       for (const transition_decl& t : s.transitions) {
-        out += "    on " + t.event + " -> " + t.target;
-        if (t.guard) out += " when " + expression(*t.guard);
+        if (t.after) {  // after DELAY [when GUARD] -> TARGET
+          out += "    after " + expression(*t.after);
+          if (t.guard) out += " when " + expression(*t.guard);
+          out += " -> " + t.target;
+        } else {  // on EVENT -> TARGET [when GUARD]
+          out += "    on " + t.event + " -> " + t.target;
+          if (t.guard) out += " when " + expression(*t.guard);
+        }
         if (!t.assignments.empty()) {
           out += " {";
           for (std::size_t i = 0; i < t.assignments.size(); ++i) {

@@ -156,9 +156,12 @@ struct state_def {
   std::string name;
   bool is_final = false;
   source_pos pos;
-  std::uint32_t first_transition = 0;  // transitions of this state occupy
-  std::uint32_t transition_count =
-      0;  // [first, first + count), sorted by event then document order
+  // The state's transitions occupy machine::transitions[first_transition, + transition_count),
+  // sorted by event then document order; its timers machine::timers[first_timer, + timer_count).
+  std::uint32_t first_transition = 0;
+  std::uint32_t transition_count = 0;
+  std::uint32_t first_timer = 0;
+  std::uint32_t timer_count = 0;
 };
 
 /// `field = expr` executed when a transition is taken.
@@ -180,6 +183,21 @@ struct transition_def {
   std::vector<condition_part> guard_parts;
 };
 
+/// `after DELAY [when GUARD] -> TARGET [{ ASSIGNMENTS }]`: armed when its state is entered (the
+/// delay is evaluated then), cancelled when the state is left, fired by a clock tick.
+struct timer_def {
+  state_id source{};
+  state_id target{};
+  expr_id delay{};
+  std::string delay_text;
+  expr_id guard = no_expr;
+  std::string guard_text;
+  std::vector<condition_part> guard_parts;
+  std::uint32_t first_assignment = 0;
+  std::uint32_t assignment_count = 0;
+  source_pos pos;
+};
+
 /// An immutable, compiled workflow. Built by the compiler; read-only for the engine.
 struct machine {
   std::string name;
@@ -192,6 +210,7 @@ struct machine {
   std::vector<event_def> events;
   std::vector<state_def> states;
   std::vector<transition_def> transitions;
+  std::vector<timer_def> timers;  // grouped by state, see state_def::first_timer
   std::vector<assignment> assignments;
   std::vector<expr_node> nodes;
   std::vector<std::uint32_t> operands;  // child node indices

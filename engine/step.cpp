@@ -32,7 +32,8 @@ std::vector<value> initial_data(const machine& m) {
 }
 
 instance_state initial_state(const machine& m, std::vector<value> data) {
-  return instance_state{{m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0)};
+  return instance_state{
+      {m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0), {}};
 }
 
 std::optional<std::string> check_params(const machine& m, const event_call& call) {
@@ -136,23 +137,10 @@ class stepper {
           e.result = g.result.as_bool();
           if (!e.result) continue;
         }
-        for (std::uint32_t i = 0; i < tr.assignment_count; ++i) {
-          const assignment& a = m_.assignments[tr.first_assignment + i];
-          eval_result v = evaluate(m_, a.value, act);
-          if (!v.ok) {
-            undo();
-            reject(out_,
-                   budget_out(v.error) ? reject_reason::budget_exceeded
-                                       : reject_reason::evaluation_error,
-                   "assignment to '" + m_.field(a.field).name + "' at line " +
-                       std::to_string(tr.pos.line) + " failed: " + v.error);
-            return false;
-          }
-          assign(a.field, std::move(v.result));
+        if (!apply_transition(active, tr.target, tr.first_assignment, tr.assignment_count,
+                              tr.pos.line, act)) {
+          return false;
         }
-        std::replace(s_.configuration.begin(), s_.configuration.end(), active, tr.target);
-        std::sort(s_.configuration.begin(), s_.configuration.end(),
-                  [](state_id a, state_id b) { return index(a) < index(b); });
         if (depth == 0) out_.taken = static_cast<transition_id>(t);
         journal_undo_.clear();
         return true;
@@ -167,6 +155,100 @@ class stepper {
           "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) + " is false");
     }
     return false;
+  }
+
+  // Runs a transition's assignments, leaves `source` (cancelling its timers) and enters
+  // `target` (arming its timers, even when it is the same state); false when evaluation fails,
+  // with the micro step's assignments undone.
+  bool apply_transition(state_id source, state_id target, std::uint32_t first_assignment,
+                        std::uint32_t assignment_count, std::uint32_t line, const activation& act) {
+    for (std::uint32_t i = 0; i < assignment_count; ++i) {
+      const assignment& a = m_.assignments[first_assignment + i];
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        undo();
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(line) +
+                " failed: " + v.error);
+        return false;
+      }
+      assign(a.field, std::move(v.result));
+    }
+    const std::vector<armed_timer> timers_before = s_.timers;
+    leave(source);
+    if (!enter(target)) {
+      s_.timers = timers_before;
+      undo();
+      return false;
+    }
+    std::replace(s_.configuration.begin(), s_.configuration.end(), source, target);
+    std::sort(s_.configuration.begin(), s_.configuration.end(),
+              [](state_id a, state_id b) { return index(a) < index(b); });
+    journal_undo_.clear();
+    return true;
+  }
+
+  // Arms the timers of `state`: each delay is evaluated now, on entry.
+  bool enter(state_id state) {
+    const state_def& st = m_.state(state);
+    const activation act = activation_for(nullptr);
+    for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
+      const timer_def& timer = m_.timers[t];
+      const eval_result d = evaluate(m_, timer.delay, act);
+      std::int64_t due = 0;
+      if (!d.ok || __builtin_add_overflow(now_, d.result.as_duration(), &due)) {
+        const std::string error = d.ok ? "time overflow" : d.error;
+        reject(out_,
+               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+               "delay '" + timer.delay_text + "' of the timer at line " +
+                   std::to_string(timer.pos.line) + " failed: " + error);
+        return false;
+      }
+      s_.timers.push_back({t, due});
+    }
+    return true;
+  }
+
+  // Cancels the timers of `state`.
+  void leave(state_id state) {
+    s_.timers.erase(
+        std::remove_if(s_.timers.begin(), s_.timers.end(),
+                       [&](const armed_timer& a) { return m_.timers[a.timer].source == state; }),
+        s_.timers.end());
+  }
+
+  // Fires an armed timer: consumed first; then its guard; then its transition.
+  bool fire(std::uint32_t timer_index) {
+    const auto armed = std::find_if(s_.timers.begin(), s_.timers.end(),
+                                    [&](const armed_timer& a) { return a.timer == timer_index; });
+    if (armed == s_.timers.end()) {
+      reject(out_, reject_reason::no_transition, "the timer is not armed");
+      return false;
+    }
+    s_.timers.erase(armed);
+    const timer_def& timer = m_.timers[timer_index];
+    const activation act = activation_for(nullptr);
+    trace_entry& t = record(trace_kind::timer, timer_index, 0);
+    t.result = true;
+    if (timer.guard != no_expr) {
+      const eval_result g = evaluate(m_, timer.guard, act);
+      explain(t, timer.guard_parts, act, nullptr);
+      if (!g.ok)
+        return fail_evaluation(t, g.error,
+                               "guard '" + timer.guard_text + "' of the timer at line " +
+                                   std::to_string(timer.pos.line));
+      t.result = g.result.as_bool();
+      if (!t.result) {
+        reject(out_, reject_reason::guards_false,
+               "the guard '" + timer.guard_text + "' of the timer at line " +
+                   std::to_string(timer.pos.line) + " is false: the timer lapsed");
+        return false;
+      }
+    }
+    return apply_transition(timer.source, timer.target, timer.first_assignment,
+                            timer.assignment_count, timer.pos.line, act);
   }
 
   // Rules to a fixed point, and the events they raise in order; false when the whole step must
@@ -397,18 +479,47 @@ void reset(step_result& out, const instance_state& state) {
 void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
            step_result& out, const step_options& options) {
   reset(out, state);
-  if (m.rules.empty()) {
-    out.outcome = outcome::taken;
-    return;
-  }
   const instance_state snapshot = state;
   stepper st(m, state, out, options, actor, now);
-  if (!st.run_to_completion()) {
+  for (const state_id s : snapshot.configuration) {
+    if (!st.enter(s)) {
+      state = snapshot;
+      return;
+    }
+  }
+  if (!m.rules.empty() && !st.run_to_completion()) {
     state = snapshot;
     out.changes.clear();
     return;
   }
   st.finish_taken();
+}
+
+void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, std::int64_t now,
+                step_result& out, const step_options& options) {
+  reset(out, state);
+  const instance_state snapshot = state;
+  stepper st(m, state, out, options, value::null(), now);
+  if (!st.fire(timer)) {
+    // A lapsed timer (guard false) stays consumed; anything else leaves the state as it was.
+    if (out.reason != reject_reason::guards_false) state = snapshot;
+    out.changes.clear();
+    return;
+  }
+  if (!m.rules.empty() && !st.run_to_completion()) {
+    state = snapshot;
+    out.changes.clear();
+    return;
+  }
+  st.finish_taken();
+}
+
+std::optional<std::int64_t> next_due(const instance_state& state) {
+  std::optional<std::int64_t> due;
+  for (const armed_timer& t : state.timers) {
+    if (!due || t.due < *due) due = t.due;
+  }
+  return due;
 }
 
 void step(const machine& m, instance_state& state, const event_call& call, step_result& out,

@@ -12,10 +12,19 @@ namespace vflow::engine {
 /// The part of an instance the engine reads and writes: its configuration (the set of active
 /// states, sorted by id), its data (one value per declared field, indexed by field id), and the
 /// last value of each rule's condition (rules fire on a false-to-true edge).
+/// A timer waiting to fire: which one, and when it is due (ms since the epoch).
+struct armed_timer {
+  std::uint32_t timer = 0;
+  std::int64_t due = 0;
+
+  friend bool operator==(const armed_timer&, const armed_timer&) = default;
+};
+
 struct instance_state {
   std::vector<state_id> configuration;
   std::vector<value> data;
   std::vector<std::uint8_t> rule_memory;
+  std::vector<armed_timer> timers;  // armed timers of the active states
 
   friend bool operator==(const instance_state&, const instance_state&) = default;
 };
@@ -62,6 +71,7 @@ enum class trace_kind : std::uint8_t {
   rule,      // index: a rule that fired
   raise,     // index: the event raised (by `rule`)
   internal,  // index: the raised event, processed (`result`: taken or ignored)
+  timer,     // index: a timer that came due (`result`: its guard held)
 };
 
 /// One decision of a step, in the order it was made.
@@ -107,12 +117,13 @@ struct step_options {
 /// The declared defaults of every field (null for required fields, which callers must supply).
 std::vector<value> initial_data(const machine& m);
 
-/// The state a new instance starts in, before its rules run: the initial configuration, `data`
-/// (one value per field) and rule memory all false.
+/// The state a new instance starts in, before `start`: the initial configuration, `data` (one
+/// value per field), rule memory all false and no timers armed.
 instance_state initial_state(const machine& m, std::vector<value> data);
 
-/// Runs the rules of a new instance (conditions already true fire on start), with their raised
-/// events. Rejected (and `state` unchanged) on a rule cycle or evaluation failure.
+/// Starts a new instance at `now`: arms the initial state's timers, then runs its rules
+/// (conditions already true fire on start) with their raised events. Rejected (and `state`
+/// unchanged) on a rule cycle or evaluation failure.
 void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
            step_result& out, const step_options& options = {});
 
@@ -124,6 +135,16 @@ std::optional<std::string> check_params(const machine& m, const event_call& call
 /// `state` is exactly as it was. `out` is reused so hot loops need not allocate.
 void step(const machine& m, instance_state& state, const event_call& call, step_result& out,
           const step_options& options = {});
+
+/// Fires armed timer `timer` at time `now` (at or after its due time): its guard, assignments and
+/// transition, then rules, as for an event. The timer is consumed whether or not its guard
+/// holds, so `state` changes even when the result is *rejected* (guard false); it is unchanged
+/// only when the timer was not armed or evaluation failed.
+void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, std::int64_t now,
+                step_result& out, const step_options& options = {});
+
+/// The earliest due time of the armed timers, if any.
+std::optional<std::int64_t> next_due(const instance_state& state);
 
 /// Convenience form of `step` that returns a fresh result.
 step_result step(const machine& m, instance_state& state, const event_call& call,

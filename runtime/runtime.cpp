@@ -109,24 +109,46 @@ std::string generate_id(const std::string& workflow) {
 json memory_json(const engine::machine& m, const engine::instance_state& s) {
   json rules = json::object();
   for (std::size_t r = 0; r < m.rules.size(); ++r) rules[m.rules[r].name] = s.rule_memory[r] != 0;
-  return json{{"rules", rules}};
-}
-
-std::vector<std::uint8_t> memory_from_json(const engine::machine& m, const std::string& text) {
-  std::vector<std::uint8_t> out(m.rules.size(), 0);
-  const json j = json::parse(text);
-  const auto rules = j.find("rules");
-  if (rules == j.end()) return out;
-  for (std::size_t r = 0; r < m.rules.size(); ++r) {
-    const auto it = rules->find(m.rules[r].name);
-    if (it != rules->end() && it->get<bool>()) out[r] = 1;
+  json timers = json::array();
+  for (const auto& t : s.timers) {
+    const auto& def = m.timers[t.timer];
+    timers.push_back({{"timer", t.timer},
+                      {"state", m.state(def.source).name},
+                      {"line", def.pos.line},
+                      {"after", def.delay_text},
+                      {"due", engine::format_time(t.due)},
+                      {"due_ms", t.due}});
   }
-  return out;
+  return json{{"rules", rules}, {"timers", timers}};
 }
 
 engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
-  return {config_from_json(m, row.configuration), data_from_json(m, row.data),
-          memory_from_json(m, row.memory)};
+  engine::instance_state s{config_from_json(m, row.configuration),
+                           data_from_json(m, row.data),
+                           std::vector<std::uint8_t>(m.rules.size(), 0),
+                           {}};
+  const json memory = json::parse(row.memory);
+  if (const auto rules = memory.find("rules"); rules != memory.end()) {
+    for (std::size_t r = 0; r < m.rules.size(); ++r) {
+      const auto it = rules->find(m.rules[r].name);
+      if (it != rules->end() && it->get<bool>()) s.rule_memory[r] = 1;
+    }
+  }
+  if (const auto timers = memory.find("timers"); timers != memory.end()) {
+    for (const auto& t : *timers) {
+      const auto index = t["timer"].get<std::uint32_t>();
+      if (index < m.timers.size()) s.timers.push_back({index, t["due_ms"].get<std::int64_t>()});
+    }
+  }
+  return s;
+}
+
+// Writes the engine state into an instance row: configuration, data, memory and next due time.
+void store_state(const engine::machine& m, const engine::instance_state& s, instance_row& row) {
+  row.configuration = config_json(m, s.configuration).dump();
+  row.data = data_json(m, s.data).dump();
+  row.memory = memory_json(m, s).dump();
+  row.next_due = engine::next_due(s);
 }
 
 json reads_json(const std::vector<std::pair<std::string, engine::value>>& reads) {
@@ -190,6 +212,17 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
       case engine::trace_kind::raise:
         e = {{"kind", "raise"}, {"event", m.events[t.index].name}, {"rule", m.rules[t.rule].name}};
         break;
+      case engine::trace_kind::timer: {
+        const auto& timer = m.timers[t.index];
+        e = {{"kind", "timer"},
+             {"from", m.state(timer.source).name},
+             {"to", m.state(timer.target).name},
+             {"line", timer.pos.line},
+             {"after", timer.delay_text},
+             {"result", t.result}};
+        if (!timer.guard_text.empty()) e["condition"] = timer.guard_text;
+        break;
+      }
       case engine::trace_kind::internal:
         e = {{"kind", "internal"}, {"event", m.events[t.index].name}, {"taken", t.result}};
         if (!t.note.empty()) e["note"] = t.note;
@@ -258,6 +291,10 @@ struct engine_runtime::impl {
       const auto data = data_from_json(c.machine, row.data);
       for (std::size_t i = 0; i < data.size(); ++i)
         v.data.emplace_back(c.machine.fields[i].name, data[i]);
+    }
+    for (const auto& t : json::parse(row.memory).value("timers", json::array())) {
+      v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
+                          t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
     }
     v.seq = row.seq;
     v.created_at = row.created_at;
@@ -519,16 +556,15 @@ step_outcome engine_runtime::start(const start_request& req) {
       return;
     }
     const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
-    instance_row row{id,
-                     def->hash,
-                     m.name,
-                     std::string(to_string(lc)),
-                     config_json(m, state.configuration).dump(),
-                     data_json(m, state.data).dump(),
-                     memory_json(m, state).dump(),
-                     1,
-                     at,
-                     at};
+    instance_row row;
+    row.id = id;
+    row.definition = def->hash;
+    row.workflow = m.name;
+    row.lifecycle = std::string(to_string(lc));
+    store_state(m, state, row);
+    row.seq = 1;
+    row.created_at = at;
+    row.updated_at = at;
     t.insert_instance(row);
     json changes = json::array();
     for (std::size_t i = 0; i < state.data.size(); ++i) {
@@ -614,9 +650,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       j.outcome = "taken";
       j.to_config = config_json(m, d.after.configuration).dump();
       j.changes = changes_json(m, d.result.changes).dump();
-      row->configuration = j.to_config;
-      row->data = data_json(m, d.after.data).dump();
-      row->memory = memory_json(m, d.after).dump();
+      store_state(m, d.after, *row);
     } else {
       j.outcome = "rejected";
       j.reason = d.result.message;
@@ -708,6 +742,81 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     j.detail = detail.dump();
     impl_->commit(t, *c, *row, std::move(j), out);
   });
+  return out;
+}
+
+tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
+  tick_outcome out;
+  out.now = now_opt.value_or(wall_clock_ms());
+  const std::int64_t now = out.now;
+  std::vector<std::string> ids;
+  impl_->db->read([&](store_transaction& t) { ids = t.due_instances(now, 100000); });
+  for (const std::string& id : ids) {
+    std::vector<journal_row> fired;
+    // One transaction per instance: the due timers are read again under the write lock, so two
+    // ticks running at once never fire a timer twice.
+    impl_->db->write([&](store_transaction& t) {
+      fired.clear();
+      auto row = t.instance(id);
+      if (!row || row->lifecycle != "active") return;
+      const auto c = impl_->load(t, row->definition);
+      const engine::machine& m = c->machine;
+      engine::instance_state state = state_of(m, *row);
+      for (;;) {
+        const engine::armed_timer* next = nullptr;
+        for (const auto& a : state.timers) {
+          if (a.due <= now && (!next || a.due < next->due)) next = &a;
+        }
+        if (!next || row->lifecycle != "active") break;
+        const engine::armed_timer timer = *next;
+        const engine::timer_def& def = m.timers[timer.timer];
+        journal_row j = impl::next_record(*row, "timer", std::nullopt, now);
+        j.event = "after " + def.delay_text;
+        engine::step_result r;
+        engine::fire_timer(m, state, timer.timer, now, r, engine::step_options{true});
+        if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
+          // It could not fire (an evaluation failed): consume it, so a tick never loops.
+          state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
+                             state.timers.end());
+        }
+        json detail{{"source", c->row.source_name},
+                    {"reason_code", std::string(engine::to_string(r.reason))},
+                    {"timer",
+                     {{"index", timer.timer},
+                      {"state", m.state(def.source).name},
+                      {"line", def.pos.line},
+                      {"after", def.delay_text},
+                      {"due", engine::format_time(timer.due)}}},
+                    {"trace", trace_json(m, r)}};
+        j.detail = detail.dump();
+        if (r.is_taken()) {
+          j.outcome = "taken";
+          j.to_config = config_json(m, state.configuration).dump();
+          j.changes = changes_json(m, r.changes).dump();
+          if (engine::is_complete(m, state)) {
+            row->lifecycle =
+                std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
+                                          .value_or(lifecycle::active)));
+          }
+        } else {
+          j.outcome = "rejected";
+          j.reason = r.message;
+        }
+        j.lifecycle = row->lifecycle;
+        store_state(m, state, *row);
+        row->seq = j.seq;
+        row->updated_at = now;
+        t.append_journal(j);
+        fired.push_back(std::move(j));
+      }
+      if (!fired.empty()) t.update_instance(*row);
+    });
+    for (auto& j : fired) {
+      spdlog::debug("tick {} {} due {} -> {}", j.instance, j.event.value_or(""),
+                    json::parse(j.detail)["timer"]["due"].get<std::string>(), j.outcome);
+      out.fired.push_back(std::move(j));
+    }
+  }
   return out;
 }
 
@@ -805,6 +914,21 @@ verify_outcome engine_runtime::verify(const std::string& id) {
         state = engine::initial_state(m, std::move(data));
         engine::step_result sr;
         engine::start(m, state, actor_value(r.actor), r.at, sr);
+      } else if (r.kind == "timer") {
+        const json detail = json::parse(r.detail);
+        const auto index = detail["timer"]["index"].get<std::uint32_t>();
+        engine::step_result sr;
+        engine::fire_timer(m, state, index, r.at, sr);
+        if ((r.outcome == "taken") != sr.is_taken()) {
+          out.message =
+              "record " + std::to_string(r.seq) + ": the timer's replay decided differently";
+          return;
+        }
+        if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
+          state.timers.erase(std::remove_if(state.timers.begin(), state.timers.end(),
+                                            [&](const auto& a) { return a.timer == index; }),
+                             state.timers.end());
+        }
       } else if (r.kind == "event" && r.outcome == "taken") {
         const auto ev = m.find_event(r.event.value_or(""));
         if (!ev) {

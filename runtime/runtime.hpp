@@ -32,6 +32,14 @@ std::string_view to_string(status s);
 /// `name=value` pairs from a command line or a caller; values are parsed by the declared type.
 using named_values = std::vector<std::pair<std::string, std::string>>;
 
+/// A timer armed on an instance: fires at the first tick at or after `due`.
+struct pending_timer {
+  std::string state;
+  std::string after;  // the delay as written, e.g. `15m`
+  std::uint32_t line = 0;
+  std::int64_t due = 0;
+};
+
 /// An instance as callers see it.
 struct instance_view {
   std::string id;
@@ -42,6 +50,7 @@ struct instance_view {
   runtime::lifecycle lifecycle = runtime::lifecycle::active;
   std::vector<std::string> state;                           // active state names
   std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
+  std::vector<pending_timer> timers;
   std::int64_t seq = 0;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
@@ -119,6 +128,12 @@ struct lifecycle_request {
   std::optional<std::int64_t> at;
 };
 
+/// What a tick did: each timer fired (or lapsed), with the instance and its journal record.
+struct tick_outcome {
+  std::int64_t now = 0;
+  std::vector<journal_row> fired;
+};
+
 /// The result of comparing an instance with the replay of its journal.
 struct verify_outcome {
   runtime::status status = runtime::status::ok;
@@ -151,6 +166,10 @@ class engine_runtime {
   step_outcome fire(const fire_request& r);
   /// Answers a gate question and journals the answer (status ok: yes; rejected: no).
   step_outcome gate(const gate_request& r);
+  /// Fires every timer due at or before `now` (default: the wall clock), across all active
+  /// instances, each in its own transaction, earliest first. Idempotent: a fired timer is
+  /// consumed, so a second tick at the same time fires nothing.
+  tick_outcome tick(std::optional<std::int64_t> now = std::nullopt);
   /// Suspends, resumes or cancels an instance.
   step_outcome change_lifecycle(const lifecycle_request& r);
   /// The current state of an instance.

@@ -47,8 +47,9 @@ struct instance_row {
   std::string lifecycle;
   std::string configuration;
   std::string data;
-  std::string memory = "{}";  // what the engine remembers besides data (rule conditions)
-  std::int64_t seq = 0;       // number of journal records of this instance
+  std::string memory = "{}";  // what the engine remembers besides data: rule conditions, timers
+  std::optional<std::int64_t> next_due;  // the earliest armed timer, for `tick`
+  std::int64_t seq = 0;                  // number of journal records of this instance
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };
@@ -59,7 +60,7 @@ struct journal_row {
   std::string instance;
   std::int64_t seq = 0;  // per-instance sequence, from 1
   std::string definition;
-  std::string kind;  // start | event | lifecycle | gate
+  std::string kind;  // start | event | lifecycle | gate | timer
   std::optional<std::string> event;
   std::string params = "{}";
   std::optional<std::string> actor;
@@ -100,6 +101,8 @@ class store_transaction {
   virtual void append_journal(journal_row& r) = 0;
   virtual std::vector<journal_row> history(const std::string& instance) = 0;
   virtual std::vector<instance_row> list(const instance_filter& f) = 0;
+  /// Ids of active instances with a timer due at or before `now`, earliest first.
+  virtual std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) = 0;
 };
 
 /// A database of definitions, instances and the journal.

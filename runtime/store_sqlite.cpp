@@ -14,7 +14,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 // Version 1 of the schema. Every statement is idempotent so a racing creator is harmless.
 constexpr const char* schema_v1 = R"sql(
@@ -76,6 +76,12 @@ constexpr const char* schema_v2 = R"sql(
 ALTER TABLE instances ADD COLUMN memory TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Version 3: the earliest armed timer of each instance, indexed for `tick`.
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE instances ADD COLUMN next_due INTEGER;
+CREATE INDEX IF NOT EXISTS instances_by_due ON instances (next_due) WHERE next_due IS NOT NULL;
+)sql";
+
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
   const int code = db ? sqlite3_extended_errcode(db) : rc;
   const char* msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -128,6 +134,10 @@ class statement {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
   }
+  std::optional<std::int64_t> optional_integer(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return integer(col);
+  }
   std::optional<std::string> optional_text(int col) const {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
     return text(col);
@@ -138,6 +148,13 @@ class statement {
   void bind_one(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
   void bind_one(int i, const std::string& v) {
     check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  void bind_one(int i, const std::optional<std::int64_t>& v) {
+    if (v) {
+      bind_one(i, *v);
+    } else {
+      check(sqlite3_bind_null(stmt_, i));
+    }
   }
   void bind_one(int i, const std::optional<std::string>& v) {
     if (v) {
@@ -171,6 +188,7 @@ class sqlite_transaction : public store_transaction {
   void append_journal(journal_row& r) override;
   std::vector<journal_row> history(const std::string& instance) override;
   std::vector<instance_row> list(const instance_filter& f) override;
+  std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;
 
  private:
   sqlite_store& s_;
@@ -293,6 +311,7 @@ class sqlite_store : public store {
         // Each migration runs in order, all in this one transaction.
         if (version < 1) exec(schema_v1);
         if (version < 2) exec(schema_v2);
+        if (version < 3) exec(schema_v3);
         if (version < schema_version) {
           exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
         }
@@ -372,13 +391,14 @@ instance_row read_instance(const statement& s) {
   r.created_at = s.integer(7);
   r.updated_at = s.integer(8);
   r.memory = s.text(9);
+  r.next_due = s.optional_integer(10);
   return r;
 }
 
 std::optional<instance_row> sqlite_transaction::instance(const std::string& id) {
   auto& s = s_.prepare(
       "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
-      "updated_at, memory FROM instances WHERE id = ?1");
+      "updated_at, memory, next_due FROM instances WHERE id = ?1");
   if (!s.bind(id).step()) return std::nullopt;
   instance_row r = read_instance(s);
   s.done();
@@ -388,17 +408,19 @@ std::optional<instance_row> sqlite_transaction::instance(const std::string& id) 
 void sqlite_transaction::insert_instance(const instance_row& i) {
   s_.prepare(
         "INSERT INTO instances (id, definition, workflow, lifecycle, configuration, data, seq, "
-        "created_at, updated_at, memory) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")
+        "created_at, updated_at, memory, next_due) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, "
+        "?11)")
       .bind(i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq,
-            i.created_at, i.updated_at, i.memory)
+            i.created_at, i.updated_at, i.memory, i.next_due)
       .run();
 }
 
 void sqlite_transaction::update_instance(const instance_row& i) {
   s_.prepare(
         "UPDATE instances SET lifecycle = ?2, configuration = ?3, data = ?4, seq = ?5, "
-        "updated_at = ?6, memory = ?7 WHERE id = ?1")
-      .bind(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory)
+        "updated_at = ?6, memory = ?7, next_due = ?8 WHERE id = ?1")
+      .bind(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory, i.next_due)
       .run();
 }
 
@@ -467,13 +489,23 @@ std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
   // NULL parameters match everything; the state filter matches one name of the JSON array.
   auto& s = s_.prepare(
       "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
-      "updated_at, memory FROM instances WHERE (?1 IS NULL OR workflow = ?1) AND "
+      "updated_at, memory, next_due FROM instances WHERE (?1 IS NULL OR workflow = ?1) AND "
       "(?2 IS NULL OR lifecycle = ?2) AND "
       "(?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(configuration) WHERE value = ?3)) "
       "ORDER BY created_at, id LIMIT ?4");
   std::vector<instance_row> out;
   s.bind(f.workflow, f.lifecycle, f.state, static_cast<std::int64_t>(f.limit));
   while (s.step()) out.push_back(read_instance(s));
+  return out;
+}
+
+std::vector<std::string> sqlite_transaction::due_instances(std::int64_t now, std::size_t limit) {
+  auto& s = s_.prepare(
+      "SELECT id FROM instances WHERE next_due IS NOT NULL AND next_due <= ?1 AND "
+      "lifecycle = 'active' ORDER BY next_due, id LIMIT ?2");
+  std::vector<std::string> out;
+  s.bind(now, static_cast<std::int64_t>(limit));
+  while (s.step()) out.push_back(s.text(0));
   return out;
 }
 

@@ -205,6 +205,49 @@ int run_gate(const gate_args& a, const global_options& g) {
   return exit_code_of(o.status);
 }
 
+struct tick_args {
+  std::string now;
+};
+
+int run_tick(const tick_args& a, const global_options& g) {
+  auto rt = open_runtime(g, false);
+  const auto out = rt.tick(parse_at(a.now));
+  if (g.json) {
+    json fired = json::array();
+    for (const auto& r : out.fired) {
+      json j = to_json(r);
+      j["instance"] = r.instance;
+      fired.push_back(std::move(j));
+    }
+    std::cout << json{{"format_version", format_version},
+                      {"now", engine::format_time(out.now)},
+                      {"fired", fired}}
+                     .dump(2)
+              << '\n';
+    return exit_ok;
+  }
+  for (const auto& r : out.fired) {
+    const json timer = json::parse(r.detail)["timer"];
+    std::cout << r.instance << ": " << r.event.value_or("timer") << " in "
+              << timer["state"].get<std::string>() << " (line " << timer["line"].get<int>()
+              << "), due " << timer["due"].get<std::string>() << ", fired "
+              << engine::format_time(r.at) << ": ";
+    if (r.outcome == "taken") {
+      std::string from, to;
+      for (const auto& s : json::parse(r.from_config))
+        from += (from.empty() ? "" : ",") + s.get<std::string>();
+      for (const auto& s : json::parse(r.to_config))
+        to += (to.empty() ? "" : ",") + s.get<std::string>();
+      std::cout << from << " -> " << to << '\n';
+    } else {
+      std::cout << "lapsed (" << r.reason.value_or("") << ")\n";
+    }
+  }
+  std::cout << "tick at " << engine::format_time(out.now) << ": " << out.fired.size()
+            << (out.fired.size() == 1 ? " timer\n" : " timers\n");
+  return exit_ok;
+}
+
 struct explain_args {
   std::string id;
   std::optional<std::int64_t> seq;
@@ -395,6 +438,16 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
             "does not change; the question and the answer are journaled as a gate record.");
       },
       run_gate);
+  add<tick_args>(
+      app, g, run, "tick", "Fire every timer that is due, across all instances",
+      [](CLI::App& c, tick_args& a) {
+        c.add_option("--now", a.now,
+                     "The time to fire up to, ISO-8601 UTC (default: the wall clock)");
+        c.footer(
+            "Each timer fires once, in its own transaction, journaled with its due time and the\n"
+            "time it fired. Run it from cron or a CI schedule; running it twice is harmless.");
+      },
+      run_tick);
   add<explain_args>(
       app, g, run, "explain", "Explain a journaled decision with the values behind it",
       [](CLI::App& c, explain_args& a) {

@@ -40,6 +40,13 @@ json to_json(const dsl::diagnostic& d) {
 json to_json(const runtime::instance_view& v) {
   json data = json::object();
   for (const auto& [name, value] : v.data) data[name] = runtime::value_to_json(value);
+  json timers = json::array();
+  for (const auto& t : v.timers) {
+    timers.push_back({{"state", t.state},
+                      {"after", t.after},
+                      {"line", t.line},
+                      {"due", engine::format_time(t.due)}});
+  }
   return {{"id", v.id},
           {"workflow", v.workflow},
           {"version", v.version},
@@ -49,6 +56,7 @@ json to_json(const runtime::instance_view& v) {
           {"state", v.state},
           {"seq", v.seq},
           {"data", data},
+          {"timers", timers},
           {"created_at", engine::format_time(v.created_at)},
           {"updated_at", engine::format_time(v.updated_at)}};
 }
@@ -91,6 +99,11 @@ std::string status_text(const runtime::instance_view& v) {
       << "state      " << join(json(v.state)) << '\n'
       << "seq        " << v.seq << '\n'
       << "updated    " << engine::format_time(v.updated_at) << '\n';
+  for (std::size_t i = 0; i < v.timers.size(); ++i) {
+    const auto& t = v.timers[i];
+    out << (i == 0 ? "timers     " : "           ") << "after " << t.after << " in " << t.state
+        << " (line " << t.line << "), due " << engine::format_time(t.due) << '\n';
+  }
   std::size_t width = 0;
   for (const auto& [name, value] : v.data) width = std::max(width, name.size());
   bool first = true;
@@ -207,6 +220,13 @@ std::string explain_text(const runtime::journal_row& r) {
           << " fired: " << parts_text(e);
     } else if (kind == "raise") {
       out << "rule " << e["rule"].get<std::string>() << " raised " << e["event"].get<std::string>();
+    } else if (kind == "timer") {
+      out << "timer after " << e["after"].get<std::string>() << " in "
+          << e["from"].get<std::string>() << ' ' << where(e) << " came due";
+      if (e.contains("condition")) {
+        out << (e.value("result", false) ? "; its guard holds: " : "; its guard is false: ")
+            << parts_text(e);
+      }
     } else if (kind == "internal") {
       out << "internal event " << e["event"].get<std::string>() << ": "
           << (e.value("taken", false) ? "taken"
