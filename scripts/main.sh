@@ -29,6 +29,12 @@ step status INC-1001
 step history INC-1001
 step verify INC-1001
 
+# Time: an urgent incident nobody picks up escalates on its own at the next clock tick.
+step start Incident --id INC-1002 service=vpn priority=1 --actor monitoring --at 2026-11-26T09:00:00Z
+step tick --now 2026-11-26T09:10:00Z
+step tick --now 2026-11-26T09:20:00Z
+step status INC-1002
+
 # Change control: policies decide, a rule escalates, CI asks a gate before deploying.
 step start Change --id RFC-2001 summary="patch the mail relay" requester=ada risk=high --actor ada --at 2026-11-26T10:05:00Z
 if step fire RFC-2001 approve user=ada --actor ada --at 2026-11-26T10:10:00Z; then
