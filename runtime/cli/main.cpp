@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   command_runner run;
   add_check_command(app, global, run);
   add_instance_commands(app, global, run);
+  add_graph_command(app, global, run);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
 
   try {

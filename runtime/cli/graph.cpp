@@ -1,0 +1,93 @@
+// `vflow graph`: a workflow as Graphviz DOT or Mermaid, optionally marked with an instance's
+// active states and the transitions it has taken.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "dsl/compiler.hpp"
+#include "runtime/cli/cli.hpp"
+#include "runtime/cli/files.hpp"
+#include "runtime/cli/output.hpp"
+#include "runtime/graph.hpp"
+
+namespace vflow::cli {
+
+namespace {
+
+struct graph_args {
+  std::string file, workflow, format = "dot", instance;
+};
+
+// Compiles `text` and picks the workflow named `wanted` (or the only one).
+engine::machine pick(const std::string& text, const std::string& name, const std::string& wanted) {
+  auto r = dsl::compile(text, name);
+  if (!r.ok()) {
+    for (const auto& d : r.diagnostics) std::cerr << dsl::render_text(d, text);
+    throw usage_error{name + " does not compile"};
+  }
+  if (wanted.empty()) {
+    if (r.machines.size() == 1) return std::move(r.machines.front());
+    std::string names;
+    for (const auto& m : r.machines) names += (names.empty() ? "" : ", ") + m.name;
+    throw usage_error{name + " defines several workflows (" + names +
+                      "): choose one with --workflow"};
+  }
+  for (auto& m : r.machines) {
+    if (m.name == wanted) return std::move(m);
+  }
+  throw usage_error{name + " has no workflow '" + wanted + "'"};
+}
+
+int run_graph(const graph_args& a, const global_options& g) {
+  if (a.file.empty() == a.instance.empty())
+    throw usage_error{"graph needs a FILE or --instance ID (not both)"};
+  engine::machine m;
+  runtime::graph_marks marks;
+  if (!a.file.empty()) {
+    std::string text;
+    if (!read_file(a.file, text)) throw usage_error{"cannot read " + a.file};
+    m = pick(text, a.file, a.workflow);
+  } else {
+    // The definition the instance runs on, marked with where it is and where it has been.
+    runtime::sqlite_options o;
+    o.create = false;
+    o.busy_timeout_ms = g.busy_timeout_ms;
+    auto rt = runtime::engine_runtime::open(g.db_path, o);
+    const auto def = rt.definition_of(a.instance);
+    if (!def) {
+      std::cerr << "vflow graph: unknown instance '" << a.instance << "'\n";
+      return exit_no;
+    }
+    m = pick(def->source, def->source_name, def->name);
+    marks.active = rt.status(a.instance)->state;
+    const auto history = rt.history(a.instance);
+    for (const auto& r : *history) {
+      if (r.outcome != "taken" || (r.kind != "event" && r.kind != "timer")) continue;
+      for (const auto& from : json::parse(r.from_config)) {
+        for (const auto& to : json::parse(r.to_config)) marks.taken.emplace_back(from, to);
+      }
+    }
+  }
+  std::cout << (a.format == "mermaid" ? runtime::render_mermaid(m, marks)
+                                      : runtime::render_dot(m, marks));
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_graph_command(CLI::App& app, global_options& global, command_runner& run) {
+  auto args = std::make_shared<graph_args>();
+  CLI::App* cmd = app.add_subcommand("graph", "Draw a workflow as Graphviz DOT or Mermaid");
+  cmd->add_option("file", args->file, "A .flow file");
+  cmd->add_option("--workflow", args->workflow, "Which workflow of the file");
+  cmd->add_option("--format", args->format, "dot (default) or mermaid")
+      ->check(CLI::IsMember({"dot", "mermaid"}));
+  cmd->add_option("--instance", args->instance,
+                  "Draw the definition this instance runs on, with its active states filled and "
+                  "the transitions it took in bold");
+  cmd->footer("Render with: vflow graph FILE | dot -Tsvg > workflow.svg");
+  cmd->callback(
+      [&run, &global, args] { run = [&global, args] { return run_graph(*args, global); }; });
+}
+
+}  // namespace vflow::cli

@@ -1,0 +1,107 @@
+// `vflow graph`: byte-stable DOT and Mermaid, instance marks, and pictures Graphviz can render.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/cli/cli_util.hpp"
+
+namespace {
+
+using vflow::test::shell;
+
+class GraphCli : public vflow::test::cli_fixture {
+ protected:
+  void SetUp() override {
+    std::ofstream(flow()) << R"(stream R2D
+workflow Build {
+  title "CI build"
+  data { tries: int = 0 }
+  event pass
+  event fail(reason: string)
+  initial state Running {
+    on pass -> Passed
+    on fail -> Running when tries < 2 { tries = tries + 1 }
+    on fail -> Failed
+    after 1h -> Failed
+  }
+  final state Passed
+  final state Failed
+}
+)";
+  }
+  std::string flow() const { return (dir / "build.flow").string(); }
+};
+
+TEST_F(GraphCli, DotIsByteStable) {
+  const auto r = vflow("graph " + flow());
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "digraph \"Build\" {\n"
+            "  rankdir=LR;\n"
+            "  labelloc=t;\n"
+            "  label=\"Build: CI build\";\n"
+            "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+            "  edge [fontname=\"Helvetica\", fontsize=10];\n"
+            "  \"__initial\" [shape=point, width=0.15];\n"
+            "  \"Running\";\n"
+            "  \"Passed\" [peripheries=2];\n"
+            "  \"Failed\" [peripheries=2];\n"
+            "  \"__initial\" -> \"Running\";\n"
+            "  \"Running\" -> \"Passed\" [label=\"pass\"];\n"
+            "  \"Running\" -> \"Running\" [label=\"fail [tries < 2]\"];\n"
+            "  \"Running\" -> \"Failed\" [label=\"fail\"];\n"
+            "  \"Running\" -> \"Failed\" [label=\"after 1h\", style=dashed];\n"
+            "}\n");
+  EXPECT_EQ(vflow("graph " + flow()).out, r.out);
+}
+
+TEST_F(GraphCli, Mermaid) {
+  EXPECT_EQ(vflow("graph " + flow() + " --format mermaid").out,
+            "stateDiagram-v2\n"
+            "  %% Build: CI build\n"
+            "  [*] --> Running\n"
+            "  Running --> Passed : pass\n"
+            "  Running --> Running : fail [tries < 2]\n"
+            "  Running --> Failed : fail\n"
+            "  Running --> Failed : after 1h\n"
+            "  Passed --> [*]\n"
+            "  Failed --> [*]\n");
+}
+
+TEST_F(GraphCli, InstanceMarksActiveStatesAndTakenTransitions) {
+  ASSERT_EQ(vflow("deploy " + flow()).exit_code, 0);
+  ASSERT_EQ(vflow("start Build --id B-1").exit_code, 0);
+  ASSERT_EQ(vflow("fire B-1 fail reason=flaky").exit_code, 0);
+  const auto r = vflow("graph --instance B-1");
+  EXPECT_NE(r.out.find("\"Running\" [style=\"rounded,filled\", fillcolor=\"#ffd966\"];"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"Running\" -> \"Running\" [label=\"fail [tries < 2]\", color=\"#1f77b4\", "
+                       "penwidth=2];"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(vflow("graph --instance B-1 --format mermaid").out.find("class Running active"),
+            std::string::npos);
+  EXPECT_EQ(vflow("graph --instance NOPE").exit_code, 1);
+}
+
+TEST_F(GraphCli, UsageErrors) {
+  EXPECT_EQ(vflow("graph").exit_code, 2);
+  EXPECT_EQ(vflow("graph " + flow() + " --format png").exit_code, 2);
+  EXPECT_EQ(vflow("graph " + flow() + " --workflow Nope").exit_code, 2);
+  EXPECT_EQ(vflow("graph " + src("tests/flows/valid/two_workflows.flow")).exit_code, 2);
+  EXPECT_EQ(
+      vflow("graph " + src("tests/flows/valid/two_workflows.flow") + " --workflow Order").exit_code,
+      0);
+}
+
+TEST_F(GraphCli, GraphvizRendersTheShippedWorkflows) {
+  if (shell("command -v dot").empty()) GTEST_SKIP() << "graphviz is not installed";
+  for (const char* f : {"workflows/d2c/incident.flow", "workflows/d2c/change.flow"}) {
+    const std::string svg = shell(std::string(VFLOW_BINARY) + " graph " + src(f) + " | dot -Tsvg");
+    EXPECT_NE(svg.find("<svg"), std::string::npos) << f;
+    EXPECT_NE(svg.find("</svg>"), std::string::npos) << f;
+  }
+}
+
+}  // namespace
