@@ -142,7 +142,6 @@ class stepper {
           return false;
         }
         if (depth == 0) out_.taken = static_cast<transition_id>(t);
-        journal_undo_.clear();
         return true;
       }
     }
@@ -176,17 +175,19 @@ class stepper {
       }
       assign(a.field, std::move(v.result));
     }
-    const std::vector<armed_timer> timers_before = s_.timers;
+    // Only states with timers need their timers saved: entering one may fail half-way.
+    const bool timed = m_.state(source).timer_count + m_.state(target).timer_count > 0;
+    std::vector<armed_timer> timers_before;
+    if (timed) timers_before = s_.timers;
     leave(source);
     if (!enter(target)) {
-      s_.timers = timers_before;
+      s_.timers = std::move(timers_before);
       undo();
       return false;
     }
     std::replace(s_.configuration.begin(), s_.configuration.end(), source, target);
     std::sort(s_.configuration.begin(), s_.configuration.end(),
               [](state_id a, state_id b) { return index(a) < index(b); });
-    journal_undo_.clear();
     return true;
   }
 
@@ -358,26 +359,21 @@ class stepper {
   // Assigns and records the change (the first `before` and the last `after` of each field).
   void assign(field_id f, value v) {
     value& slot = s_.data[index(f)];
-    journal_undo_.push_back({f, slot, v});
     const auto seen = std::find_if(out_.changes.begin(), out_.changes.end(),
                                    [&](const field_change& c) { return c.field == f; });
     if (seen == out_.changes.end()) {
-      out_.changes.push_back({f, slot, v});
+      out_.changes.push_back({f, std::move(slot), v});
     } else {
       seen->after = v;
     }
     slot = std::move(v);
   }
 
-  // Undoes the assignments of the current micro step.
+  // Undoes every assignment of the step so far. A failure after the first micro step rolls the
+  // whole step back from a snapshot anyway, so the step's own change list is all undo needs.
   void undo() {
-    for (auto c = journal_undo_.rbegin(); c != journal_undo_.rend(); ++c) {
-      s_.data[index(c->field)] = c->before;
-      const auto seen = std::find_if(out_.changes.begin(), out_.changes.end(),
-                                     [&](const field_change& x) { return x.field == c->field; });
-      if (seen != out_.changes.end()) seen->after = c->before;
-    }
-    journal_undo_.clear();
+    for (const field_change& c : out_.changes) s_.data[index(c.field)] = c.before;
+    out_.changes.clear();
   }
 
   // Evaluates every rule; the first whose condition turned from false to true fires. Memory is
@@ -447,7 +443,6 @@ class stepper {
           queue.push_back(std::move(call));
         }
       }
-      journal_undo_.clear();
       return true;
     }
   }
@@ -460,7 +455,6 @@ class stepper {
   std::int64_t now_;
   std::uint64_t budget_;
   std::uint32_t last_fired_ = 0;
-  std::vector<field_change> journal_undo_;  // assignments of the current micro step
 };
 
 void reset(step_result& out, const instance_state& state) {
