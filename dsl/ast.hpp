@@ -116,6 +116,8 @@ struct transition_decl {
   std::string event;  // empty for a timer
   source_span event_span;
   std::optional<expr_ref> after;  // a timer: `after DELAY [when GUARD] -> TARGET`
+  bool done = false;              // `done -> TARGET`: the state's final child was reached
+  bool always = false;            // `always -> TARGET`: eventless
   std::string target;
   source_span target_span;
   std::optional<expr_ref> guard;
@@ -123,8 +125,25 @@ struct transition_decl {
   source_span span;  // from `on` to the end of the transition
 };
 
-/// `[initial] [final] state NAME [{ transitions }]`.
+/// An action of a rule: `field = expr` or `raise EVENT(args)`.
+struct rule_action {
+  bool is_raise = false;
+  std::string target;  // the field assigned, or the event raised
+  source_span target_span;
+  expr_ref value = 0;          // assignments
+  std::vector<expr_ref> args;  // raises
+};
+
+/// What a state declaration declares.
+enum class state_kind : std::uint8_t { basic, parallel, region, history, deep_history };
+
+/// `[initial] [final] state NAME [{ ... }]`, `parallel NAME { ... }`, `region NAME { ... }` or
+/// `[deep] history NAME`.
 struct state_decl {
+  state_kind kind = state_kind::basic;
+  std::vector<state_decl> children;
+  std::vector<rule_action> entry;
+  std::vector<rule_action> exit;
   std::string name;
   source_span name_span;
   bool is_initial = false;
@@ -147,15 +166,6 @@ struct policy_decl {
   source_span name_span;
   std::string description;
   std::vector<deny_clause> clauses;
-};
-
-/// An action of a rule: `field = expr` or `raise EVENT(args)`.
-struct rule_action {
-  bool is_raise = false;
-  std::string target;  // the field assigned, or the event raised
-  source_span target_span;
-  expr_ref value = 0;          // assignments
-  std::vector<expr_ref> args;  // raises
 };
 
 /// `rule NAME when COND { actions }`.

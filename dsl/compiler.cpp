@@ -135,6 +135,7 @@ struct scope {
   bool constant = false;                     // default values: no fields, no event, no now
   bool rule = false;                         // rule conditions and actions: no event.PARAM
   bool timer = false;                        // timer delays, guards and actions: no event.PARAM
+  bool eventless = false;                    // entry, exit, done and always: no event.PARAM
 };
 
 class workflow_compiler {
@@ -255,9 +256,29 @@ class workflow_compiler {
   }
 
   void declare_states() {
+    const auto top = declare_children(w_.states, engine::no_state, 0);
+    has_initial_ = top.has_value();
+    if (top) m_.initial = *top;
+    if (!top && !had_initial_error_) {
+      error("F0111", w_.name_span, "workflow '" + w_.name + "' has no initial state",
+            w_.states.empty()
+                ? "declare a state: initial state NAME { ... }"
+                : "mark the first state 'initial': initial state " + w_.states.front().name);
+    }
+  }
+
+  // Declares `list` (in document order, each state before its children) under `parent`; returns
+  // the initial one among them (for a compound parent or the workflow).
+  std::optional<engine::state_id> declare_children(const std::vector<state_decl>& list,
+                                                   engine::state_id parent, std::uint32_t depth) {
+    const bool parallel_parent =
+        parent != engine::no_state &&
+        m_.states[engine::index(parent)].kind == engine::state_kind::parallel;
     const state_decl* initial = nullptr;
-    for (const state_decl& s : w_.states) {
-      if (!state_ids_.insert(s.name, static_cast<std::uint32_t>(m_.states.size()))) {
+    std::optional<engine::state_id> initial_id;
+    for (const state_decl& s : list) {
+      const auto id = static_cast<engine::state_id>(m_.states.size());
+      if (!state_ids_.insert(s.name, engine::index(id))) {
         error("F0103", s.name_span, "duplicate state '" + s.name + "'");
         continue;
       }
@@ -265,27 +286,72 @@ class workflow_compiler {
       def.name = s.name;
       def.is_final = s.is_final;
       def.pos = {s.name_span.line, s.name_span.column};
-      if (s.is_initial) {
-        if (initial) {
-          error("F0112", s.keyword_span,
-                "workflow '" + w_.name + "' has more than one initial state: '" + initial->name +
-                    "' and '" + s.name + "'",
-                "only one state may be marked 'initial'");
-        } else {
-          initial = &s;
-          m_.initial = static_cast<engine::state_id>(m_.states.size());
-        }
+      def.parent = parent;
+      def.depth = depth;
+      switch (s.kind) {
+        case state_kind::parallel: def.kind = engine::state_kind::parallel; break;
+        case state_kind::history: def.kind = engine::state_kind::history; break;
+        case state_kind::deep_history: def.kind = engine::state_kind::deep_history; break;
+        default:
+          def.kind = s.children.empty() ? engine::state_kind::atomic : engine::state_kind::compound;
+      }
+      const bool history =
+          def.kind == engine::state_kind::history || def.kind == engine::state_kind::deep_history;
+      if (history && (parent == engine::no_state || parallel_parent)) {
+        error("F0127", s.name_span,
+              "history state '" + s.name + "' must be inside a compound state");
+      }
+      if (s.is_final && !s.children.empty()) {
+        error("F0127", s.name_span, "final state '" + s.name + "' cannot have child states");
+      }
+      if (def.kind == engine::state_kind::parallel && s.children.empty()) {
+        error("F0127", s.name_span, "parallel state '" + s.name + "' has no regions");
+      }
+      if (s.kind == state_kind::region && s.children.empty()) {
+        error("F0127", s.name_span, "region '" + s.name + "' has no states");
       }
       m_.states.push_back(std::move(def));
       state_decls_.push_back(&s);
+      if (s.is_initial && !parallel_parent) {
+        if (initial) {
+          ++errors_;
+          had_initial_error_ = true;
+          diags_.push_back({"F0112", severity::error, file_, s.keyword_span,
+                            (parent == engine::no_state
+                                 ? "workflow '" + w_.name + "'"
+                                 : "state '" + m_.states[engine::index(parent)].name + "'") +
+                                " has more than one initial state: '" + initial->name + "' and '" +
+                                s.name + "'",
+                            "only one state may be marked 'initial'"});
+        } else {
+          initial = &s;
+          initial_id = id;
+        }
+      }
+      if (!s.children.empty()) {
+        const auto child_initial = declare_children(s.children, id, depth + 1);
+        engine::state_def& me = m_.states[engine::index(id)];
+        if (me.kind == engine::state_kind::compound) {
+          if (child_initial) {
+            me.initial_child = *child_initial;
+          } else {
+            error("F0111", s.name_span,
+                  "state '" + s.name + "' has child states but none is initial",
+                  "mark the one entered first: initial state NAME");
+          }
+        }
+      }
     }
-    has_initial_ = initial != nullptr;
-    if (!initial) {
-      error("F0111", w_.name_span, "workflow '" + w_.name + "' has no initial state",
-            w_.states.empty()
-                ? "declare a state: initial state NAME { ... }"
-                : "mark the first state 'initial': initial state " + w_.states.front().name);
+    // The child list of `parent`: its direct children, in document order.
+    if (parent != engine::no_state) {
+      engine::state_def& p = m_.states[engine::index(parent)];
+      p.first_child = static_cast<std::uint32_t>(m_.children.size());
+      for (std::uint32_t i = engine::index(parent) + 1; i < m_.states.size(); ++i) {
+        if (m_.states[i].parent == parent) m_.children.push_back(static_cast<engine::state_id>(i));
+      }
+      p.child_count = static_cast<std::uint32_t>(m_.children.size()) - p.first_child;
     }
+    return initial_id;
   }
 
   void define_defaults() {
@@ -347,6 +413,7 @@ class workflow_compiler {
   // ---- transitions ----
 
   void define_transitions() {
+    std::array<std::vector<engine::transition_def>, 2> eventless;  // done, always
     std::vector<std::uint32_t> order;
     std::vector<engine::transition_def> slice;
     std::vector<const transition_decl*> slice_decls;
@@ -364,6 +431,10 @@ class workflow_compiler {
           if (auto timer = define_timer(static_cast<engine::state_id>(s), t)) {
             m_.timers.push_back(std::move(*timer));
           }
+        } else if (t.done || t.always) {
+          if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
+            eventless[t.done ? 0 : 1].push_back(std::move(*def));
+          }
         } else if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
           m_.transitions.push_back(std::move(*def));
           decls_of_transitions_.push_back(&t);
@@ -371,6 +442,25 @@ class workflow_compiler {
       }
       m_.states[s].timer_count =
           static_cast<std::uint32_t>(m_.timers.size()) - m_.states[s].first_timer;
+      m_.states[s].first_done = static_cast<std::uint32_t>(m_.done.size());
+      m_.states[s].done_count = static_cast<std::uint32_t>(eventless[0].size());
+      m_.done.insert(m_.done.end(), eventless[0].begin(), eventless[0].end());
+      m_.states[s].first_always = static_cast<std::uint32_t>(m_.always.size());
+      m_.states[s].always_count = static_cast<std::uint32_t>(eventless[1].size());
+      m_.always.insert(m_.always.end(), eventless[1].begin(), eventless[1].end());
+      eventless[0].clear();
+      eventless[1].clear();
+      // Entry and exit actions.
+      scope actions_scope;
+      actions_scope.eventless = true;
+      m_.states[s].first_entry = static_cast<std::uint32_t>(m_.rule_actions.size());
+      define_actions(st.entry, actions_scope, "the entry of state '" + st.name + "'");
+      m_.states[s].entry_count =
+          static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_entry;
+      m_.states[s].first_exit = static_cast<std::uint32_t>(m_.rule_actions.size());
+      define_actions(st.exit, actions_scope, "the exit of state '" + st.name + "'");
+      m_.states[s].exit_count =
+          static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_exit;
       // Order the state's slice by event, keeping document order among equals.
       const auto count = static_cast<std::uint32_t>(m_.transitions.size()) - first;
       m_.states[s].first_transition = first;
@@ -460,15 +550,16 @@ class workflow_compiler {
     def.source = source;
     def.pos = {t.span.line, t.span.column};
     bool valid = true;
-    const auto ev = event_ids_.find(t.event);
+    const bool eventless = t.done || t.always;
+    const auto ev = eventless ? std::nullopt : event_ids_.find(t.event);
     const engine::event_def* event = nullptr;
-    if (!ev) {
+    if (ev) {
+      def.event = static_cast<engine::event_id>(*ev);
+      event = &m_.events[*ev];
+    } else if (!eventless) {
       error("F0107", t.event_span, "unknown event '" + t.event + "'",
             did_you_mean(t.event, names_of(m_.events)));
       valid = false;
-    } else {
-      def.event = static_cast<engine::event_id>(*ev);
-      event = &m_.events[*ev];
     }
     if (const auto target = state_ids_.find(t.target)) {
       def.target = static_cast<engine::state_id>(*target);
@@ -477,7 +568,8 @@ class workflow_compiler {
             did_you_mean(t.target, names_of(m_.states)));
       valid = false;
     }
-    const scope sc{event, false};
+    scope sc{event, false};
+    sc.eventless = eventless;
     if (t.guard) {
       const expr& guard = f_[*t.guard];
       def.guard_text =
@@ -626,34 +718,40 @@ class workflow_compiler {
         parts_of(f_[r.condition], *cond, def.parts);
       }
       def.first_action = static_cast<std::uint32_t>(m_.rule_actions.size());
-      for (const rule_action& a : r.actions) {
-        if (a.is_raise) {
-          define_raise(r, a, sc);
-          continue;
-        }
-        const auto f = field_ids_.find(a.target);
-        const auto v = compile_expr(f_[a.value], sc);
-        if (!f) {
-          error("F0108", a.target_span, "unknown field '" + a.target + "'",
-                did_you_mean(a.target, names_of(m_.fields)));
-          continue;
-        }
-        if (!v || !field_ok_[*f]) continue;
-        if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.target)) {
-          engine::rule_action_def d;
-          d.kind = engine::action_kind::assign;
-          d.field = static_cast<engine::field_id>(*f);
-          d.value = static_cast<engine::expr_id>(v->node);
-          m_.rule_actions.push_back(d);
-        }
-      }
+      define_actions(r.actions, sc, "rule '" + r.name + "'");
       def.action_count = static_cast<std::uint32_t>(m_.rule_actions.size()) - def.first_action;
       m_.rules.push_back(std::move(def));
       rule_decls_.push_back(&r);
     }
   }
 
-  void define_raise(const rule_decl& r, const rule_action& a, const scope& sc) {
+  // Checks and lowers assignments and raises (of a rule, or an entry or exit block).
+  void define_actions(const std::vector<rule_action>& actions, const scope& sc,
+                      const std::string& owner) {
+    for (const rule_action& a : actions) {
+      if (a.is_raise) {
+        define_raise(owner, a, sc);
+        continue;
+      }
+      const auto f = field_ids_.find(a.target);
+      const auto v = compile_expr(f_[a.value], sc);
+      if (!f) {
+        error("F0108", a.target_span, "unknown field '" + a.target + "'",
+              did_you_mean(a.target, names_of(m_.fields)));
+        continue;
+      }
+      if (!v || !field_ok_[*f]) continue;
+      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.target)) {
+        engine::rule_action_def d;
+        d.kind = engine::action_kind::assign;
+        d.field = static_cast<engine::field_id>(*f);
+        d.value = static_cast<engine::expr_id>(v->node);
+        m_.rule_actions.push_back(d);
+      }
+    }
+  }
+
+  void define_raise(const std::string& owner, const rule_action& a, const scope& sc) {
     const auto ev = event_ids_.find(a.target);
     if (!ev) {
       error("F0107", a.target_span, "unknown event '" + a.target + "'",
@@ -664,8 +762,7 @@ class workflow_compiler {
     if (a.args.size() != event.params.size()) {
       error("F0124", a.target_span,
             "event '" + event.name + "' takes " + std::to_string(event.params.size()) +
-                " argument(s), but rule '" + r.name + "' raises it with " +
-                std::to_string(a.args.size()));
+                " argument(s), but " + owner + " raises it with " + std::to_string(a.args.size()));
       return;
     }
     engine::rule_action_def d;
@@ -769,11 +866,8 @@ class workflow_compiler {
         break;
       }
     }
-    for (const auto& rule : m_.rules) {  // an event a rule raises counts as used
-      for (std::uint32_t i = 0; i < rule.action_count; ++i) {
-        const auto& a = m_.rule_actions[rule.first_action + i];
-        if (a.kind == engine::action_kind::raise) raised[engine::index(a.event)] = true;
-      }
+    for (const auto& a : m_.rule_actions) {  // an event a rule, entry or exit raises is used
+      if (a.kind == engine::action_kind::raise) raised[engine::index(a.event)] = true;
     }
     if (!had_error()) check_rules(handled);
     for (std::size_t e = 0; e < m_.events.size(); ++e) {
@@ -783,46 +877,65 @@ class workflow_compiler {
       }
     }
     if (!has_initial_ || had_error()) return;
-    // Reachability from the initial state.
+    // Reachability from the initial state: a state reached brings its ancestors and the states
+    // entered by default below it; every transition, timer, done and always edge leads on.
     std::vector<bool> seen(m_.states.size(), false);
-    std::vector<std::uint32_t> work{engine::index(m_.initial)};
-    seen[work.front()] = true;
+    std::vector<std::uint32_t> work;
+    const auto reach = [&](engine::state_id id) {
+      for (auto s = id; s != engine::no_state; s = m_.states[engine::index(s)].parent) {
+        if (seen[engine::index(s)]) break;
+        seen[engine::index(s)] = true;
+        work.push_back(engine::index(s));
+      }
+    };
+    reach(m_.initial);
+    const auto targets = [&](const engine::state_def& st, auto&& each) {
+      for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
+           ++t)
+        each(m_.transitions[t].target);
+      for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t)
+        each(m_.timers[t].target);
+      for (std::uint32_t t = st.first_done; t < st.first_done + st.done_count; ++t)
+        each(m_.done[t].target);
+      for (std::uint32_t t = st.first_always; t < st.first_always + st.always_count; ++t)
+        each(m_.always[t].target);
+    };
     while (!work.empty()) {
       const std::uint32_t s = work.back();
       work.pop_back();
       const engine::state_def& st = m_.states[s];
-      for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
-           ++t) {
-        const std::uint32_t target = engine::index(m_.transitions[t].target);
-        if (!seen[target]) {
-          seen[target] = true;
-          work.push_back(target);
+      if (st.kind == engine::state_kind::compound && st.initial_child != engine::no_state)
+        reach(st.initial_child);
+      if (st.kind == engine::state_kind::parallel) {
+        for (std::uint32_t c = st.first_child; c < st.first_child + st.child_count; ++c)
+          reach(m_.children[c]);
+      }
+      if (st.kind == engine::state_kind::history || st.kind == engine::state_kind::deep_history) {
+        const auto& parent = m_.states[engine::index(st.parent)];
+        for (std::uint32_t c = parent.first_child; c < parent.first_child + parent.child_count;
+             ++c) {
+          reach(m_.children[c]);
         }
       }
-      for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
-        const std::uint32_t target = engine::index(m_.timers[t].target);
-        if (!seen[target]) {
-          seen[target] = true;
-          work.push_back(target);
-        }
-      }
+      targets(st, reach);
     }
     for (std::size_t s = 0; s < m_.states.size(); ++s) {
       const engine::state_def& st = m_.states[s];
-      if (!seen[s]) {
+      const bool pseudo =
+          st.kind == engine::state_kind::history || st.kind == engine::state_kind::deep_history;
+      if (!seen[s] && !pseudo) {
         warning("W0301", state_decls_[s]->name_span,
                 "state '" + st.name + "' is unreachable from the initial state '" +
                     m_.states[engine::index(m_.initial)].name + "'");
         continue;
       }
-      if (st.is_final) continue;
+      if (st.is_final || st.kind != engine::state_kind::atomic) continue;
+      // A way out: an edge to another state from this state or any state enclosing it.
       bool way_out = false;
-      for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
-           ++t) {
-        way_out = way_out || engine::index(m_.transitions[t].target) != s;
-      }
-      for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
-        way_out = way_out || engine::index(m_.timers[t].target) != s;
+      for (auto a = static_cast<engine::state_id>(s); a != engine::no_state && !way_out;
+           a = m_.states[engine::index(a)].parent) {
+        targets(m_.states[engine::index(a)],
+                [&](engine::state_id t) { way_out = way_out || engine::index(t) != s; });
       }
       if (!way_out) {
         warning("W0302", state_decls_[s]->name_span,
@@ -904,6 +1017,11 @@ class workflow_compiler {
           error("F0121", e.span, "rules cannot read event parameters",
                 "a rule runs after a step, not for one event: copy the parameter into a field "
                 "in the transition, then read the field");
+          return std::nullopt;
+        }
+        if (sc.eventless) {
+          error("F0128", e.span, "entry, exit, done and always cannot read event parameters",
+                "copy the parameter into a field in the transition, then read the field");
           return std::nullopt;
         }
         if (sc.timer) {
@@ -1163,6 +1281,7 @@ class workflow_compiler {
   engine::machine m_;
   std::size_t errors_ = 0;
   bool has_initial_ = false;
+  bool had_initial_error_ = false;
   name_table field_ids_, event_ids_, state_ids_;
   std::vector<const field_decl*> field_decls_;
   std::vector<bool> field_ok_;

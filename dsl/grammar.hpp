@@ -66,6 +66,14 @@ struct kw_because : key<TAO_PEGTL_STRING("because")> {};
 struct kw_rule : key<TAO_PEGTL_STRING("rule")> {};
 struct kw_raise : key<TAO_PEGTL_STRING("raise")> {};
 struct kw_after : key<TAO_PEGTL_STRING("after")> {};
+struct kw_done : key<TAO_PEGTL_STRING("done")> {};
+struct kw_always : key<TAO_PEGTL_STRING("always")> {};
+struct kw_entry : key<TAO_PEGTL_STRING("entry")> {};
+struct kw_exit : key<TAO_PEGTL_STRING("exit")> {};
+struct kw_parallel : key<TAO_PEGTL_STRING("parallel")> {};
+struct kw_region : key<TAO_PEGTL_STRING("region")> {};
+struct kw_history : key<TAO_PEGTL_STRING("history")> {};
+struct kw_deep : key<TAO_PEGTL_STRING("deep")> {};
 
 // Words that can never name a field, state, event or parameter.
 inline bool is_reserved(std::string_view word) {
@@ -236,11 +244,6 @@ struct timer_start : kw_after {};
 struct timer_delay : expr {};
 struct timer : seq<timer_start, sp, must<timer_delay>, sp, opt<guard>, sp, must<arrow>, sp,
                    must<trans_target>, sp, opt<assign_block>> {};
-struct state_body : seq<lbrace, sp, star<sor<transition, timer>, sp>, must<state_close>> {};
-struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
-// [initial] [final] state NAME [{ transitions }]
-struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
-                        seq<state_mark, state_rest>> {};
 
 // deny EVENT[, EVENT...] when COND [because "text"]
 struct deny_event : ident {};
@@ -273,8 +276,62 @@ struct rule_decl
     : seq<kw_rule, sp, must<rule_name>, sp, must<rule_when>, sp, must<lbrace>, sp,
           star<sor<raise_action, rule_assignment>, sp, opt<one<';'>>, sp>, must<rule_close>> {};
 
-struct workflow_item : sor<title_decl, data_block, event_decl, policy_decl, rule_decl, state_decl> {
-};
+// done -> TARGET [when GUARD] [{ ... }]: taken when the state's final child (or, for a parallel
+// state, every region's final state) is reached.
+struct done_start : kw_done {};
+struct done_transition : seq<done_start, sp, must<arrow>, sp, must<trans_target>, sp, opt<guard>,
+                             sp, opt<assign_block>> {};
+// always -> TARGET [when GUARD] [{ ... }]: an eventless transition.
+struct always_start : kw_always {};
+struct always_transition : seq<always_start, sp, must<arrow>, sp, must<trans_target>, sp,
+                               opt<guard>, sp, opt<assign_block>> {};
+
+// The statements of entry and exit blocks: assignments and raises, as in rules.
+struct action_close : one<'}'> {};
+struct action_block
+    : seq<lbrace, sp, star<sor<raise_action, rule_assignment>, sp, opt<one<';'>>, sp>,
+          must<action_close>> {};
+// entry { ... } and exit { ... }
+struct entry_start : kw_entry {};
+struct exit_start : kw_exit {};
+struct entry_block : seq<entry_start, sp, must<action_block>> {};
+struct exit_block : seq<exit_start, sp, must<action_block>> {};
+
+// [deep] history NAME: a pseudo-state that re-enters where its parent was left.
+struct deep_mark : kw_deep {};
+struct history_mark : kw_history {};
+struct history_name : ident {};
+struct history_decl
+    : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp, must<history_name>> {};
+
+struct state_decl;
+struct parallel_decl;
+// region NAME { states }: one orthogonal part of a parallel state.
+struct region_name : ident {};
+struct region_close : one<'}'> {};
+struct region_decl
+    : seq<kw_region, sp, must<region_name>, sp, must<lbrace>, sp,
+          star<sor<state_decl, parallel_decl, history_decl, entry_block, exit_block>, sp>,
+          must<region_close>> {};
+// parallel NAME { regions, transitions }: every region is active at once.
+struct parallel_name : ident {};
+struct parallel_close : one<'}'> {};
+struct parallel_decl : seq<kw_parallel, sp, must<parallel_name>, sp, must<lbrace>, sp,
+                           star<sor<region_decl, transition, timer, done_transition,
+                                    always_transition, entry_block, exit_block>,
+                                sp>,
+                           must<parallel_close>> {};
+
+struct state_item : sor<transition, timer, done_transition, always_transition, entry_block,
+                        exit_block, history_decl, parallel_decl, state_decl> {};
+struct state_body : seq<lbrace, sp, star<state_item, sp>, must<state_close>> {};
+struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
+// [initial] [final] state NAME [{ transitions, timers, entry/exit, child states }]
+struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
+                        seq<state_mark, state_rest>> {};
+
+struct workflow_item
+    : sor<title_decl, data_block, event_decl, policy_decl, rule_decl, parallel_decl, state_decl> {};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

@@ -73,7 +73,18 @@ struct builder {
   }
 
   workflow_decl& workflow() { return file.workflows.back(); }
-  state_decl& state() { return workflow().states.back(); }
+  state_decl& state() { return *open_states.back(); }
+
+  // Adds a state to the innermost open state (or the workflow) and opens it.
+  state_decl& open_state(state_decl s) {
+    auto& siblings = open_states.empty() ? workflow().states : open_states.back()->children;
+    siblings.push_back(std::move(s));
+    open_states.push_back(&siblings.back());
+    return siblings.back();
+  }
+
+  // The actions of the rule, entry or exit block being parsed.
+  std::vector<rule_action>& actions() { return *action_target; }
   transition_decl& transition() { return state().transitions.back(); }
 
   const char* base;
@@ -90,6 +101,9 @@ struct builder {
   bool pending_initial = false;
   bool pending_final = false;
   std::optional<source_span> pending_mark;
+  bool pending_deep = false;
+  std::vector<state_decl*> open_states;  // the state being parsed and its ancestors
+  std::vector<rule_action>* action_target = nullptr;
 };
 
 source_span join(const source_span& a, const source_span& b) {
@@ -531,11 +545,95 @@ struct action<g::state_name> {
     s.is_initial = b.pending_initial;
     s.is_final = b.pending_final;
     s.keyword_span = *b.pending_mark;
-    b.workflow().states.push_back(std::move(s));
+    b.open_state(std::move(s));
     b.pending_initial = b.pending_final = false;
     b.pending_mark.reset();
   }
 };
+
+// A state, parallel state or region ends: close it.
+struct close_state {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.open_states.pop_back();
+  }
+};
+template <>
+struct action<g::state_decl> : close_state {};
+template <>
+struct action<g::parallel_decl> : close_state {};
+template <>
+struct action<g::region_decl> : close_state {};
+
+template <state_kind Kind>
+struct open_named_state {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    state_decl s;
+    s.kind = Kind;
+    s.name = in.string();
+    s.name_span = b.span(in);
+    s.keyword_span = s.name_span;
+    b.open_state(std::move(s));
+  }
+};
+template <>
+struct action<g::parallel_name> : open_named_state<state_kind::parallel> {};
+template <>
+struct action<g::region_name> : open_named_state<state_kind::region> {};
+
+template <>
+struct action<g::deep_mark> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_deep = true;
+  }
+};
+
+template <>
+struct action<g::history_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    state_decl s;
+    s.kind = b.pending_deep ? state_kind::deep_history : state_kind::history;
+    s.name = in.string();
+    s.name_span = b.span(in);
+    s.keyword_span = s.name_span;
+    b.state().children.push_back(std::move(s));
+    b.pending_deep = false;
+  }
+};
+
+template <>
+struct action<g::entry_start> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.action_target = &b.state().entry;
+  }
+};
+template <>
+struct action<g::exit_start> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.action_target = &b.state().exit;
+  }
+};
+
+template <bool Done>
+struct start_pseudo_transition {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    transition_decl t;
+    t.done = Done;
+    t.always = !Done;
+    t.event_span = b.span(in);
+    b.state().transitions.push_back(std::move(t));
+  }
+};
+template <>
+struct action<g::done_start> : start_pseudo_transition<true> {};
+template <>
+struct action<g::always_start> : start_pseudo_transition<false> {};
 
 template <>
 struct action<g::trans_event> {
@@ -612,6 +710,10 @@ struct action<g::transition> {
 
 template <>
 struct action<g::timer> : action<g::transition> {};
+template <>
+struct action<g::done_transition> : action<g::transition> {};
+template <>
+struct action<g::always_transition> : action<g::transition> {};
 
 // ---- policies and rules ----
 
@@ -687,6 +789,7 @@ struct action<g::rule_name> {
     r.name = in.string();
     r.name_span = b.span(in);
     b.workflow().rules.push_back(std::move(r));
+    b.action_target = &b.workflow().rules.back().actions;
   }
 };
 
@@ -706,7 +809,7 @@ struct action<g::raise_event> {
     a.is_raise = true;
     a.target = in.string();
     a.target_span = b.span(in);
-    b.workflow().rules.back().actions.push_back(std::move(a));
+    b.actions().push_back(std::move(a));
   }
 };
 
@@ -716,7 +819,7 @@ struct action<g::raise_args> {
   static void apply(const Input&, builder& b) {
     const std::size_t mark = b.markers.back();
     b.markers.pop_back();
-    auto& args = b.workflow().rules.back().actions.back().args;
+    auto& args = b.actions().back().args;
     args.assign(b.stack.begin() + static_cast<std::ptrdiff_t>(mark), b.stack.end());
     b.stack.resize(mark);
   }
@@ -729,7 +832,7 @@ struct action<g::rule_assign_field> {
     rule_action a;
     a.target = in.string();
     a.target_span = b.span(in);
-    b.workflow().rules.back().actions.push_back(std::move(a));
+    b.actions().push_back(std::move(a));
   }
 };
 
@@ -737,7 +840,7 @@ template <>
 struct action<g::rule_assignment> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
-    b.workflow().rules.back().actions.back().value = b.pop();
+    b.actions().back().value = b.pop();
   }
 };
 
@@ -800,10 +903,10 @@ template <> constexpr const char* error_message<g::arrow> = "expected '->' and a
 template <> constexpr const char* error_message<g::trans_target> = "expected the target state after '->'";
 template <> constexpr const char* error_message<g::state_mark> = "expected 'state' after 'initial' or 'final'";
 template <> constexpr const char* error_message<g::state_name> = "expected the state's name";
-template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET', a timer 'after DELAY -> TARGET' or '}' to close the state";
+template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET', a timer 'after DELAY -> TARGET', 'done', 'always', 'entry', 'exit', a child state, or '}' to close the state";
 template <> constexpr const char* error_message<g::timer_delay> = "expected a delay after 'after', e.g. after 4h -> Escalated";
 template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
-template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'policy', 'rule', 'state' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'policy', 'rule', 'state', 'parallel' or '}' to close the workflow";
 template <> constexpr const char* error_message<g::policy_name> = "expected the policy's name";
 template <> constexpr const char* error_message<g::policy_description> = "expected the policy's description in double quotes";
 template <> constexpr const char* error_message<g::policy_close> = "expected a clause 'deny EVENT when CONDITION' or '}' to close the policy";
@@ -811,6 +914,14 @@ template <> constexpr const char* error_message<g::deny_event> = "expected an ev
 template <> constexpr const char* error_message<g::deny_when> = "expected 'when CONDITION' after the denied events";
 template <> constexpr const char* error_message<g::rule_name> = "expected the rule's name";
 template <> constexpr const char* error_message<g::rule_when> = "expected 'when CONDITION' after the rule's name";
+template <> constexpr const char* error_message<g::action_block> = "expected '{' and assignments or raises";
+template <> constexpr const char* error_message<g::action_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}'";
+template <> constexpr const char* error_message<g::history_mark> = "expected 'history' after 'deep'";
+template <> constexpr const char* error_message<g::history_name> = "expected the history state's name";
+template <> constexpr const char* error_message<g::region_name> = "expected the region's name";
+template <> constexpr const char* error_message<g::region_close> = "expected a state, or '}' to close the region";
+template <> constexpr const char* error_message<g::parallel_name> = "expected the parallel state's name";
+template <> constexpr const char* error_message<g::parallel_close> = "expected a region, a transition, or '}' to close the parallel state";
 template <> constexpr const char* error_message<g::rule_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}' to close the rule";
 template <> constexpr const char* error_message<g::stream_name> = "expected a value stream name (S2P, R2D, R2F or D2C)";
 template <> constexpr const char* error_message<g::end_of_file> = "expected 'workflow NAME { ... }'";

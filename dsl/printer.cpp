@@ -176,56 +176,88 @@ class printer {
     }
     for (const rule_decl& r : w.rules) {
       out += "\n  rule " + r.name + " when " + expression(r.condition) + " {\n";
-      for (const rule_action& a : r.actions) {
-        if (a.is_raise) {
-          out += "    raise " + a.target;
-          if (!a.args.empty()) {
-            out += '(';
-            for (std::size_t i = 0; i < a.args.size(); ++i) {
-              out += (i > 0 ? ", " : "") + expression(a.args[i]);
-            }
-            out += ')';
-          }
-        } else {
-          out += "    " + a.target + " = " + expression(a.value);
-        }
-        out += '\n';
-      }
+      actions(r.actions, "    ", out);
       out += "  }\n";
     }
     if (!w.states.empty()) out += '\n';
-    for (const state_decl& s : w.states) {
-      out += "  ";
-      if (s.is_initial) out += "initial ";
-      if (s.is_final) out += "final ";
-      out += "state " + s.name;
-      if (s.transitions.empty()) {
-        out += '\n';
-        continue;
-      }
-      out += " {\n";
-      for (const transition_decl& t : s.transitions) {
-        if (t.after) {  // after DELAY [when GUARD] -> TARGET
-          out += "    after " + expression(*t.after);
-          if (t.guard) out += " when " + expression(*t.guard);
-          out += " -> " + t.target;
-        } else {  // on EVENT -> TARGET [when GUARD]
-          out += "    on " + t.event + " -> " + t.target;
-          if (t.guard) out += " when " + expression(*t.guard);
-        }
-        if (!t.assignments.empty()) {
-          out += " {";
-          for (std::size_t i = 0; i < t.assignments.size(); ++i) {
-            out += i > 0 ? "; " : " ";
-            out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
-          }
-          out += " }";
-        }
-        out += '\n';
-      }
-      out += "  }\n";
-    }
+    for (const state_decl& s : w.states) state(s, "  ", out);
     out += "}\n";
+  }
+
+  void actions(const std::vector<rule_action>& list, const std::string& indent,
+               std::string& out) const {
+    for (const rule_action& a : list) {
+      if (a.is_raise) {
+        out += indent + "raise " + a.target;
+        if (!a.args.empty()) {
+          out += '(';
+          for (std::size_t i = 0; i < a.args.size(); ++i)
+            out += (i > 0 ? ", " : "") + expression(a.args[i]);
+          out += ')';
+        }
+      } else {
+        out += indent + a.target + " = " + expression(a.value);
+      }
+      out += '\n';
+    }
+  }
+
+  void transition(const transition_decl& t, const std::string& indent, std::string& out) const {
+    out += indent;
+    if (t.after) {  // after DELAY [when GUARD] -> TARGET
+      out += "after " + expression(*t.after);
+      if (t.guard) out += " when " + expression(*t.guard);
+      out += " -> " + t.target;
+    } else {  // on EVENT -> TARGET [when GUARD], done -> ..., always -> ...
+      out += t.done ? "done" : t.always ? "always" : "on " + t.event;
+      out += " -> " + t.target;
+      if (t.guard) out += " when " + expression(*t.guard);
+    }
+    if (!t.assignments.empty()) {
+      out += " {";
+      for (std::size_t i = 0; i < t.assignments.size(); ++i) {
+        out += i > 0 ? "; " : " ";
+        out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
+      }
+      out += " }";
+    }
+    out += '\n';
+  }
+
+  void state(const state_decl& s, const std::string& indent, std::string& out) const {
+    switch (s.kind) {
+      case state_kind::history: out += indent + "history " + s.name + '\n'; return;
+      case state_kind::deep_history: out += indent + "deep history " + s.name + '\n'; return;
+      case state_kind::parallel: out += indent + "parallel " + s.name; break;
+      case state_kind::region: out += indent + "region " + s.name; break;
+      case state_kind::basic:
+        out += indent;
+        if (s.is_initial) out += "initial ";
+        if (s.is_final) out += "final ";
+        out += "state " + s.name;
+        break;
+    }
+    const bool empty =
+        s.transitions.empty() && s.children.empty() && s.entry.empty() && s.exit.empty();
+    if (empty && s.kind == state_kind::basic) {
+      out += '\n';
+      return;
+    }
+    out += " {\n";
+    const std::string inner = indent + "  ";
+    if (!s.entry.empty()) {
+      out += inner + "entry {\n";
+      actions(s.entry, inner + "  ", out);
+      out += inner + "}\n";
+    }
+    if (!s.exit.empty()) {
+      out += inner + "exit {\n";
+      actions(s.exit, inner + "  ", out);
+      out += inner + "}\n";
+    }
+    for (const state_decl& c : s.children) state(c, inner, out);
+    for (const transition_decl& t : s.transitions) transition(t, inner, out);
+    out += indent + "}\n";
   }
 
  private:

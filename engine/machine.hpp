@@ -151,17 +151,40 @@ struct rule_def {
   std::uint32_t action_count = 0;
 };
 
-/// A declared state.
+/// Marks "no state" (the parent of a top-level state, a missing initial child).
+inline constexpr state_id no_state = static_cast<state_id>(0xffffffffu);
+
+/// What a state is: a leaf, a state with children (one active at a time), a parallel state
+/// (all its regions active at once), or a history pseudo-state.
+enum class state_kind : std::uint8_t { atomic, compound, parallel, history, deep_history };
+
+/// A declared state. States are numbered in document order, parents before their children.
 struct state_def {
   std::string name;
+  state_kind kind = state_kind::atomic;
   bool is_final = false;
   source_pos pos;
+  state_id parent = no_state;
+  state_id initial_child = no_state;  // compound states: the child entered by default
+  std::uint32_t depth = 0;            // 0 for top-level states
+  std::uint32_t first_child = 0;      // machine::children[first_child, + child_count)
+  std::uint32_t child_count = 0;
   // The state's transitions occupy machine::transitions[first_transition, + transition_count),
-  // sorted by event then document order; its timers machine::timers[first_timer, + timer_count).
+  // sorted by event then document order; its timers machine::timers[first_timer, + timer_count);
+  // its done and always transitions machine::done / machine::always likewise.
   std::uint32_t first_transition = 0;
   std::uint32_t transition_count = 0;
   std::uint32_t first_timer = 0;
   std::uint32_t timer_count = 0;
+  std::uint32_t first_done = 0;
+  std::uint32_t done_count = 0;
+  std::uint32_t first_always = 0;
+  std::uint32_t always_count = 0;
+  // Entry and exit actions: machine::rule_actions[first_entry, + entry_count) and likewise.
+  std::uint32_t first_entry = 0;
+  std::uint32_t entry_count = 0;
+  std::uint32_t first_exit = 0;
+  std::uint32_t exit_count = 0;
 };
 
 /// `field = expr` executed when a transition is taken.
@@ -210,7 +233,12 @@ struct machine {
   std::vector<event_def> events;
   std::vector<state_def> states;
   std::vector<transition_def> transitions;
-  std::vector<timer_def> timers;  // grouped by state, see state_def::first_timer
+  std::vector<timer_def> timers;       // grouped by state, see state_def::first_timer
+  std::vector<transition_def> done;    // `done -> T` transitions, grouped by state
+  std::vector<transition_def> always;  // `always -> T` transitions, grouped by state
+  std::vector<state_id> children;      // child lists, see state_def::first_child
+  /// Eventless transitions taken in one step before it is rolled back as a loop.
+  std::uint32_t max_eventless = 100;
   std::vector<assignment> assignments;
   std::vector<expr_node> nodes;
   std::vector<std::uint32_t> operands;  // child node indices

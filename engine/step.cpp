@@ -33,7 +33,7 @@ std::vector<value> initial_data(const machine& m) {
 
 instance_state initial_state(const machine& m, std::vector<value> data) {
   return instance_state{
-      {m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0), {}};
+      {m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0), {}, {}};
 }
 
 std::optional<std::string> check_params(const machine& m, const event_call& call) {
@@ -85,7 +85,33 @@ std::string active_names(const machine& m, const instance_state& s) {
   return where;
 }
 
-// One step in progress: the external event, then rules and internal events.
+// A transition chosen to be taken: an event transition, a done or always transition, or a timer.
+struct chosen {
+  enum class kind : std::uint8_t { event, done, always, timer } which = kind::event;
+  std::uint32_t index = 0;
+  state_id source{};
+  state_id target{};
+  std::uint32_t first_assignment = 0;
+  std::uint32_t assignment_count = 0;
+  std::uint32_t line = 0;
+};
+
+chosen choose(const transition_def& t, chosen::kind which, std::uint32_t index) {
+  return {which, index, t.source, t.target, t.first_assignment, t.assignment_count, t.pos.line};
+}
+
+// An internal event waiting: one a rule or an entry/exit block raised, or the completion of a
+// compound or parallel state.
+struct queued {
+  bool done = false;
+  state_id state{};  // for done
+  event_call call;   // for raised events
+};
+
+// One step in progress: the external event (or timer), then eventless transitions, rules and
+// internal events, to completion. Follows the W3C SCXML algorithm (its Appendix D): document
+// order priority, descendants before ancestors, conflicts resolved in favour of the earlier
+// transition, exits innermost first and entries outermost first.
 class stepper {
  public:
   stepper(const machine& m, instance_state& state, step_result& out, const step_options& options,
@@ -119,105 +145,54 @@ class stepper {
         return false;
       }
     }
+    // For each active atomic state in document order, the first enabled transition on it or on
+    // its nearest ancestor that has one.
+    std::vector<chosen> enabled;
     bool any_candidate = false;
-    for (const state_id active : s_.configuration) {
-      const auto [first, last] = transitions_for(m_, active, call.event);
-      for (std::uint32_t t = first; t < last; ++t) {
-        any_candidate = true;
-        const transition_def& tr = m_.transitions[t];
-        if (tr.guard != no_expr) {
-          trace_entry& e = record(trace_kind::guard, t, depth);
-          const eval_result g = evaluate(m_, tr.guard, act);
-          explain(e, tr.guard_parts, act, &ev.params);
-          if (!g.ok) {
-            return fail_evaluation(e, g.error,
-                                   "guard '" + tr.guard_text + "' of transition at line " +
-                                       std::to_string(tr.pos.line));
+    for (const state_id atomic : atomic_states(m_, s_)) {
+      bool found = false;
+      for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
+        const auto [first, last] = transitions_for(m_, st, call.event);
+        for (std::uint32_t t = first; t < last && !found; ++t) {
+          any_candidate = true;
+          const transition_def& tr = m_.transitions[t];
+          if (tr.guard != no_expr) {
+            trace_entry& e = record(trace_kind::guard, t, depth);
+            const eval_result g = evaluate(m_, tr.guard, act);
+            explain(e, tr.guard_parts, act, &ev.params);
+            if (!g.ok) {
+              return fail_evaluation(e, g.error,
+                                     "guard '" + tr.guard_text + "' of transition at line " +
+                                         std::to_string(tr.pos.line));
+            }
+            e.result = g.result.as_bool();
+            if (!e.result) continue;
           }
-          e.result = g.result.as_bool();
-          if (!e.result) continue;
+          found = true;
+          const chosen c = choose(tr, chosen::kind::event, t);
+          if (std::none_of(enabled.begin(), enabled.end(), [&](const chosen& x) {
+                return x.which == c.which && x.index == c.index;
+              })) {
+            enabled.push_back(c);
+          }
         }
-        if (!apply_transition(active, tr.target, tr.first_assignment, tr.assignment_count,
-                              tr.pos.line, act)) {
-          return false;
-        }
-        if (depth == 0) out_.taken = static_cast<transition_id>(t);
-        return true;
       }
     }
-    if (!any_candidate) {
-      reject(out_, reject_reason::no_transition,
-             "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_));
-    } else {
-      reject(
-          out_, reject_reason::guards_false,
-          "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) + " is false");
-    }
-    return false;
-  }
-
-  // Runs a transition's assignments, leaves `source` (cancelling its timers) and enters
-  // `target` (arming its timers, even when it is the same state); false when evaluation fails,
-  // with the micro step's assignments undone.
-  bool apply_transition(state_id source, state_id target, std::uint32_t first_assignment,
-                        std::uint32_t assignment_count, std::uint32_t line, const activation& act) {
-    for (std::uint32_t i = 0; i < assignment_count; ++i) {
-      const assignment& a = m_.assignments[first_assignment + i];
-      eval_result v = evaluate(m_, a.value, act);
-      if (!v.ok) {
-        undo();
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(line) +
-                " failed: " + v.error);
-        return false;
+    if (enabled.empty()) {
+      if (!any_candidate) {
+        reject(out_, reject_reason::no_transition,
+               "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_));
+      } else {
+        reject(out_, reject_reason::guards_false,
+               "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) +
+                   " is false");
       }
-      assign(a.field, std::move(v.result));
-    }
-    // Only states with timers need their timers saved: entering one may fail half-way.
-    const bool timed = m_.state(source).timer_count + m_.state(target).timer_count > 0;
-    std::vector<armed_timer> timers_before;
-    if (timed) timers_before = s_.timers;
-    leave(source);
-    if (!enter(target)) {
-      s_.timers = std::move(timers_before);
-      undo();
       return false;
     }
-    std::replace(s_.configuration.begin(), s_.configuration.end(), source, target);
-    std::sort(s_.configuration.begin(), s_.configuration.end(),
-              [](state_id a, state_id b) { return index(a) < index(b); });
+    const activation after = activation_for(&call.params);
+    if (!take(remove_conflicts(enabled), after)) return false;
+    if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);
     return true;
-  }
-
-  // Arms the timers of `state`: each delay is evaluated now, on entry.
-  bool enter(state_id state) {
-    const state_def& st = m_.state(state);
-    const activation act = activation_for(nullptr);
-    for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
-      const timer_def& timer = m_.timers[t];
-      const eval_result d = evaluate(m_, timer.delay, act);
-      std::int64_t due = 0;
-      if (!d.ok || __builtin_add_overflow(now_, d.result.as_duration(), &due)) {
-        const std::string error = d.ok ? "time overflow" : d.error;
-        reject(out_,
-               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-               "delay '" + timer.delay_text + "' of the timer at line " +
-                   std::to_string(timer.pos.line) + " failed: " + error);
-        return false;
-      }
-      s_.timers.push_back({t, due});
-    }
-    return true;
-  }
-
-  // Cancels the timers of `state`.
-  void leave(state_id state) {
-    s_.timers.erase(
-        std::remove_if(s_.timers.begin(), s_.timers.end(),
-                       [&](const armed_timer& a) { return m_.timers[a.timer].source == state; }),
-        s_.timers.end());
   }
 
   // Fires an armed timer: consumed first; then its guard; then its transition.
@@ -248,18 +223,74 @@ class stepper {
         return false;
       }
     }
-    return apply_transition(timer.source, timer.target, timer.first_assignment,
-                            timer.assignment_count, timer.pos.line, act);
+    const chosen c{
+        chosen::kind::timer,    timer_index,   timer.source, timer.target, timer.first_assignment,
+        timer.assignment_count, timer.pos.line};
+    return take({c}, act);
   }
 
-  // Rules to a fixed point, and the events they raise in order; false when the whole step must
-  // be rolled back (a cycle, an evaluation failure, the budget).
+  // Enters the initial configuration of a new instance: entry actions, timers, completion.
+  bool enter_initial() {
+    const std::vector<state_id> initial = s_.configuration;
+    s_.configuration.clear();
+    std::vector<state_id> to_enter;
+    for (const state_id s : initial) add_descendants(s, to_enter);
+    return enter_states(to_enter, activation_for(nullptr));
+  }
+
+  // Eventless transitions to a fixed point, rules, and the internal events in order; false when
+  // the whole step must be rolled back (a loop, an evaluation failure, the budget).
   bool run_to_completion() {
-    std::deque<event_call> queue;
-    std::uint32_t firings = 0, internal = 0;
+    std::uint32_t firings = 0, eventless = 0, internal = 0;
     std::vector<std::uint32_t> fired_order;
     for (;;) {
-      const auto fired = fire_one_rule(queue);
+      // Eventless transitions first, each round taking every enabled one.
+      for (;;) {
+        std::vector<chosen> enabled;
+        const activation act = activation_for(nullptr);
+        for (const state_id atomic : atomic_states(m_, s_)) {
+          bool found = false;
+          for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
+            const state_def& d = m_.state(st);
+            for (std::uint32_t t = d.first_always; t < d.first_always + d.always_count && !found;
+                 ++t) {
+              const transition_def& tr = m_.always[t];
+              if (tr.guard != no_expr) {
+                trace_entry& e = record(trace_kind::always, t, internal);
+                const eval_result g = evaluate(m_, tr.guard, act);
+                explain(e, tr.guard_parts, act, nullptr);
+                if (!g.ok) {
+                  return fail_evaluation(e, g.error,
+                                         "guard '" + tr.guard_text +
+                                             "' of the always transition at line " +
+                                             std::to_string(tr.pos.line));
+                }
+                e.result = g.result.as_bool();
+                if (!e.result) {
+                  out_.trace.pop_back();  // false eventless guards are re-checked constantly: keep
+                                          // only takes
+                  continue;
+                }
+              }
+              found = true;
+              const chosen c = choose(tr, chosen::kind::always, t);
+              if (std::none_of(enabled.begin(), enabled.end(),
+                               [&](const chosen& x) { return x.index == c.index; })) {
+                enabled.push_back(c);
+              }
+            }
+          }
+        }
+        if (enabled.empty()) break;
+        if (++eventless > m_.max_eventless) {
+          reject(out_, reject_reason::rule_cycle,
+                 "eventless transitions were taken more than " + std::to_string(m_.max_eventless) +
+                     " times in one step; the step was rolled back");
+          return false;
+        }
+        if (!take(remove_conflicts(enabled), act)) return false;
+      }
+      const auto fired = fire_one_rule();
       if (!fired) return false;
       if (*fired) {
         if (++firings > m_.max_rule_firings) {
@@ -278,12 +309,17 @@ class stepper {
         fired_order.push_back(last_fired_);
         continue;
       }
-      if (queue.empty()) return true;
-      const event_call call = std::move(queue.front());
-      queue.pop_front();
+      if (queue_.empty()) return true;
+      const queued next = std::move(queue_.front());
+      queue_.pop_front();
+      ++internal;
+      if (next.done) {
+        if (!take_done(next.state, internal)) return false;
+        continue;
+      }
       const std::size_t at = out_.trace.size();
-      record(trace_kind::internal, index(call.event), ++internal);
-      const bool taken = micro_step(call, internal);
+      record(trace_kind::internal, index(next.call.event), internal);
+      const bool taken = micro_step(next.call, internal);
       trace_entry& after = out_.trace[at];  // by position: micro_step appends to the trace
       after.result = taken;
       if (taken) continue;
@@ -309,6 +345,338 @@ class stepper {
   }
 
  private:
+  // ---- the document tree ----
+
+  state_id parent(state_id s) const { return m_.state(s).parent; }
+
+  bool is_descendant(state_id s, state_id ancestor) const {
+    for (state_id p = parent(s); p != no_state; p = parent(p)) {
+      if (p == ancestor) return true;
+    }
+    return false;
+  }
+
+  bool is_active(state_id s) const {
+    return std::binary_search(s_.configuration.begin(), s_.configuration.end(), s,
+                              [](state_id a, state_id b) { return index(a) < index(b); });
+  }
+
+  std::pair<std::uint32_t, std::uint32_t> children(state_id s) const {
+    const state_def& d = m_.state(s);
+    return {d.first_child, d.first_child + d.child_count};
+  }
+
+  // The innermost compound state enclosing both ends (no_state: the document root).
+  state_id domain(const chosen& c) const {
+    for (state_id a = parent(c.source); a != no_state; a = parent(a)) {
+      if (m_.state(a).kind == state_kind::compound && is_descendant(c.target, a)) return a;
+    }
+    return no_state;
+  }
+
+  std::vector<state_id> exit_set(const chosen& c) const {
+    const state_id d = domain(c);
+    std::vector<state_id> out;
+    for (const state_id s : s_.configuration) {
+      if (d == no_state || is_descendant(s, d)) out.push_back(s);
+    }
+    return out;
+  }
+
+  // Drops transitions whose exits overlap an earlier one's, unless they come from a descendant
+  // of its source (then the earlier one is dropped).
+  std::vector<chosen> remove_conflicts(const std::vector<chosen>& enabled) const {
+    std::vector<chosen> kept;
+    std::vector<std::vector<state_id>> kept_exits;
+    for (const chosen& t1 : enabled) {
+      const auto exits1 = exit_set(t1);
+      bool preempted = false;
+      std::vector<std::size_t> drop;
+      for (std::size_t k = 0; k < kept.size(); ++k) {
+        const bool overlap = std::any_of(exits1.begin(), exits1.end(), [&](state_id s) {
+          return std::find(kept_exits[k].begin(), kept_exits[k].end(), s) != kept_exits[k].end();
+        });
+        if (!overlap) continue;
+        if (is_descendant(t1.source, kept[k].source)) {
+          drop.push_back(k);
+        } else {
+          preempted = true;
+          break;
+        }
+      }
+      if (preempted) continue;
+      for (auto k = drop.rbegin(); k != drop.rend(); ++k) {
+        kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(*k));
+        kept_exits.erase(kept_exits.begin() + static_cast<std::ptrdiff_t>(*k));
+      }
+      kept.push_back(t1);
+      kept_exits.push_back(exits1);
+    }
+    return kept;
+  }
+
+  static void add_unique(std::vector<state_id>& v, state_id s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  }
+
+  bool has_descendant_in(const std::vector<state_id>& v, state_id s) const {
+    return std::any_of(v.begin(), v.end(),
+                       [&](state_id x) { return x == s || is_descendant(x, s); });
+  }
+
+  const std::vector<state_id>* remembered(state_id history) const {
+    for (const auto& [h, states] : s_.history) {
+      if (h == history) return &states;
+    }
+    return nullptr;
+  }
+
+  // `s` and what entering it enters by default: initial children, every region, or history.
+  void add_descendants(state_id s, std::vector<state_id>& to_enter) const {
+    const state_def& d = m_.state(s);
+    if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
+      if (const auto* memory = remembered(s)) {
+        for (const state_id x : *memory) add_descendants(x, to_enter);
+        for (const state_id x : *memory) add_ancestors(x, d.parent, to_enter);
+      } else {
+        const state_id fallback = m_.state(d.parent).initial_child;
+        add_descendants(fallback, to_enter);
+        add_ancestors(fallback, d.parent, to_enter);
+      }
+      return;
+    }
+    add_unique(to_enter, s);
+    if (d.kind == state_kind::compound && d.initial_child != no_state) {
+      add_descendants(d.initial_child, to_enter);
+    } else if (d.kind == state_kind::parallel) {
+      const auto [first, last] = children(s);
+      for (std::uint32_t c = first; c < last; ++c) {
+        if (!has_descendant_in(to_enter, m_.children[c])) add_descendants(m_.children[c], to_enter);
+      }
+    }
+  }
+
+  // The ancestors of `s` below `until`, with the regions of any parallel ancestor.
+  void add_ancestors(state_id s, state_id until, std::vector<state_id>& to_enter) const {
+    for (state_id a = parent(s); a != until && a != no_state; a = parent(a)) {
+      add_unique(to_enter, a);
+      if (m_.state(a).kind != state_kind::parallel) continue;
+      const auto [first, last] = children(a);
+      for (std::uint32_t c = first; c < last; ++c) {
+        if (!has_descendant_in(to_enter, m_.children[c])) add_descendants(m_.children[c], to_enter);
+      }
+    }
+  }
+
+  bool in_final(state_id s) const {
+    const state_def& d = m_.state(s);
+    const auto [first, last] = children(s);
+    if (d.kind == state_kind::compound) {
+      for (std::uint32_t c = first; c < last; ++c) {
+        if (m_.state(m_.children[c]).is_final && is_active(m_.children[c])) return true;
+      }
+      return false;
+    }
+    if (d.kind == state_kind::parallel) {
+      for (std::uint32_t c = first; c < last; ++c) {
+        if (!in_final(m_.children[c])) return false;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // ---- taking transitions ----
+
+  // One microstep: exit (innermost first, remembering history), the transitions' assignments in
+  // order, then entry (outermost first). False when evaluation failed.
+  bool take(const std::vector<chosen>& transitions, const activation& act) {
+    // A failure half-way leaves the instance as it was before this microstep.
+    const std::vector<state_id> saved_configuration = s_.configuration;
+    const std::vector<armed_timer> saved_timers = s_.timers;
+    const auto saved_history = s_.history;
+    const auto fail = [&] {
+      undo();
+      s_.configuration = saved_configuration;
+      s_.timers = saved_timers;
+      s_.history = saved_history;
+      return false;
+    };
+    std::vector<state_id> exits;
+    for (const chosen& t : transitions) {
+      for (const state_id s : exit_set(t)) add_unique(exits, s);
+    }
+    std::sort(exits.begin(), exits.end(),
+              [](state_id a, state_id b) { return index(a) > index(b); });
+    for (const state_id s : exits) {  // history first, from the configuration before any exit
+      const auto [first, last] = children(s);
+      for (std::uint32_t c = first; c < last; ++c) {
+        const state_id h = m_.children[c];
+        const state_kind k = m_.state(h).kind;
+        if (k != state_kind::history && k != state_kind::deep_history) continue;
+        std::vector<state_id> memory;
+        for (const state_id a : s_.configuration) {
+          const bool atomic = m_.state(a).kind == state_kind::atomic;
+          if (k == state_kind::deep_history ? (atomic && is_descendant(a, s)) : parent(a) == s) {
+            memory.push_back(a);
+          }
+        }
+        auto slot = std::find_if(s_.history.begin(), s_.history.end(),
+                                 [&](const auto& e) { return e.first == h; });
+        if (slot == s_.history.end()) {
+          s_.history.emplace_back(h, std::move(memory));
+        } else {
+          slot->second = std::move(memory);
+        }
+      }
+    }
+    for (const state_id s : exits) {
+      if (!run_actions(m_.state(s).first_exit, m_.state(s).exit_count,
+                       "the exit of state '" + m_.state(s).name + "'")) {
+        const reject_reason why = out_.reason;  // fail() keeps the reason and message
+        fail();
+        out_.reason = why;
+        return false;
+      }
+      s_.timers.erase(
+          std::remove_if(s_.timers.begin(), s_.timers.end(),
+                         [&](const armed_timer& a) { return m_.timers[a.timer].source == s; }),
+          s_.timers.end());
+      s_.configuration.erase(std::find(s_.configuration.begin(), s_.configuration.end(), s));
+    }
+    for (const chosen& t : transitions) {
+      for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
+        const assignment& a = m_.assignments[t.first_assignment + i];
+        eval_result v = evaluate(m_, a.value, act);
+        if (!v.ok) {
+          fail();
+          reject(out_,
+                 budget_out(v.error) ? reject_reason::budget_exceeded
+                                     : reject_reason::evaluation_error,
+                 "assignment to '" + m_.field(a.field).name + "' at line " +
+                     std::to_string(t.line) + " failed: " + v.error);
+          return false;
+        }
+        assign(a.field, std::move(v.result));
+      }
+    }
+    std::vector<state_id> to_enter;
+    for (const chosen& t : transitions) {
+      add_descendants(t.target, to_enter);
+      add_ancestors(t.target, domain(t), to_enter);
+    }
+    if (!enter_states(to_enter, act)) return fail();
+    return true;
+  }
+
+  bool enter_states(std::vector<state_id> to_enter, const activation& act) {
+    std::sort(to_enter.begin(), to_enter.end(),
+              [](state_id a, state_id b) { return index(a) < index(b); });
+    for (const state_id s : to_enter) {
+      if (is_active(s)) continue;
+      s_.configuration.insert(
+          std::lower_bound(s_.configuration.begin(), s_.configuration.end(), s,
+                           [](state_id a, state_id b) { return index(a) < index(b); }),
+          s);
+      const state_def& d = m_.state(s);
+      if (!run_actions(d.first_entry, d.entry_count, "the entry of state '" + d.name + "'"))
+        return false;
+      if (!arm(s, act)) return false;
+      if (d.is_final && d.parent != no_state) {
+        queue_.push_back({true, d.parent, {}});
+        const state_id grandparent = parent(d.parent);
+        if (grandparent != no_state && m_.state(grandparent).kind == state_kind::parallel &&
+            in_final(grandparent)) {
+          queue_.push_back({true, grandparent, {}});
+        }
+      }
+    }
+    return true;
+  }
+
+  // Arms the timers of `state`: each delay is evaluated now, on entry.
+  bool arm(state_id state, const activation& act) {
+    const state_def& st = m_.state(state);
+    for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
+      const timer_def& timer = m_.timers[t];
+      const eval_result d = evaluate(m_, timer.delay, act);
+      std::int64_t due = 0;
+      if (!d.ok || __builtin_add_overflow(now_, d.result.as_duration(), &due)) {
+        const std::string error = d.ok ? "time overflow" : d.error;
+        undo();
+        reject(out_,
+               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+               "delay '" + timer.delay_text + "' of the timer at line " +
+                   std::to_string(timer.pos.line) + " failed: " + error);
+        return false;
+      }
+      s_.timers.push_back({t, due});
+    }
+    return true;
+  }
+
+  // A compound or parallel state completed: its first done transition whose guard holds.
+  bool take_done(state_id s, std::uint32_t depth) {
+    if (!is_active(s)) return true;  // left again before its completion was processed
+    const state_def& d = m_.state(s);
+    const activation act = activation_for(nullptr);
+    for (std::uint32_t t = d.first_done; t < d.first_done + d.done_count; ++t) {
+      const transition_def& tr = m_.done[t];
+      trace_entry& e = record(trace_kind::done, t, depth);
+      e.result = true;
+      if (tr.guard != no_expr) {
+        const eval_result g = evaluate(m_, tr.guard, act);
+        explain(e, tr.guard_parts, act, nullptr);
+        if (!g.ok)
+          return fail_evaluation(e, g.error,
+                                 "guard '" + tr.guard_text + "' of the done transition");
+        e.result = g.result.as_bool();
+        if (!e.result) continue;
+      }
+      return take({choose(tr, chosen::kind::done, t)}, act);
+    }
+    return true;
+  }
+
+  // Runs entry or exit actions: assignments, and raises queued as internal events.
+  bool run_actions(std::uint32_t first, std::uint32_t count, const std::string& owner) {
+    const activation act = activation_for(nullptr);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const rule_action_def& a = m_.rule_actions[first + i];
+      if (!run_action(a, act, owner)) return false;
+    }
+    return true;
+  }
+
+  bool run_action(const rule_action_def& a, const activation& act, const std::string& owner) {
+    if (a.kind == action_kind::assign) {
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            owner + " failed to assign '" + m_.field(a.field).name + "': " + v.error);
+        return false;
+      }
+      assign(a.field, std::move(v.result));
+      return true;
+    }
+    event_call call{a.event, {}, now_, actor_};
+    for (std::uint32_t k = 0; k < a.arg_count; ++k) {
+      eval_result v = evaluate(m_, m_.rule_args[a.first_arg + k], act);
+      if (!v.ok) {
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            owner + " failed to raise '" + m_.event(a.event).name + "': " + v.error);
+        return false;
+      }
+      call.params.push_back(std::move(v.result));
+    }
+    queue_.push_back({false, {}, std::move(call)});
+    return true;
+  }
+
   activation activation_for(const std::vector<value>* params) {
     return activation{&s_.data, params, now_, &actor_, &s_.configuration, &budget_};
   }
@@ -369,7 +737,7 @@ class stepper {
     slot = std::move(v);
   }
 
-  // Undoes every assignment of the step so far. A failure after the first micro step rolls the
+  // Undoes every assignment of the step so far. A failure after the first microstep rolls the
   // whole step back from a snapshot anyway, so the step's own change list is all undo needs.
   void undo() {
     for (const field_change& c : out_.changes) s_.data[index(c.field)] = c.before;
@@ -380,7 +748,7 @@ class stepper {
   // updated for every rule without a pending edge (so a condition that went false is seen
   // going true again), and for the one that fires; others keep their edge for the next pass.
   // Returns whether one fired, or nothing when evaluation failed.
-  std::optional<bool> fire_one_rule(std::deque<event_call>& queue) {
+  std::optional<bool> fire_one_rule() {
     const activation act = activation_for(nullptr);
     std::optional<std::uint32_t> first_edge;
     for (std::uint32_t r = 0; r < m_.rules.size(); ++r) {
@@ -406,45 +774,20 @@ class stepper {
     const std::uint32_t r = *first_edge;
     const rule_def& rule = m_.rules[r];
     s_.rule_memory[r] = 1;
-    {
-      trace_entry& t = record(trace_kind::rule, r, 0);
-      t.result = true;
-      explain(t, rule.parts, act, nullptr);
-      last_fired_ = r;
-      for (std::uint32_t i = 0; i < rule.action_count; ++i) {
-        const rule_action_def& a = m_.rule_actions[rule.first_action + i];
-        if (a.kind == action_kind::assign) {
-          eval_result v = evaluate(m_, a.value, act);
-          if (!v.ok) {
-            reject(out_,
-                   budget_out(v.error) ? reject_reason::budget_exceeded
-                                       : reject_reason::evaluation_error,
-                   "rule '" + rule.name + "' failed to assign '" + m_.field(a.field).name +
-                       "': " + v.error);
-            return std::nullopt;
-          }
-          assign(a.field, std::move(v.result));
-        } else {
-          event_call call{a.event, {}, now_, actor_};
-          for (std::uint32_t k = 0; k < a.arg_count; ++k) {
-            eval_result v = evaluate(m_, m_.rule_args[a.first_arg + k], act);
-            if (!v.ok) {
-              reject(out_,
-                     budget_out(v.error) ? reject_reason::budget_exceeded
-                                         : reject_reason::evaluation_error,
-                     "rule '" + rule.name + "' failed to raise '" + m_.event(a.event).name +
-                         "': " + v.error);
-              return std::nullopt;
-            }
-            call.params.push_back(std::move(v.result));
-          }
-          trace_entry& raised = record(trace_kind::raise, index(a.event), 0);
-          raised.rule = r;
-          queue.push_back(std::move(call));
-        }
+    trace_entry& t = record(trace_kind::rule, r, 0);
+    t.result = true;
+    explain(t, rule.parts, act, nullptr);
+    last_fired_ = r;
+    for (std::uint32_t i = 0; i < rule.action_count; ++i) {
+      const rule_action_def& a = m_.rule_actions[rule.first_action + i];
+      const std::size_t queued_before = queue_.size();
+      if (!run_action(a, act, "rule '" + rule.name + "'")) return std::nullopt;
+      if (queue_.size() > queued_before) {
+        trace_entry& raised = record(trace_kind::raise, index(a.event), 0);
+        raised.rule = r;
       }
-      return true;
     }
+    return true;
   }
 
   const machine& m_;
@@ -455,6 +798,7 @@ class stepper {
   std::int64_t now_;
   std::uint64_t budget_;
   std::uint32_t last_fired_ = 0;
+  std::deque<queued> queue_;  // internal events, in the order raised
 };
 
 void reset(step_result& out, const instance_state& state) {
@@ -470,18 +814,21 @@ void reset(step_result& out, const instance_state& state) {
 
 }  // namespace
 
+// Whether anything can happen after a transition besides the transition itself: rules, eventless
+// or done transitions, entry or exit actions, nested states. Plain flat machines skip the
+// snapshot and the run to completion.
+bool reactive(const machine& m) {
+  return !m.rules.empty() || !m.always.empty() || !m.done.empty() || !m.children.empty() ||
+         std::any_of(m.states.begin(), m.states.end(),
+                     [](const state_def& s) { return s.entry_count + s.exit_count > 0; });
+}
+
 void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
            step_result& out, const step_options& options) {
   reset(out, state);
   const instance_state snapshot = state;
   stepper st(m, state, out, options, actor, now);
-  for (const state_id s : snapshot.configuration) {
-    if (!st.enter(s)) {
-      state = snapshot;
-      return;
-    }
-  }
-  if (!m.rules.empty() && !st.run_to_completion()) {
+  if (!st.enter_initial() || !st.run_to_completion()) {
     state = snapshot;
     out.changes.clear();
     return;
@@ -500,7 +847,7 @@ void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, st
     out.changes.clear();
     return;
   }
-  if (!m.rules.empty() && !st.run_to_completion()) {
+  if (reactive(m) && !st.run_to_completion()) {
     state = snapshot;
     out.changes.clear();
     return;
@@ -523,15 +870,17 @@ void step(const machine& m, instance_state& state, const event_call& call, step_
     reject(out, reject_reason::bad_parameters, std::move(*problem));
     return;
   }
-  // Only machines with rules can fail after the first micro step, so only they need a snapshot.
+  // Only reactive machines can fail after the first microstep, so only they need a snapshot.
   std::optional<instance_state> snapshot;
-  if (!m.rules.empty()) snapshot = state;
+  const bool more = reactive(m);
+  if (more) snapshot = state;
   stepper st(m, state, out, options, call.actor, call.now);
   if (!st.micro_step(call, 0)) {
+    if (snapshot) state = std::move(*snapshot);
     out.changes.clear();
     return;
   }
-  if (snapshot && !st.run_to_completion()) {
+  if (more && !st.run_to_completion()) {
     state = std::move(*snapshot);
     out.changes.clear();
     out.taken.reset();
@@ -547,10 +896,18 @@ step_result step(const machine& m, instance_state& state, const event_call& call
   return out;
 }
 
+std::vector<state_id> atomic_states(const machine& m, const instance_state& state) {
+  std::vector<state_id> out;
+  for (const state_id s : state.configuration) {
+    if (m.state(s).kind == state_kind::atomic) out.push_back(s);
+  }
+  return out;
+}
+
 bool is_complete(const machine& m, const instance_state& state) {
-  return !state.configuration.empty() &&
-         std::all_of(state.configuration.begin(), state.configuration.end(),
-                     [&](state_id s) { return m.state(s).is_final; });
+  return std::any_of(state.configuration.begin(), state.configuration.end(), [&](state_id s) {
+    return m.state(s).is_final && m.state(s).parent == no_state;
+  });
 }
 
 }  // namespace vflow::engine

@@ -25,6 +25,8 @@ struct instance_state {
   std::vector<value> data;
   std::vector<std::uint8_t> rule_memory;
   std::vector<armed_timer> timers;  // armed timers of the active states
+  /// What each history pseudo-state remembers: the states to restore (history state id first).
+  std::vector<std::pair<state_id, std::vector<state_id>>> history;
 
   friend bool operator==(const instance_state&, const instance_state&) = default;
 };
@@ -49,7 +51,7 @@ enum class reject_reason : std::uint8_t {
   no_transition,     // no transition for this event in the active states
   guards_false,      // transitions exist but every guard was false
   evaluation_error,  // a guard, clause, rule or assignment failed (overflow, division by zero)
-  rule_cycle,        // rules kept firing past the bound: the step was rolled back
+  rule_cycle,        // rules or eventless transitions kept going past their bound: rolled back
   budget_exceeded,   // the step evaluated more than the machine's budget allows
 };
 
@@ -72,6 +74,8 @@ enum class trace_kind : std::uint8_t {
   raise,     // index: the event raised (by `rule`)
   internal,  // index: the raised event, processed (`result`: taken or ignored)
   timer,     // index: a timer that came due (`result`: its guard held)
+  done,      // index: into machine::done, a completion transition's guard
+  always,    // index: into machine::always, an eventless transition's guard
 };
 
 /// One decision of a step, in the order it was made.
@@ -150,7 +154,10 @@ std::optional<std::int64_t> next_due(const instance_state& state);
 step_result step(const machine& m, instance_state& state, const event_call& call,
                  const step_options& options = {});
 
-/// True when every active state is final: the instance has completed.
+/// The active atomic states (what `status` calls the state), in document order.
+std::vector<state_id> atomic_states(const machine& m, const instance_state& state);
+
+/// True when a top-level final state is active: the instance has completed.
 bool is_complete(const machine& m, const instance_state& state);
 
 }  // namespace vflow::engine

@@ -119,15 +119,24 @@ json memory_json(const engine::machine& m, const engine::instance_state& s) {
                       {"due", engine::format_time(t.due)},
                       {"due_ms", t.due}});
   }
-  return json{{"rules", rules}, {"timers", timers}};
+  json history = json::object();
+  for (const auto& [h, states] : s.history) history[m.state(h).name] = config_json(m, states);
+  return json{{"rules", rules}, {"timers", timers}, {"history", history}};
 }
 
 engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
   engine::instance_state s{config_from_json(m, row.configuration),
                            data_from_json(m, row.data),
                            std::vector<std::uint8_t>(m.rules.size(), 0),
+                           {},
                            {}};
   const json memory = json::parse(row.memory);
+  if (const auto history = memory.find("history"); history != memory.end()) {
+    for (const auto& [name, states] : history->items()) {
+      if (const auto h = m.find_state(name))
+        s.history.emplace_back(*h, config_from_json(m, states.dump()));
+    }
+  }
   if (const auto rules = memory.find("rules"); rules != memory.end()) {
     for (std::size_t r = 0; r < m.rules.size(); ++r) {
       const auto it = rules->find(m.rules[r].name);
@@ -223,6 +232,18 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
         if (!timer.guard_text.empty()) e["condition"] = timer.guard_text;
         break;
       }
+      case engine::trace_kind::done:
+      case engine::trace_kind::always: {
+        const bool done = t.kind == engine::trace_kind::done;
+        const auto& tr = done ? m.done[t.index] : m.always[t.index];
+        e = {{"kind", done ? "done" : "always"},
+             {"from", m.state(tr.source).name},
+             {"to", m.state(tr.target).name},
+             {"line", tr.pos.line},
+             {"result", t.result}};
+        if (!tr.guard_text.empty()) e["condition"] = tr.guard_text;
+        break;
+      }
       case engine::trace_kind::internal:
         e = {{"kind", "internal"}, {"event", m.events[t.index].name}, {"taken", t.result}};
         if (!t.note.empty()) e["note"] = t.note;
@@ -286,7 +307,12 @@ struct engine_runtime::impl {
     v.stream = c.row.stream;
     v.definition = row.definition;
     v.lifecycle = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
-    for (const auto& s : json::parse(row.configuration)) v.state.push_back(s.get<std::string>());
+    for (const auto& s : json::parse(row.configuration)) {
+      const std::string name = s.get<std::string>();
+      v.configuration.push_back(name);
+      const auto id = c.machine.find_state(name);
+      if (id && c.machine.state(*id).kind == engine::state_kind::atomic) v.state.push_back(name);
+    }
     if (with_data) {
       const auto data = data_from_json(c.machine, row.data);
       for (std::size_t i = 0; i < data.size(); ++i)

@@ -48,7 +48,8 @@ struct instance_view {
   std::string stream;
   std::string definition;  // content hash
   runtime::lifecycle lifecycle = runtime::lifecycle::active;
-  std::vector<std::string> state;                           // active state names
+  std::vector<std::string> state;                           // active atomic (leaf) state names
+  std::vector<std::string> configuration;                   // every active state, parents included
   std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
   std::vector<pending_timer> timers;
   std::int64_t seq = 0;

@@ -54,6 +54,7 @@ json to_json(const runtime::instance_view& v) {
           {"definition", v.definition},
           {"lifecycle", runtime::to_string(v.lifecycle)},
           {"state", v.state},
+          {"configuration", v.configuration},
           {"seq", v.seq},
           {"data", data},
           {"timers", timers},
