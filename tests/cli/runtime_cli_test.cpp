@@ -257,7 +257,7 @@ TEST_F(RuntimeCli, VerboseLogsGoToStderrOnly) {
 TEST_F(RuntimeCli, DatabaseFromTheEnvironment) {
   // Without --db or VFLOW_DB the default is ./vflow.db, which does not exist here.
   const std::string missing = shell("cd '" + dir.path().string() + "' && env -u VFLOW_DB " +
-                                    VFLOW_BINARY + " status INC-1; echo \"exit $?\"");
+                                    VFLOW_BINARY + " status INC-1 2>&1; echo \"exit $?\"");
   EXPECT_NE(missing.find("cannot open database vflow.db"), std::string::npos) << missing;
   EXPECT_NE(missing.find("exit 3"), std::string::npos) << missing;
   const auto e = shell("VFLOW_DB='" + db() + "' " + VFLOW_BINARY + " status INC-1");
