@@ -318,7 +318,13 @@ struct engine_runtime::impl {
       for (std::size_t i = 0; i < data.size(); ++i)
         v.data.emplace_back(c.machine.fields[i].name, data[i]);
     }
-    for (const auto& t : json::parse(row.memory).value("timers", json::array())) {
+    const json memory = json::parse(row.memory);
+    const json history = memory.value("history", json::object());
+    for (const auto& [h, states] : history.items()) {
+      v.history.emplace_back(h, states.get<std::vector<std::string>>());
+    }
+    const json timers = memory.value("timers", json::array());
+    for (const auto& t : timers) {
       v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
                           t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
     }

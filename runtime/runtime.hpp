@@ -52,6 +52,8 @@ struct instance_view {
   std::vector<std::string> configuration;                   // every active state, parents included
   std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
   std::vector<pending_timer> timers;
+  /// What each history state remembers (restored by a transition to it).
+  std::vector<std::pair<std::string, std::vector<std::string>>> history;
   std::int64_t seq = 0;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;

@@ -40,6 +40,8 @@ json to_json(const dsl::diagnostic& d) {
 json to_json(const runtime::instance_view& v) {
   json data = json::object();
   for (const auto& [name, value] : v.data) data[name] = runtime::value_to_json(value);
+  json history = json::object();
+  for (const auto& [h, states] : v.history) history[h] = states;
   json timers = json::array();
   for (const auto& t : v.timers) {
     timers.push_back({{"state", t.state},
@@ -58,6 +60,7 @@ json to_json(const runtime::instance_view& v) {
           {"seq", v.seq},
           {"data", data},
           {"timers", timers},
+          {"history", history},
           {"created_at", engine::format_time(v.created_at)},
           {"updated_at", engine::format_time(v.updated_at)}};
 }
@@ -100,6 +103,12 @@ std::string status_text(const runtime::instance_view& v) {
       << "state      " << join(json(v.state)) << '\n'
       << "seq        " << v.seq << '\n'
       << "updated    " << engine::format_time(v.updated_at) << '\n';
+  if (v.configuration.size() != v.state.size())
+    out << "active     " << join(json(v.configuration)) << '\n';
+  for (std::size_t i = 0; i < v.history.size(); ++i) {
+    out << (i == 0 ? "history    " : "           ") << v.history[i].first << " = "
+        << join(json(v.history[i].second)) << '\n';
+  }
   for (std::size_t i = 0; i < v.timers.size(); ++i) {
     const auto& t = v.timers[i];
     out << (i == 0 ? "timers     " : "           ") << "after " << t.after << " in " << t.state

@@ -1,0 +1,81 @@
+// Persist and restore: a statechart stepped one process per event (state loaded from and saved
+// to the store each time) ends exactly where the same steps in one process end.
+#include <gtest/gtest.h>
+
+#include "engine/step.hpp"
+#include "tests/cli/cli_util.hpp"
+#include "tests/engine/machine_util.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+class StatechartCli : public vflow::test::cli_fixture {};
+
+// The configuration and data of an in-memory instance, in the CLI's JSON shapes.
+std::pair<json, json> in_memory(const std::string& file, const std::vector<std::string>& events) {
+  const auto m = vflow::test::compile_machine(vflow::test::read_file(file));
+  auto s = vflow::engine::initial_state(m, vflow::engine::initial_data(m));
+  vflow::engine::step_result r;
+  vflow::engine::start(m, s, vflow::engine::value::null(), 0, r);
+  for (const auto& e : events) vflow::engine::step(m, s, vflow::test::call(m, e));
+  json configuration = json::array();
+  for (const auto id : s.configuration) configuration.push_back(m.state(id).name);
+  json data = json::object();
+  for (std::size_t i = 0; i < m.fields.size(); ++i) data[m.fields[i].name] = s.data[i].as_int();
+  return {configuration, data};
+}
+
+TEST_F(StatechartCli, SteppingAcrossProcessesEqualsSteppingInOne) {
+  const std::string file = src("tests/flows/valid/release.flow");
+  const std::vector<std::vector<std::string>> scripts{
+      {"start", "sec_ok", "cab_ok"},
+      {"start", "cab_ok", "sec_ok", "fix", "pause", "resume", "ship"},
+      {"start", "sec_ok", "cab_ok", "pause", "resume", "fix", "pause", "resume"},
+      {"start", "ship", "sec_ok", "fix"},  // some events are not enabled: rejected, no effect
+  };
+  ASSERT_EQ(vflow("deploy " + file).exit_code, 0);
+  for (std::size_t k = 0; k < scripts.size(); ++k) {
+    const std::string id = "R-" + std::to_string(k);
+    ASSERT_EQ(vflow("start Release --id " + id).exit_code, 0);
+    for (const auto& e : scripts[k]) vflow("fire " + id + " " + e);
+    const json status = vflow_json("status " + id);
+    const auto [configuration, data] = in_memory(file, scripts[k]);
+    EXPECT_EQ(status["configuration"], configuration) << id;
+    EXPECT_EQ(status["data"], data) << id;
+    EXPECT_EQ(vflow("verify " + id).exit_code, 0) << id;
+  }
+}
+
+TEST_F(StatechartCli, TheReleaseExampleThroughTheCli) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/release.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Release --id R --at 2026-11-26T08:00:00Z").exit_code, 0);
+  ASSERT_EQ(vflow("fire R start --at 2026-11-26T08:01:00Z").exit_code, 0);
+  json s = vflow_json("status R");
+  EXPECT_EQ(s["state"], json::array({"SecPending", "CabPending"}));
+  vflow("fire R sec_ok --at 2026-11-26T08:02:00Z");
+  EXPECT_EQ(vflow_json("status R")["configuration"],
+            json::array({"Approvals", "Security", "SecDone", "Cab", "CabPending"}));
+  vflow("fire R cab_ok --at 2026-11-26T08:03:00Z");
+  s = vflow_json("status R");
+  EXPECT_EQ(s["configuration"], json::array({"Building", "Compile"}));
+  EXPECT_EQ(s["data"]["entered"], 1);  // the entry action ran once
+  vflow("fire R fix --at 2026-11-26T08:04:00Z");
+  vflow("fire R pause --at 2026-11-26T09:00:00Z");
+  EXPECT_EQ(vflow_json("status R")["history"]["Resume"], json::array({"Test"}));
+  // Paused for one hour: nothing happens; resumed through history into Test.
+  EXPECT_EQ(vflow("tick --now 2026-11-26T10:00:00Z").out,
+            "tick at 2026-11-26T10:00:00Z: 0 timers\n");
+  vflow("fire R resume --at 2026-11-26T10:00:00Z");
+  EXPECT_EQ(vflow_json("status R")["state"], json::array({"Test"}));
+  // Paused again for more than two hours: abandoned by the tick.
+  vflow("fire R pause --at 2026-11-26T10:05:00Z");
+  EXPECT_NE(vflow("tick --now 2026-11-26T12:06:00Z").out.find("Paused -> Abandoned"),
+            std::string::npos);
+  s = vflow_json("status R");
+  EXPECT_EQ(s["state"], json::array({"Abandoned"}));
+  EXPECT_EQ(s["lifecycle"], "completed");
+  EXPECT_EQ(vflow("verify R").exit_code, 0);
+}
+
+}  // namespace
