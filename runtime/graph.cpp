@@ -1,4 +1,6 @@
 // DOT and Mermaid renderings of a machine, in document order so the output is byte-stable.
+// Compound states are drawn as clusters (DOT) or composite states (Mermaid), the regions of a
+// parallel state side by side.
 #include "runtime/graph.hpp"
 
 #include <algorithm>
@@ -9,16 +11,24 @@ namespace vflow::runtime {
 
 namespace {
 
-// One edge of the picture: a transition (by event) or a timer.
+using engine::state_kind;
+
+// One edge of the picture: a transition (by event), a timer, a done or an always transition.
 struct edge {
   std::string from, to, label;
   bool timer = false;
+  engine::state_id source{}, target{};
 };
 
-// Edges in document order: each state's transitions (in source order) and then its timers.
+std::string guarded(std::string label, const std::string& guard) {
+  return guard.empty() ? label : label + " [" + guard + "]";
+}
+
+// Edges in document order: each state's transitions (in source order), timers, done and always.
 std::vector<edge> edges_of(const engine::machine& m) {
   std::vector<edge> out;
-  for (const auto& st : m.states) {
+  for (std::uint32_t i = 0; i < m.states.size(); ++i) {
+    const auto& st = m.states[i];
     std::vector<const engine::transition_def*> ts;
     for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
          ++t) {
@@ -27,16 +37,21 @@ std::vector<edge> edges_of(const engine::machine& m) {
     std::stable_sort(ts.begin(), ts.end(), [](const auto* a, const auto* b) {
       return a->pos.line != b->pos.line ? a->pos.line < b->pos.line : a->pos.column < b->pos.column;
     });
-    for (const auto* t : ts) {
-      std::string label = m.event(t->event).name;
-      if (!t->guard_text.empty()) label += " [" + t->guard_text + "]";
-      out.push_back({st.name, m.state(t->target).name, label, false});
-    }
+    const auto add = [&](const engine::transition_def& t, std::string label, bool timer) {
+      out.push_back({st.name, m.state(t.target).name, std::move(label), timer, t.source, t.target});
+    };
+    for (const auto* t : ts) add(*t, guarded(m.event(t->event).name, t->guard_text), false);
     for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
       const auto& timer = m.timers[t];
-      std::string label = "after " + timer.delay_text;
-      if (!timer.guard_text.empty()) label += " [" + timer.guard_text + "]";
-      out.push_back({st.name, m.state(timer.target).name, label, true});
+      out.push_back({st.name, m.state(timer.target).name,
+                     guarded("after " + timer.delay_text, timer.guard_text), true, timer.source,
+                     timer.target});
+    }
+    for (std::uint32_t t = st.first_done; t < st.first_done + st.done_count; ++t) {
+      add(m.done[t], guarded("done", m.done[t].guard_text), false);
+    }
+    for (std::uint32_t t = st.first_always; t < st.first_always + st.always_count; ++t) {
+      add(m.always[t], guarded("always", m.always[t].guard_text), false);
     }
   }
   return out;
@@ -78,32 +93,142 @@ bool was_taken(const graph_marks& marks, const edge& e) {
          marks.taken.end();
 }
 
+bool has_children(const engine::state_def& s) {
+  return s.kind == state_kind::compound || s.kind == state_kind::parallel;
+}
+
+std::vector<engine::state_id> children_of(const engine::machine& m, engine::state_id s) {
+  const auto& d = m.state(s);
+  return {m.children.begin() + d.first_child, m.children.begin() + d.first_child + d.child_count};
+}
+
+std::vector<engine::state_id> top_level(const engine::machine& m) {
+  std::vector<engine::state_id> out;
+  for (std::uint32_t i = 0; i < m.states.size(); ++i) {
+    if (m.states[i].parent == engine::no_state) out.push_back(static_cast<engine::state_id>(i));
+  }
+  return out;
+}
+
+// The node an edge attaches to for a state drawn as a cluster: its anchor point.
+std::string dot_node(const engine::machine& m, engine::state_id s) {
+  const auto& d = m.state(s);
+  return has_children(d) ? "__" + d.name : d.name;
+}
+
+class dot_writer {
+ public:
+  dot_writer(const engine::machine& m, const graph_marks& marks, std::ostringstream& out)
+      : m_(m), marks_(marks), out_(out) {}
+
+  void state(engine::state_id id, const std::string& indent) {
+    const auto& d = m_.state(id);
+    const bool active = contains(marks_.active, d.name);
+    if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
+      out_ << indent << dot_quote(d.name)
+           << " [shape=circle, label=" << dot_quote(d.kind == state_kind::history ? "H" : "H*")
+           << ", xlabel=" << dot_quote(d.name) << "];\n";
+      return;
+    }
+    if (!has_children(d)) {
+      std::string attrs;
+      if (d.is_final) attrs += "peripheries=2";
+      if (active)
+        attrs += std::string(attrs.empty() ? "" : ", ") +
+                 "style=\"rounded,filled\", fillcolor=\"#ffd966\"";
+      out_ << indent << dot_quote(d.name);
+      if (!attrs.empty()) out_ << " [" << attrs << "]";
+      out_ << ";\n";
+      return;
+    }
+    const bool parallel = d.kind == state_kind::parallel;
+    out_ << indent << "subgraph " << dot_quote("cluster_" + d.name) << " {\n"
+         << indent << "  label=" << dot_quote(parallel ? d.name + " (parallel)" : d.name) << ";\n"
+         << indent << "  style=" << (parallel ? "dashed" : "rounded") << ";\n";
+    if (contains(marks_.active, d.name)) out_ << indent << "  bgcolor=\"#fff2cc\";\n";
+    // The anchor: where edges to and from this state attach; for a compound state it also
+    // points at the initial child.
+    out_ << indent << "  " << dot_quote("__" + d.name) << " [shape=point, width=0.12"
+         << (parallel ? ", style=invis" : "") << "];\n";
+    if (!parallel && d.initial_child != engine::no_state) {
+      out_ << indent << "  " << dot_quote("__" + d.name) << " -> "
+           << dot_quote(dot_node(m_, d.initial_child)) << ";\n";
+    }
+    for (const auto c : children_of(m_, id)) state(c, indent + "  ");
+    out_ << indent << "}\n";
+  }
+
+ private:
+  const engine::machine& m_;
+  const graph_marks& marks_;
+  std::ostringstream& out_;
+};
+
+class mermaid_writer {
+ public:
+  mermaid_writer(const engine::machine& m, std::ostringstream& out) : m_(m), out_(out) {}
+
+  void state(engine::state_id id, const std::string& indent) {
+    const auto& d = m_.state(id);
+    if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
+      out_ << indent << d.name << " : " << (d.kind == state_kind::history ? "H" : "H*") << '\n';
+      return;
+    }
+    if (!has_children(d)) return;  // plain states appear through their edges and notes
+    out_ << indent << "state " << d.name << " {\n";
+    const auto children = children_of(m_, id);
+    if (d.kind == state_kind::parallel) {
+      for (std::size_t i = 0; i < children.size(); ++i) {
+        if (i > 0) out_ << indent << "  --\n";
+        state(children[i], indent + "  ");
+      }
+    } else {
+      if (d.initial_child != engine::no_state) {
+        out_ << indent << "  [*] --> " << m_.state(d.initial_child).name << '\n';
+      }
+      for (const auto c : children) {
+        const auto& cd = m_.state(c);
+        if (!has_children(cd) && cd.kind != state_kind::history &&
+            cd.kind != state_kind::deep_history) {
+          out_ << indent << "  state " << cd.name << '\n';
+        }
+        state(c, indent + "  ");
+        if (cd.is_final) out_ << indent << "  " << cd.name << " --> [*]\n";
+      }
+    }
+    out_ << indent << "}\n";
+  }
+
+ private:
+  const engine::machine& m_;
+  std::ostringstream& out_;
+};
+
 }  // namespace
 
 std::string render_dot(const engine::machine& m, const graph_marks& marks) {
   std::ostringstream out;
   out << "digraph " << dot_quote(m.name) << " {\n"
       << "  rankdir=LR;\n"
+      << "  compound=true;\n"
       << "  labelloc=t;\n"
       << "  label=" << dot_quote(m.name + (m.title.empty() ? "" : ": " + m.title)) << ";\n"
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=10];\n"
       << "  \"__initial\" [shape=point, width=0.15];\n";
-  for (const auto& st : m.states) {
-    std::string attrs;
-    if (st.is_final) attrs += "peripheries=2";
-    if (contains(marks.active, st.name)) {
-      attrs += std::string(attrs.empty() ? "" : ", ") +
-               "style=\"rounded,filled\", fillcolor=\"#ffd966\"";
-    }
-    out << "  " << dot_quote(st.name);
-    if (!attrs.empty()) out << " [" << attrs << "]";
-    out << ";\n";
-  }
-  out << "  \"__initial\" -> " << dot_quote(m.state(m.initial).name) << ";\n";
+  dot_writer writer(m, marks, out);
+  for (const auto s : top_level(m)) writer.state(s, "  ");
+  out << "  \"__initial\" -> " << dot_quote(dot_node(m, m.initial));
+  if (has_children(m.state(m.initial)))
+    out << " [lhead=" << dot_quote("cluster_" + m.state(m.initial).name) << "]";
+  out << ";\n";
   for (const edge& e : edges_of(m)) {
-    out << "  " << dot_quote(e.from) << " -> " << dot_quote(e.to)
+    out << "  " << dot_quote(dot_node(m, e.source)) << " -> " << dot_quote(dot_node(m, e.target))
         << " [label=" << dot_quote(e.label);
+    if (has_children(m.state(e.source))) out << ", ltail=" << dot_quote("cluster_" + e.from);
+    if (has_children(m.state(e.target)) && e.source != e.target) {
+      out << ", lhead=" << dot_quote("cluster_" + e.to);
+    }
     if (e.timer) out << ", style=dashed";
     if (was_taken(marks, e)) out << ", color=\"#1f77b4\", penwidth=2";
     out << "];\n";
@@ -117,11 +242,13 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
   out << "stateDiagram-v2\n";
   if (!m.title.empty()) out << "  %% " << m.name << ": " << m.title << "\n";
   out << "  [*] --> " << m.state(m.initial).name << "\n";
+  mermaid_writer writer(m, out);
+  for (const auto s : top_level(m)) writer.state(s, "  ");
   for (const edge& e : edges_of(m)) {
     out << "  " << e.from << " --> " << e.to << " : " << mermaid_label(e.label) << "\n";
   }
-  for (const auto& st : m.states) {
-    if (st.is_final) out << "  " << st.name << " --> [*]\n";
+  for (const auto s : top_level(m)) {
+    if (m.state(s).is_final) out << "  " << m.state(s).name << " --> [*]\n";
   }
   if (!marks.active.empty()) {
     out << "  classDef active fill:#ffd966,stroke:#b45f06\n";

@@ -38,6 +38,7 @@ TEST_F(GraphCli, DotIsByteStable) {
   EXPECT_EQ(r.out,
             "digraph \"Build\" {\n"
             "  rankdir=LR;\n"
+            "  compound=true;\n"
             "  labelloc=t;\n"
             "  label=\"Build: CI build\";\n"
             "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
@@ -95,9 +96,30 @@ TEST_F(GraphCli, UsageErrors) {
       0);
 }
 
+TEST_F(GraphCli, NestedStatesAreClustersAndComposites) {
+  const std::string release = src("tests/flows/valid/release.flow");
+  const auto dot = vflow("graph " + release).out;
+  EXPECT_NE(dot.find("subgraph \"cluster_Approvals\" {\n    label=\"Approvals (parallel)\";"),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("\"__Approvals\" -> \"__Building\" [label=\"done\", "
+                     "ltail=\"cluster_Approvals\", lhead=\"cluster_Building\"];"),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("\"Resume\" [shape=circle, label=\"H\", xlabel=\"Resume\"];"),
+            std::string::npos)
+      << dot;
+  const auto mermaid = vflow("graph " + release + " --format mermaid").out;
+  EXPECT_NE(mermaid.find("  state Approvals {\n    state Security {\n      [*] --> SecPending\n"),
+            std::string::npos)
+      << mermaid;
+  EXPECT_NE(mermaid.find("    }\n    --\n    state Cab {"), std::string::npos) << mermaid;
+}
+
 TEST_F(GraphCli, GraphvizRendersTheShippedWorkflows) {
   if (shell("command -v dot").empty()) GTEST_SKIP() << "graphviz is not installed";
-  for (const char* f : {"workflows/d2c/incident.flow", "workflows/d2c/change.flow"}) {
+  for (const char* f : {"workflows/d2c/incident.flow", "workflows/d2c/change.flow",
+                        "tests/flows/valid/release.flow"}) {
     const std::string svg = shell(std::string(VFLOW_BINARY) + " graph " + src(f) + " | dot -Tsvg");
     EXPECT_NE(svg.find("<svg"), std::string::npos) << f;
     EXPECT_NE(svg.find("</svg>"), std::string::npos) << f;
