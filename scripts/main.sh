@@ -37,6 +37,7 @@ step status INC-1002
 
 # Change control: policies decide, a rule escalates, CI asks a gate before deploying.
 step start Change --id RFC-2001 summary="patch the mail relay" requester=ada risk=high --actor ada --at 2026-11-26T10:05:00Z
+step fire RFC-2001 submit --actor ada --at 2026-11-26T10:08:00Z
 if step fire RFC-2001 approve user=ada --actor ada --at 2026-11-26T10:10:00Z; then
   echo "expected the self-approval to be refused" >&2
   exit 1

@@ -150,6 +150,16 @@ TEST_F(RulesCli, ExplainShowsTheValuesBehindEachDecision) {
   EXPECT_EQ(vflow("explain NOPE").exit_code, 1);
 }
 
+TEST_F(RulesCli, LowRiskChangesSkipTheBoard) {
+  ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
+  ASSERT_EQ(vflow("start Change --id RFC-8 summary='rotate logs' requester=alice").exit_code, 0);
+  vflow("fire RFC-8 submit");
+  EXPECT_EQ(vflow_json("status RFC-8")["state"], json::array({"PeerPending", "BoardApproved"}));
+  vflow("fire RFC-8 approve user=bob --actor bob");
+  EXPECT_EQ(vflow_json("status RFC-8")["state"], json::array({"Approved"}));
+  EXPECT_EQ(vflow("verify RFC-8").exit_code, 0);
+}
+
 TEST_F(RulesCli, ShippedChangeWorkflowHappyPath) {
   ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
   // The shipped Change replaces the example's: version 2 of the same name.
@@ -161,10 +171,14 @@ TEST_F(RulesCli, ShippedChangeWorkflowHappyPath) {
   EXPECT_EQ(vflow("fire RFC-7 assess risk=extreme --actor bob").exit_code, 1);  // valid_risk
   EXPECT_EQ(vflow("fire RFC-7 assess risk=high --actor bob").exit_code, 0);
   EXPECT_EQ(vflow_json("status RFC-7")["data"]["escalated_to"], "CAB");
+  EXPECT_EQ(vflow("fire RFC-7 submit --actor alice").exit_code, 0);
   EXPECT_EQ(vflow("fire RFC-7 approve user=bob --actor alice").exit_code, 1);  // four_eyes: actor
   EXPECT_EQ(vflow("fire RFC-7 approve user=bob --actor bob").exit_code, 0);
+  // Peer approval is in; the board's is pending (high risk): still in Approval.
+  EXPECT_EQ(vflow_json("status RFC-7")["state"], json::array({"PeerApproved", "BoardPending"}));
   EXPECT_EQ(vflow("gate RFC-7 --can deploy").exit_code, 1);  // CAB and tests missing
   vflow("fire RFC-7 cab_approve --actor cab");
+  EXPECT_EQ(vflow_json("status RFC-7")["state"], json::array({"Approved"}));
   const auto no_tests = vflow("gate RFC-7 --can deploy");
   EXPECT_EQ(no_tests.exit_code, 1);
   EXPECT_NE(no_tests.out.find("no passing test run is recorded"), std::string::npos)
