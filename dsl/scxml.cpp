@@ -1,0 +1,556 @@
+// The SCXML importer: a small XML reader (a PEGTL grammar of its own) and the translation of the
+// element tree into .flow text.
+#include "dsl/scxml.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <tao/pegtl.hpp>
+
+namespace vflow::dsl {
+
+namespace {
+
+namespace pegtl = tao::pegtl;
+
+// ---- XML, as much as SCXML documents use ----
+
+struct xml_element {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::vector<std::unique_ptr<xml_element>> children;
+  std::uint32_t line = 0;
+
+  const std::string* attribute(std::string_view key) const {
+    for (const auto& [k, v] : attributes) {
+      if (k == key) return &v;
+    }
+    return nullptr;
+  }
+};
+
+namespace xml {
+using namespace pegtl;
+struct name : plus<sor<alnum, one<'_', '-', '.', ':'>>> {};
+struct value_dq : until<one<'"'>> {};
+struct value_sq : until<one<'\''>> {};
+struct attr_value : sor<seq<one<'"'>, value_dq>, seq<one<'\''>, value_sq>> {};
+struct attr_name : name {};
+struct attribute : seq<attr_name, star<space>, one<'='>, star<space>, attr_value> {};
+struct tag_name : name {};
+struct self_close : string<'/', '>'> {};
+struct open_end : one<'>'> {};
+struct start_tag : seq<one<'<'>, tag_name, star<plus<space>, attribute>, star<space>,
+                       sor<self_close, open_end>> {};
+struct end_name : name {};
+struct end_tag : seq<string<'<', '/'>, end_name, star<space>, one<'>'>> {};
+struct comment : seq<string<'<', '!', '-', '-'>, until<string<'-', '-', '>'>>> {};
+struct declaration : seq<string<'<', '?'>, until<string<'?', '>'>>> {};
+struct cdata
+    : seq<string<'<', '!', '[', 'C', 'D', 'A', 'T', 'A', '['>, until<string<']', ']', '>'>>> {};
+struct doctype : seq<string<'<', '!'>, until<one<'>'>>> {};
+struct text : plus<not_one<'<'>> {};
+struct document
+    : seq<star<sor<comment, declaration, cdata, doctype, end_tag, start_tag, text>>, eof> {};
+}  // namespace xml
+
+struct xml_builder {
+  std::unique_ptr<xml_element> root;
+  std::vector<xml_element*> open;
+  xml_element* current = nullptr;  // the element whose start tag is being read
+  std::string attr;
+  std::string error;
+};
+
+template <typename Rule>
+struct xml_action : pegtl::nothing<Rule> {};
+
+template <>
+struct xml_action<xml::tag_name> {
+  template <typename Input>
+  static void apply(const Input& in, xml_builder& b) {
+    auto e = std::make_unique<xml_element>();
+    e->name = in.string();
+    e->line = static_cast<std::uint32_t>(in.position().line);
+    xml_element* raw = e.get();
+    if (b.open.empty()) {
+      if (!b.root)
+        b.root = std::move(e);
+      else
+        b.error = "more than one root element";
+    } else {
+      b.open.back()->children.push_back(std::move(e));
+    }
+    b.current = raw;
+  }
+};
+template <>
+struct xml_action<xml::attr_name> {
+  template <typename Input>
+  static void apply(const Input& in, xml_builder& b) {
+    b.attr = in.string();
+  }
+};
+struct attr_value_action {
+  template <typename Input>
+  static void apply(const Input& in, xml_builder& b) {
+    std::string v = in.string();
+    v.pop_back();  // the closing quote
+    for (const auto& [entity, c] : std::initializer_list<std::pair<std::string, std::string>>{
+             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}}) {
+      for (std::size_t at = v.find(entity); at != std::string::npos; at = v.find(entity, at + 1)) {
+        v.replace(at, entity.size(), c);
+      }
+    }
+    if (b.current) b.current->attributes.emplace_back(b.attr, std::move(v));
+  }
+};
+template <>
+struct xml_action<xml::value_dq> : attr_value_action {};
+template <>
+struct xml_action<xml::value_sq> : attr_value_action {};
+template <>
+struct xml_action<xml::open_end> {
+  template <typename Input>
+  static void apply(const Input&, xml_builder& b) {
+    if (b.current) b.open.push_back(b.current);
+    b.current = nullptr;
+  }
+};
+template <>
+struct xml_action<xml::self_close> {
+  template <typename Input>
+  static void apply(const Input&, xml_builder& b) {
+    b.current = nullptr;
+  }
+};
+template <>
+struct xml_action<xml::end_name> {
+  template <typename Input>
+  static void apply(const Input& in, xml_builder& b) {
+    if (b.open.empty() || b.open.back()->name != in.string()) {
+      if (b.error.empty()) {
+        b.error =
+            "line " + std::to_string(in.position().line) + ": unexpected </" + in.string() + ">";
+      }
+      return;
+    }
+    b.open.pop_back();
+  }
+};
+
+// ---- translation ----
+
+std::string local(const std::string& name) {
+  const auto colon = name.find(':');
+  return colon == std::string::npos ? name : name.substr(colon + 1);
+}
+
+class translator {
+ public:
+  translator(const std::string& file, std::vector<diagnostic>& diags)
+      : file_(file), diags_(diags) {}
+
+  std::string run(const xml_element& root, const std::string& stream) {
+    if (local(root.name) != "scxml") {
+      report(root, "the root element is <" + root.name + ">, not <scxml>");
+      return {};
+    }
+    for (const auto& [k, v] : root.attributes) {
+      if (k == "datamodel" && v != "null" && v != "ecmascript")
+        report(root, "data model '" + v + "' is not supported");
+    }
+    std::string name =
+        root.attribute("name") ? identifier(*root.attribute("name"), root) : "Imported";
+    // First pass: every state's name, so transitions and In() can refer to later states.
+    for (const auto& c : root.children) collect(*c);
+    std::string states;
+    std::string initial =
+        root.attribute("initial") ? *root.attribute("initial") : first_state(root);
+    for (const auto& c : root.children) {
+      const std::string kind = local(c->name);
+      if (kind == "datamodel") {
+        data(*c);
+      } else if (kind == "state" || kind == "parallel" || kind == "final") {
+        state(*c, "  ", states, initial, false);
+      } else {
+        unsupported(*c);
+      }
+    }
+    std::string out =
+        "# Imported from " + file_ + "\nstream " + stream + "\n\nworkflow " + name + " {\n";
+    if (!data_.empty()) out += "  data {\n" + data_ + "  }\n";
+    for (const auto& e : events_) out += "  event " + e + "\n";
+    out += states + "}\n";
+    return out;
+  }
+
+ private:
+  void report(const xml_element& e, std::string message) {
+    diagnostic d;
+    d.code = "S0001";
+    d.file = file_;
+    d.span.line = d.span.end_line = e.line;
+    d.span.column = 1;
+    d.span.end_column = 2;
+    d.message = std::move(message);
+    diags_.push_back(std::move(d));
+  }
+
+  void unsupported(const xml_element& e) {
+    report(e, "<" + e.name + "> is not supported; it was not imported");
+  }
+
+  std::string identifier(const std::string& raw, const xml_element& where) {
+    std::string out;
+    for (const char c : raw)
+      out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+    if (out.empty() || std::isdigit(static_cast<unsigned char>(out.front()))) out = "s_" + out;
+    if (out != raw) report(where, "'" + raw + "' is not a .flow name; imported as '" + out + "'");
+    return out;
+  }
+
+  std::string event_name(const std::string& raw, const xml_element& where) {
+    const std::string id = identifier(raw, where);
+    events_.insert(id);
+    return id;
+  }
+
+  void collect(const xml_element& e) {
+    const std::string kind = local(e.name);
+    if ((kind == "state" || kind == "parallel" || kind == "final" || kind == "history") &&
+        e.attribute("id")) {
+      known_.insert(*e.attribute("id"));
+    }
+    for (const auto& c : e.children) collect(*c);
+  }
+
+  static std::string first_state(const xml_element& e) {
+    for (const auto& c : e.children) {
+      const std::string kind = local(c->name);
+      if ((kind == "state" || kind == "parallel" || kind == "final") && c->attribute("id"))
+        return *c->attribute("id");
+    }
+    return {};
+  }
+
+  void data(const xml_element& model) {
+    for (const auto& d : model.children) {
+      if (local(d->name) != "data" || !d->attribute("id")) {
+        unsupported(*d);
+        continue;
+      }
+      const std::string id = identifier(*d->attribute("id"), *d);
+      const auto lit = d->attribute("expr") ? literal(*d->attribute("expr"), *d) : std::nullopt;
+      if (!lit) {
+        data_ += "    " + id + ": string?\n";
+        continue;
+      }
+      data_ += "    " + id + ": " + lit->second + " = " + lit->first + "\n";
+      types_[id] = lit->second;
+    }
+  }
+
+  // A literal value and its type, or nothing (reported) when the expression is not a literal.
+  std::optional<std::pair<std::string, std::string>> literal(const std::string& expr,
+                                                             const xml_element& where) {
+    const std::string t = trim(expr);
+    if (t == "true" || t == "false") return std::pair(t, std::string("bool"));
+    if (!t.empty() &&
+        std::all_of(t.begin() + (t[0] == '-' ? 1 : 0), t.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+        t != "-") {
+      return std::pair(t, std::string("int"));
+    }
+    if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
+      std::string s = t.substr(1, t.size() - 2);
+      std::string quoted = "\"";
+      for (const char c : s) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      return std::pair(quoted + "\"", std::string("string"));
+    }
+    report(where, "expression '" + expr + "' is not a literal; only literal values are imported");
+    return std::nullopt;
+  }
+
+  static std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  }
+
+  // A condition: In('S'), literals, data names, !, &&, ||, ==, !=, <, <=, >, >=, parentheses.
+  std::optional<std::string> condition(const std::string& cond, const xml_element& where) {
+    std::string out;
+    std::size_t i = 0;
+    const std::string& c = cond;
+    while (i < c.size()) {
+      const char ch = c[i];
+      if (std::isspace(static_cast<unsigned char>(ch))) {
+        out += ' ';
+        ++i;
+      } else if (c.compare(i, 3, "In(") == 0) {
+        const auto close = c.find(')', i);
+        if (close == std::string::npos) break;
+        std::string arg = trim(c.substr(i + 3, close - i - 3));
+        if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"'))
+          arg = arg.substr(1, arg.size() - 2);
+        out += "in_state(" + identifier(arg, where) + ")";
+        i = close + 1;
+      } else if (c.compare(i, 2, "&&") == 0) {
+        out += " and ";
+        i += 2;
+      } else if (c.compare(i, 2, "||") == 0) {
+        out += " or ";
+        i += 2;
+      } else if (c.compare(i, 3, "===") == 0 || c.compare(i, 3, "!==") == 0) {
+        out += c[i] == '!' ? " != " : " == ";
+        i += 3;
+      } else if (c.compare(i, 2, "==") == 0 || c.compare(i, 2, "!=") == 0 ||
+                 c.compare(i, 2, "<=") == 0 || c.compare(i, 2, ">=") == 0) {
+        out += " " + c.substr(i, 2) + " ";
+        i += 2;
+      } else if (ch == '!') {
+        out += " not ";
+        ++i;
+      } else if (ch == '<' || ch == '>' || ch == '(' || ch == ')') {
+        out += ch;
+        ++i;
+      } else if (ch == '\'' || ch == '"') {
+        const auto end = c.find(ch, i + 1);
+        if (end == std::string::npos) break;
+        out += "\"" + c.substr(i + 1, end - i - 1) + "\"";
+        i = end + 1;
+      } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
+        std::size_t j = i;
+        while (j < c.size() && (std::isalnum(static_cast<unsigned char>(c[j])) || c[j] == '_')) ++j;
+        out += c.substr(i, j - i);
+        i = j;
+      } else {
+        report(where,
+               "condition '" + cond + "' uses '" + std::string(1, ch) + "', which is not imported");
+        return std::nullopt;
+      }
+    }
+    std::string collapsed;  // one space between tokens
+    for (const char ch : trim(out)) {
+      if (ch == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+      collapsed += ch;
+    }
+    return collapsed;
+  }
+
+  // Assignments and raises of <onentry>/<onexit>; delayed sends become timers (returned).
+  std::string actions(const xml_element& block, const std::string& indent,
+                      std::vector<std::pair<std::string, std::string>>& delayed) {
+    std::string out;
+    for (const auto& a : block.children) {
+      const std::string kind = local(a->name);
+      if (kind == "raise" && a->attribute("event")) {
+        out += indent + "raise " + event_name(*a->attribute("event"), *a) + "\n";
+      } else if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
+        if (const auto lit = literal(*a->attribute("expr"), *a)) {
+          out += indent + identifier(*a->attribute("location"), *a) + " = " + lit->first + "\n";
+        }
+      } else if (kind == "send" && a->attribute("event") && a->attribute("delay") &&
+                 !a->attribute("target")) {
+        delayed.emplace_back(*a->attribute("event"), trim(*a->attribute("delay")));
+      } else {
+        unsupported(*a);
+      }
+    }
+    return out;
+  }
+
+  // SCXML delays are CSS2 times: "2s", "500ms", "1.5s"; minutes and hours are written by some
+  // tools too. Converted to a .flow duration, or nothing.
+  static std::optional<std::string> duration(const std::string& d) {
+    std::size_t i = 0;
+    while (i < d.size() && std::isdigit(static_cast<unsigned char>(d[i]))) ++i;
+    if (i == 0) return std::nullopt;
+    const std::string number = d.substr(0, i), unit = d.substr(i);
+    if (unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d")
+      return number + unit;
+    return std::nullopt;
+  }
+
+  void state(const xml_element& e, const std::string& indent, std::string& out,
+             const std::string& initial_of_parent, bool region) {
+    const std::string kind = local(e.name);
+    if (!e.attribute("id")) {
+      report(e, "<" + e.name + "> without an id is not supported");
+      return;
+    }
+    const std::string id = identifier(*e.attribute("id"), e);
+    if (kind == "history") {
+      out +=
+          indent +
+          (e.attribute("type") && *e.attribute("type") == "deep" ? "deep history " : "history ") +
+          id + "\n";
+      for (const auto& c : e.children) {
+        report(*c, "the default transition of history '" + id +
+                       "' is not imported; .flow history enters the parent's initial state");
+      }
+      return;
+    }
+    // The initial child: the `initial` attribute, an <initial> element, or the first child.
+    std::string initial = e.attribute("initial") ? *e.attribute("initial") : std::string();
+    for (const auto& c : e.children) {
+      if (local(c->name) != "initial") continue;
+      for (const auto& t : c->children) {
+        if (local(t->name) == "transition" && t->attribute("target"))
+          initial = *t->attribute("target");
+      }
+    }
+    if (initial.empty()) initial = first_state(e);
+    std::string head;
+    if (kind == "parallel") {
+      head = "parallel " + id;
+    } else if (region) {
+      head = "region " + id;
+    } else {
+      head = std::string(initial_of_parent == *e.attribute("id") ? "initial " : "") +
+             (kind == "final" ? "final " : "") + "state " + id;
+    }
+    std::string body, transitions;
+    std::vector<std::pair<std::string, std::string>> delayed;
+    for (const auto& c : e.children) {
+      const std::string ck = local(c->name);
+      if (ck == "state" || ck == "final" || ck == "parallel" || ck == "history") {
+        state(*c, indent + "  ", body, initial, kind == "parallel");
+      } else if (ck == "onentry" || ck == "onexit") {
+        const std::string acts = actions(*c, indent + "    ", delayed);
+        if (!acts.empty())
+          body += indent + "  " + (ck == "onentry" ? "entry" : "exit") + " {\n" + acts + indent +
+                  "  }\n";
+      } else if (ck == "transition") {
+        transition(*c, id, indent + "  ", transitions, delayed);
+      } else if (ck == "initial") {
+        // read above
+      } else if (ck == "datamodel") {
+        data(*c);
+      } else {
+        unsupported(*c);
+      }
+    }
+    for (const auto& [event, delay] : delayed) {
+      report(e, "<send event=\"" + event + "\" delay=\"" + delay + "\"> has no transition on '" +
+                    event + "' in state '" + id + "' to turn into a timer; it was not imported");
+    }
+    if (body.empty() && transitions.empty() && kind != "parallel" && !region) {
+      out += indent + head + "\n";
+      return;
+    }
+    out += indent + head + " {\n" + body + transitions + indent + "}\n";
+  }
+
+  void transition(const xml_element& t, const std::string& source, const std::string& indent,
+                  std::string& out, std::vector<std::pair<std::string, std::string>>& delayed) {
+    if (!t.attribute("target")) {
+      report(t, "a transition without a target is not supported; it was not imported");
+      return;
+    }
+    const std::string target_raw = trim(*t.attribute("target"));
+    if (target_raw.find(' ') != std::string::npos) {
+      report(t, "a transition with several targets is not supported; it was not imported");
+      return;
+    }
+    if (!known_.count(target_raw))
+      report(t, "target '" + target_raw + "' is not a state of this document");
+    const std::string target = identifier(target_raw, t);
+    if (t.attribute("type") && *t.attribute("type") == "internal") {
+      report(t,
+             "an internal transition is imported as an external one (its source is exited and "
+             "entered)");
+    }
+    std::string guard;
+    if (t.attribute("cond")) {
+      const auto c = condition(*t.attribute("cond"), t);
+      if (!c) return;
+      guard = " when " + *c;
+    }
+    std::string assigns;
+    for (const auto& a : t.children) {
+      if (local(a->name) == "assign" && a->attribute("location") && a->attribute("expr")) {
+        if (const auto lit = literal(*a->attribute("expr"), *a)) {
+          assigns += (assigns.empty() ? " { " : "; ") + identifier(*a->attribute("location"), *a) +
+                     " = " + lit->first;
+        }
+      } else {
+        unsupported(*a);
+      }
+    }
+    if (!assigns.empty()) assigns += " }";
+    if (!t.attribute("event")) {
+      out += indent + "always -> " + target + guard + assigns + "\n";
+      return;
+    }
+    std::istringstream events(*t.attribute("event"));
+    for (std::string ev; events >> ev;) {
+      if (ev == "done.state." + source) {
+        out += indent + "done -> " + target + guard + assigns + "\n";
+        continue;
+      }
+      if (ev.find('*') != std::string::npos || ev.rfind("done.", 0) == 0 ||
+          ev.rfind("error.", 0) == 0) {
+        report(t,
+               "event descriptor '" + ev + "' is not supported; that transition was not imported");
+        continue;
+      }
+      const auto timer = std::find_if(delayed.begin(), delayed.end(),
+                                      [&](const auto& d) { return d.first == ev; });
+      if (timer != delayed.end()) {
+        if (const auto d = duration(timer->second)) {
+          out += indent + "after " + *d + (guard.empty() ? "" : guard) + " -> " + target + assigns +
+                 "\n";
+          delayed.erase(timer);
+          continue;
+        }
+        report(t, "delay '" + timer->second + "' is not a duration; imported as an event");
+        delayed.erase(timer);
+      }
+      out += indent + "on " + event_name(ev, t) + " -> " + target + guard + assigns + "\n";
+    }
+  }
+
+  const std::string& file_;
+  std::vector<diagnostic>& diags_;
+  std::set<std::string> events_;
+  std::set<std::string> known_;
+  std::map<std::string, std::string> types_;
+  std::string data_;
+};
+
+}  // namespace
+
+scxml_import import_scxml(std::string_view text, const std::string& source_name,
+                          const std::string& stream) {
+  scxml_import result;
+  xml_builder b;
+  pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);
+  bool parsed = false;
+  try {
+    parsed = pegtl::parse<xml::document, xml_action>(in, b);
+  } catch (const pegtl::parse_error& e) {
+    b.error = std::string(e.message());
+  }
+  if (!parsed || !b.root || !b.error.empty() || !b.open.empty()) {
+    diagnostic d;
+    d.code = "S0000";
+    d.file = source_name;
+    d.message =
+        "not a well-formed XML document" + (b.error.empty() ? std::string() : ": " + b.error);
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
+  translator t(source_name, result.diagnostics);
+  result.flow = t.run(*b.root, stream);
+  return result;
+}
+
+}  // namespace vflow::dsl
