@@ -140,6 +140,21 @@ TEST_F(RuntimeCli, UsageErrorsExitTwoAndWriteNothing) {
   EXPECT_EQ(dump(), before);
 }
 
+TEST_F(RuntimeCli, IncidentResumesWhereItWasPutOnHold) {
+  for (const char* args : {"fire INC-1 assign user=ada", "fire INC-1 start_work",
+                           "fire INC-1 diagnose finding=disk-full"}) {
+    ASSERT_EQ(vflow(args).exit_code, 0) << args;
+  }
+  EXPECT_EQ(vflow_json("status INC-1")["configuration"], json::array({"InProgress", "Fixing"}));
+  ASSERT_EQ(vflow("fire INC-1 hold reason=vendor").exit_code, 0);
+  EXPECT_EQ(vflow_json("status INC-1")["history"]["Resume"], json::array({"Fixing"}));
+  ASSERT_EQ(vflow("fire INC-1 resume").exit_code, 0);
+  EXPECT_EQ(vflow_json("status INC-1")["state"], json::array({"Fixing"}));  // not back to diagnosis
+  ASSERT_EQ(vflow("fire INC-1 assign user=bob").exit_code, 0);              // reassigned in place
+  EXPECT_EQ(vflow_json("status INC-1")["state"], json::array({"Fixing"}));
+  EXPECT_EQ(vflow("verify INC-1").exit_code, 0);
+}
+
 TEST_F(RuntimeCli, LifecycleCommands) {
   EXPECT_EQ(vflow("suspend INC-1 --reason 'vendor outage' --actor carol").out,
             "suspend INC-1: New (suspended, seq 2)\n");

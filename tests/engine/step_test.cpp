@@ -61,7 +61,7 @@ TEST_F(IncidentStep, FalseGuardsAreRejectedWithTheirEvaluations) {
   const auto before = state;
   const auto r = fire("resolve", {value::of_string("")});
   EXPECT_EQ(r.reason, engine::reject_reason::guards_false);
-  EXPECT_EQ(r.message, "every guard on event 'resolve' in state InProgress is false");
+  EXPECT_EQ(r.message, "every guard on event 'resolve' in state InProgress, Diagnosing is false");
   ASSERT_EQ(r.trace.size(), 1u);
   EXPECT_EQ(r.trace[0].kind, engine::trace_kind::guard);
   EXPECT_FALSE(r.trace[0].result);

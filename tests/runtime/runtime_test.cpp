@@ -111,7 +111,7 @@ TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
   EXPECT_EQ(
       o.record->detail,
       R"({"source":"workflows/d2c/incident.flow","reason_code":"guards_false","trace":[)"
-      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":52,)"
+      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":61,)"
       R"("condition":"len(event.code) > 0","result":false,"parts":[{"text":"len(event.code) > 0",)"
       R"("result":false,"reads":{"event.code":""}}]}]})");
 }
