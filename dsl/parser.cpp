@@ -95,7 +95,8 @@ struct builder {
   std::vector<expr_ref> stack;       // expressions under construction
   std::vector<std::size_t> markers;  // stack sizes where call arguments and list items begin
   std::vector<binary_op> ops;        // operators matched, waiting for their right operand
-  std::size_t nesting = 0;
+  std::size_t nesting = 0;           // expression depth, while parsing one
+  std::size_t state_nesting = 0;     // state declaration depth
   type_ref pending_type;
   type_context types_for = type_context::field;
   bool pending_initial = false;
@@ -933,6 +934,12 @@ constexpr bool counts_nesting =
     std::is_same_v<Rule, g::expr> || std::is_same_v<Rule, g::negate> ||
     std::is_same_v<Rule, g::not_app> || std::is_same_v<Rule, g::coalesce_tail>;
 
+// Rules through which state declarations nest; bounded separately from expressions.
+template <typename Rule>
+constexpr bool counts_state_nesting =
+    std::is_same_v<Rule, g::state_decl> || std::is_same_v<Rule, g::parallel_decl> ||
+    std::is_same_v<Rule, g::region_decl>;
+
 template <typename Rule>
 struct control : pegtl::normal<Rule> {
   template <typename Input, typename... States>
@@ -947,14 +954,17 @@ struct control : pegtl::normal<Rule> {
   template <pegtl::apply_mode A, pegtl::rewind_mode M, template <typename...> class Action,
             template <typename...> class Control, typename Input>
   static bool match(Input& in, builder& b) {
-    if constexpr (counts_nesting<Rule>) {
-      if (++b.nesting > b.limits.max_nesting) {
-        throw pegtl::parse_error("expression is nested too deeply (the limit is " +
+    if constexpr (counts_nesting<Rule> || counts_state_nesting<Rule>) {
+      constexpr bool states = counts_state_nesting<Rule>;
+      std::size_t& depth = states ? b.state_nesting : b.nesting;
+      if (++depth > b.limits.max_nesting) {
+        throw pegtl::parse_error(std::string(states ? "states are" : "expression is") +
+                                     " nested too deeply (the limit is " +
                                      std::to_string(b.limits.max_nesting) + " levels)",
                                  in);
       }
       const bool matched = pegtl::normal<Rule>::template match<A, M, Action, Control>(in, b);
-      --b.nesting;
+      --depth;
       return matched;
     } else {
       return pegtl::normal<Rule>::template match<A, M, Action, Control>(in, b);

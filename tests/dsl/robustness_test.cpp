@@ -65,6 +65,16 @@ TEST(Robustness, UnclosedBlocksAreASyntaxError) {
   expect_single_error(compile(text, "t.flow"), "F0001", "expected an assignment");
 }
 
+TEST(Robustness, DeeplyNestedStatesAreRefused) {
+  std::string text = "stream D2C\nworkflow W {\n";
+  for (int i = 0; i < 50000; ++i) text += "initial state S" + std::to_string(i) + " {\n";
+  expect_single_error(compile(text, "t.flow"), "F0001", "states are nested too deeply");
+  text = "stream D2C\nworkflow W {\n";
+  for (int i = 0; i < 20000; ++i)
+    text += "parallel P" + std::to_string(i) + " { region R" + std::to_string(i) + " {\n";
+  expect_single_error(compile(text, "t.flow"), "F0001", "states are nested too deeply");
+}
+
 TEST(Robustness, NulBytesAreReported) {
   const std::string text("stream D2C\0workflow W {}", 24);
   expect_single_error(compile(text, "t.flow"), "F0001", "NUL byte");
@@ -75,8 +85,9 @@ TEST(Robustness, RandomBytesNeverCrash) {
   std::mt19937 rng(20261126);
   const std::string alphabet =
       "stream workflow state initial final on when -> { } ( ) [ ] \" # = ; : ? + - * / % < > ! . , "
-      "and or not in event data title now null true 0 1 9 a b x \n\t\\";
-  for (int trial = 0; trial < 2000; ++trial) {
+      "and or not in event data title now null true 0 1 9 a b x policy deny because rule raise "
+      "after parallel region history deep entry exit done always actor in_state \n\t\\";
+  for (int trial = 0; trial < 5000; ++trial) {
     std::string text;
     const std::size_t len = rng() % 400;
     for (std::size_t i = 0; i < len; ++i) {
