@@ -58,6 +58,25 @@ void engine_step(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2);
 }
 
+// A flat machine (no nested states, rules or entry actions): the engine's fast path.
+void engine_step_flat(benchmark::State& state) {
+  auto r = dsl::compile(test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/counter.flow"),
+                        "counter.flow");
+  const engine::machine& m = r.machines.at(0);
+  engine::instance_state s = engine::initial_state(m, engine::initial_data(m));
+  const engine::event_call bump{
+      *m.find_event("bump"), {engine::value::of_int(1)}, 0, engine::value::null()};
+  engine::step_result out;
+  std::int64_t taken = 0;
+  for (auto _ : state) {
+    engine::step(m, s, bump, out);
+    taken += out.is_taken();
+  }
+  if (taken != static_cast<std::int64_t>(state.iterations()))
+    state.SkipWithError("a step was rejected");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 void durable_fire(benchmark::State& state) {
   const std::string path = bench_db("fire.db");
   {
@@ -128,6 +147,7 @@ void raw_sqlite_floor(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(engine_step);
+BENCHMARK(engine_step_flat);
 BENCHMARK(durable_fire)->Unit(benchmark::kMicrosecond)->MinTime(2)->UseRealTime();
 BENCHMARK(raw_sqlite_floor)->Unit(benchmark::kMicrosecond)->MinTime(2)->UseRealTime();
 

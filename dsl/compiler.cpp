@@ -161,6 +161,10 @@ class workflow_compiler {
     define_policies();
     define_rules();
     check_structure();
+    m_.reactive =
+        !m_.rules.empty() || !m_.always.empty() || !m_.done.empty() || !m_.children.empty() ||
+        std::any_of(m_.states.begin(), m_.states.end(),
+                    [](const engine::state_def& st) { return st.entry_count + st.exit_count > 0; });
     return std::move(m_);
   }
 

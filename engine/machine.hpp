@@ -239,6 +239,10 @@ struct machine {
   std::vector<state_id> children;      // child lists, see state_def::first_child
   /// Eventless transitions taken in one step before it is rolled back as a loop.
   std::uint32_t max_eventless = 100;
+  /// Whether anything can follow a transition besides the transition itself: rules, eventless
+  /// or done transitions, entry or exit actions, nested states. Set by the compiler; plain flat
+  /// machines skip the work of running to completion.
+  bool reactive = false;
   std::vector<assignment> assignments;
   std::vector<expr_node> nodes;
   std::vector<std::uint32_t> operands;  // child node indices

@@ -146,10 +146,13 @@ class stepper {
       }
     }
     // For each active atomic state in document order, the first enabled transition on it or on
-    // its nearest ancestor that has one.
-    std::vector<chosen> enabled;
+    // its nearest ancestor that has one. (Scratch space kept per thread: a step's hot path should
+    // not allocate; micro_step is never re-entered while it is in use.)
+    thread_local std::vector<chosen> enabled;
+    enabled.clear();
     bool any_candidate = false;
-    for (const state_id atomic : atomic_states(m_, s_)) {
+    for (const state_id atomic : s_.configuration) {
+      if (m_.state(atomic).kind != state_kind::atomic) continue;
       bool found = false;
       for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
         const auto [first, last] = transitions_for(m_, st, call.event);
@@ -190,7 +193,7 @@ class stepper {
       return false;
     }
     const activation after = activation_for(&call.params);
-    if (!take(remove_conflicts(enabled), after)) return false;
+    if (!take(enabled.size() == 1 ? enabled : remove_conflicts(enabled), after)) return false;
     if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);
     return true;
   }
@@ -245,10 +248,11 @@ class stepper {
     std::vector<std::uint32_t> fired_order;
     for (;;) {
       // Eventless transitions first, each round taking every enabled one.
-      for (;;) {
+      for (; !m_.always.empty();) {
         std::vector<chosen> enabled;
         const activation act = activation_for(nullptr);
-        for (const state_id atomic : atomic_states(m_, s_)) {
+        for (const state_id atomic : s_.configuration) {
+          if (m_.state(atomic).kind != state_kind::atomic) continue;
           bool found = false;
           for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
             const state_def& d = m_.state(st);
@@ -290,7 +294,7 @@ class stepper {
         }
         if (!take(remove_conflicts(enabled), act)) return false;
       }
-      const auto fired = fire_one_rule();
+      const auto fired = m_.rules.empty() ? std::optional<bool>(false) : fire_one_rule();
       if (!fired) return false;
       if (*fired) {
         if (++firings > m_.max_rule_firings) {
@@ -491,15 +495,30 @@ class stepper {
   // One microstep: exit (innermost first, remembering history), the transitions' assignments in
   // order, then entry (outermost first). False when evaluation failed.
   bool take(const std::vector<chosen>& transitions, const activation& act) {
-    // A failure half-way leaves the instance as it was before this microstep.
-    const std::vector<state_id> saved_configuration = s_.configuration;
-    const std::vector<armed_timer> saved_timers = s_.timers;
-    const auto saved_history = s_.history;
+    if (transitions.size() == 1 && s_.configuration.size() == 1) {
+      const chosen& t = transitions.front();
+      const state_def& from = m_.state(t.source);
+      const state_def& to = m_.state(t.target);
+      const bool flat = from.parent == no_state && to.parent == no_state &&
+                        from.kind == state_kind::atomic && to.kind == state_kind::atomic &&
+                        from.exit_count == 0 && to.entry_count == 0;
+      if (flat) return take_flat(t, act);
+    }
+    // A failure half-way leaves the instance as it was before this microstep. Reactive machines
+    // restore the whole step from its snapshot instead, so only flat ones save here.
+    const bool local = !m_.reactive;
+    std::vector<state_id> saved_configuration;
+    std::vector<armed_timer> saved_timers;
+    if (local) {
+      saved_configuration = s_.configuration;
+      saved_timers = s_.timers;
+    }
     const auto fail = [&] {
       undo();
-      s_.configuration = saved_configuration;
-      s_.timers = saved_timers;
-      s_.history = saved_history;
+      if (local) {
+        s_.configuration = std::move(saved_configuration);
+        s_.timers = std::move(saved_timers);
+      }
       return false;
     };
     std::vector<state_id> exits;
@@ -531,8 +550,7 @@ class stepper {
       }
     }
     for (const state_id s : exits) {
-      if (!run_actions(m_.state(s).first_exit, m_.state(s).exit_count,
-                       "the exit of state '" + m_.state(s).name + "'")) {
+      if (!run_actions(s, false)) {
         const reject_reason why = out_.reason;  // fail() keeps the reason and message
         fail();
         out_.reason = why;
@@ -569,6 +587,42 @@ class stepper {
     return true;
   }
 
+  // The common case of a flat machine, without the general algorithm's bookkeeping: one
+  // top-level atomic state to another (or itself), no entry or exit actions.
+  bool take_flat(const chosen& t, const activation& act) {
+    for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
+      const assignment& a = m_.assignments[t.first_assignment + i];
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        undo();
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
+                " failed: " + v.error);
+        return false;
+      }
+      assign(a.field, std::move(v.result));
+    }
+    const bool timed = m_.state(t.source).timer_count + m_.state(t.target).timer_count > 0;
+    std::vector<armed_timer> saved_timers;
+    if (timed) {
+      saved_timers = s_.timers;
+      s_.timers.erase(std::remove_if(s_.timers.begin(), s_.timers.end(),
+                                     [&](const armed_timer& a) {
+                                       return m_.timers[a.timer].source == t.source;
+                                     }),
+                      s_.timers.end());
+    }
+    s_.configuration.front() = t.target;
+    if (timed && !arm(t.target, act)) {
+      s_.configuration.front() = t.source;
+      s_.timers = std::move(saved_timers);
+      return false;
+    }
+    return true;
+  }
+
   bool enter_states(std::vector<state_id> to_enter, const activation& act) {
     std::sort(to_enter.begin(), to_enter.end(),
               [](state_id a, state_id b) { return index(a) < index(b); });
@@ -579,8 +633,7 @@ class stepper {
                            [](state_id a, state_id b) { return index(a) < index(b); }),
           s);
       const state_def& d = m_.state(s);
-      if (!run_actions(d.first_entry, d.entry_count, "the entry of state '" + d.name + "'"))
-        return false;
+      if (!run_actions(s, true)) return false;
       if (!arm(s, act)) return false;
       if (d.is_final && d.parent != no_state) {
         queue_.push_back({true, d.parent, {}});
@@ -639,11 +692,17 @@ class stepper {
   }
 
   // Runs entry or exit actions: assignments, and raises queued as internal events.
-  bool run_actions(std::uint32_t first, std::uint32_t count, const std::string& owner) {
+  // Runs the entry or exit actions of state `s`.
+  bool run_actions(state_id s, bool entry) {
+    const state_def& d = m_.state(s);
+    const std::uint32_t first = entry ? d.first_entry : d.first_exit;
+    const std::uint32_t count = entry ? d.entry_count : d.exit_count;
+    if (count == 0) return true;
     const activation act = activation_for(nullptr);
+    const std::string owner =
+        std::string(entry ? "the entry" : "the exit") + " of state '" + d.name + "'";
     for (std::uint32_t i = 0; i < count; ++i) {
-      const rule_action_def& a = m_.rule_actions[first + i];
-      if (!run_action(a, act, owner)) return false;
+      if (!run_action(m_.rule_actions[first + i], act, owner)) return false;
     }
     return true;
   }
@@ -801,6 +860,30 @@ class stepper {
   std::deque<queued> queue_;  // internal events, in the order raised
 };
 
+// What a failed step restores besides data (data comes back from the step's change list, which
+// holds each changed field's value from before the step): cheaper than copying the whole state.
+struct saved_shape {
+  std::vector<state_id> configuration;
+  std::vector<armed_timer> timers;
+  std::vector<std::pair<state_id, std::vector<state_id>>> history;
+  std::vector<std::uint8_t> rule_memory;
+
+  explicit saved_shape(const instance_state& s)
+      : configuration(s.configuration),
+        timers(s.timers),
+        history(s.history),
+        rule_memory(s.rule_memory) {}
+
+  void restore(instance_state& s, step_result& out) {
+    for (const field_change& c : out.changes) s.data[index(c.field)] = c.before;
+    out.changes.clear();
+    s.configuration = std::move(configuration);
+    s.timers = std::move(timers);
+    s.history = std::move(history);
+    s.rule_memory = std::move(rule_memory);
+  }
+};
+
 void reset(step_result& out, const instance_state& state) {
   out.outcome = outcome::rejected;
   out.reason = reject_reason::none;
@@ -814,23 +897,13 @@ void reset(step_result& out, const instance_state& state) {
 
 }  // namespace
 
-// Whether anything can happen after a transition besides the transition itself: rules, eventless
-// or done transitions, entry or exit actions, nested states. Plain flat machines skip the
-// snapshot and the run to completion.
-bool reactive(const machine& m) {
-  return !m.rules.empty() || !m.always.empty() || !m.done.empty() || !m.children.empty() ||
-         std::any_of(m.states.begin(), m.states.end(),
-                     [](const state_def& s) { return s.entry_count + s.exit_count > 0; });
-}
-
 void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
            step_result& out, const step_options& options) {
   reset(out, state);
-  const instance_state snapshot = state;
+  saved_shape saved(state);
   stepper st(m, state, out, options, actor, now);
   if (!st.enter_initial() || !st.run_to_completion()) {
-    state = snapshot;
-    out.changes.clear();
+    saved.restore(state, out);
     return;
   }
   st.finish_taken();
@@ -839,17 +912,18 @@ void start(const machine& m, instance_state& state, const value& actor, std::int
 void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, std::int64_t now,
                 step_result& out, const step_options& options) {
   reset(out, state);
-  const instance_state snapshot = state;
+  saved_shape saved(state);
   stepper st(m, state, out, options, value::null(), now);
   if (!st.fire(timer)) {
-    // A lapsed timer (guard false) stays consumed; anything else leaves the state as it was.
-    if (out.reason != reject_reason::guards_false) state = snapshot;
-    out.changes.clear();
+    if (out.reason == reject_reason::guards_false) {
+      out.changes.clear();  // a lapsed timer stays consumed; nothing else changed
+    } else {
+      saved.restore(state, out);
+    }
     return;
   }
-  if (reactive(m) && !st.run_to_completion()) {
-    state = snapshot;
-    out.changes.clear();
+  if (m.reactive && !st.run_to_completion()) {
+    saved.restore(state, out);
     return;
   }
   st.finish_taken();
@@ -870,19 +944,18 @@ void step(const machine& m, instance_state& state, const event_call& call, step_
     reject(out, reject_reason::bad_parameters, std::move(*problem));
     return;
   }
-  // Only reactive machines can fail after the first microstep, so only they need a snapshot.
-  std::optional<instance_state> snapshot;
-  const bool more = reactive(m);
-  if (more) snapshot = state;
+  // Only reactive machines can fail after the first microstep, so only they save their shape;
+  // a flat machine's microstep undoes itself.
+  std::optional<saved_shape> saved;
+  if (m.reactive) saved.emplace(state);
   stepper st(m, state, out, options, call.actor, call.now);
   if (!st.micro_step(call, 0)) {
-    if (snapshot) state = std::move(*snapshot);
+    if (saved) saved->restore(state, out);
     out.changes.clear();
     return;
   }
-  if (more && !st.run_to_completion()) {
-    state = std::move(*snapshot);
-    out.changes.clear();
+  if (saved && !st.run_to_completion()) {
+    saved->restore(state, out);
     out.taken.reset();
     return;
   }
