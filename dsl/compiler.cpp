@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 #include <unordered_map>
 
 #include "dsl/suggest.hpp"
@@ -490,6 +491,27 @@ class workflow_compiler {
     }
   }
 
+  // Checks and lowers the assignments of a transition or timer; their range in the machine.
+  std::pair<std::uint32_t, std::uint32_t> define_assignments(
+      const std::vector<assignment_stmt>& list, const scope& sc) {
+    const auto first = static_cast<std::uint32_t>(m_.assignments.size());
+    for (const assignment_stmt& a : list) {
+      const auto f = field_ids_.find(a.field);
+      const auto v = compile_expr(f_[a.value], sc);
+      if (!f) {
+        error("F0108", a.field_span, "unknown field '" + a.field + "'",
+              did_you_mean(a.field, names_of(m_.fields)));
+        continue;
+      }
+      if (!v || !field_ok_[*f]) continue;
+      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
+        m_.assignments.push_back(
+            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
+      }
+    }
+    return {first, static_cast<std::uint32_t>(m_.assignments.size()) - first};
+  }
+
   // Checks and lowers one timer; nothing when it cannot be part of the machine.
   std::optional<engine::timer_def> define_timer(engine::state_id source, const transition_decl& t) {
     engine::timer_def def;
@@ -527,22 +549,7 @@ class workflow_compiler {
         parts_of(f_[*t.guard], *g, def.guard_parts);
       }
     }
-    def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
-    for (const assignment_stmt& a : t.assignments) {
-      const auto f = field_ids_.find(a.field);
-      const auto v = compile_expr(f_[a.value], sc);
-      if (!f) {
-        error("F0108", a.field_span, "unknown field '" + a.field + "'",
-              did_you_mean(a.field, names_of(m_.fields)));
-        continue;
-      }
-      if (!v || !field_ok_[*f]) continue;
-      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
-        m_.assignments.push_back(
-            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
-      }
-    }
-    def.assignment_count = static_cast<std::uint32_t>(m_.assignments.size()) - def.first_assignment;
+    std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
     if (!valid) return std::nullopt;
     return def;
   }
@@ -590,22 +597,7 @@ class workflow_compiler {
         parts_of(guard, g->node, def.guard_parts);
       }
     }
-    def.first_assignment = static_cast<std::uint32_t>(m_.assignments.size());
-    for (const assignment_stmt& a : t.assignments) {
-      const auto f = field_ids_.find(a.field);
-      const auto v = compile_expr(f_[a.value], sc);
-      if (!f) {
-        error("F0108", a.field_span, "unknown field '" + a.field + "'",
-              did_you_mean(a.field, names_of(m_.fields)));
-        continue;
-      }
-      if (!v || !field_ok_[*f]) continue;
-      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
-        m_.assignments.push_back(
-            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
-      }
-    }
-    def.assignment_count = static_cast<std::uint32_t>(m_.assignments.size()) - def.first_assignment;
+    std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
     if (!valid) return std::nullopt;
     return def;
   }

@@ -343,35 +343,34 @@ class sqlite_store : public store {
   std::unordered_map<const char*, std::unique_ptr<statement>> statements_;
 };
 
+// The one row a bound statement selects, read by `read`; nothing when there is none.
+template <typename Read>
+auto one_row(statement& s, Read read) -> std::optional<decltype(read(s))> {
+  if (!s.step()) return std::nullopt;
+  auto row = read(s);
+  s.done();
+  return row;
+}
+
 definition_row read_definition(const statement& s) {
   return {s.text(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.text(5), s.integer(6)};
 }
-
-constexpr const char* definition_columns =
-    "hash, name, version, stream, source, source_name, deployed_at";
 
 std::optional<definition_row> sqlite_transaction::definition(const std::string& hash) {
   auto& s = s_.prepare(
       "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
       "WHERE hash = ?1");
-  if (!s.bind(hash).step()) return std::nullopt;
-  definition_row d = read_definition(s);
-  s.done();
-  return d;
+  return one_row(s.bind(hash), read_definition);
 }
 
 std::optional<definition_row> sqlite_transaction::latest_definition(const std::string& name) {
   auto& s = s_.prepare(
       "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
       "WHERE name = ?1 ORDER BY version DESC LIMIT 1");
-  if (!s.bind(name).step()) return std::nullopt;
-  definition_row d = read_definition(s);
-  s.done();
-  return d;
+  return one_row(s.bind(name), read_definition);
 }
 
 void sqlite_transaction::insert_definition(const definition_row& d) {
-  (void)definition_columns;
   s_.prepare(
         "INSERT INTO definitions (hash, name, version, stream, source, source_name, deployed_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
@@ -399,10 +398,7 @@ std::optional<instance_row> sqlite_transaction::instance(const std::string& id) 
   auto& s = s_.prepare(
       "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
       "updated_at, memory, next_due FROM instances WHERE id = ?1");
-  if (!s.bind(id).step()) return std::nullopt;
-  instance_row r = read_instance(s);
-  s.done();
-  return r;
+  return one_row(s.bind(id), read_instance);
 }
 
 void sqlite_transaction::insert_instance(const instance_row& i) {
@@ -457,10 +453,7 @@ std::optional<journal_row> sqlite_transaction::journal_by_event_id(const std::st
   static const std::string sql =
       std::string(journal_select) + "WHERE instance = ?1 AND event_id = ?2";
   auto& s = s_.prepare(sql.c_str());
-  if (!s.bind(instance, event_id).step()) return std::nullopt;
-  journal_row r = read_journal(s);
-  s.done();
-  return r;
+  return one_row(s.bind(instance, event_id), read_journal);
 }
 
 void sqlite_transaction::append_journal(journal_row& r) {
