@@ -23,5 +23,7 @@ fire() {
 
 fire assign user=ci-bot
 fire start_work
-fire start_work || echo "(a second start_work is refused: the instance is already in progress)"
+fire start_work   # a retried job: same event id, so vflow returns the first outcome and writes nothing
+"$vflow" fire "$release" close --actor ci --event-id "$job-close" ||
+  echo "(close is refused while the incident is in progress: exit $?, and the refusal is journaled)"
 "$vflow" status "$release" --json
