@@ -110,6 +110,14 @@ std::vector<engine::state_id> top_level(const engine::machine& m) {
   return out;
 }
 
+// Whether `s` is `ancestor` or lies inside it.
+bool is_within(const engine::machine& m, engine::state_id s, engine::state_id ancestor) {
+  for (auto a = s; a != engine::no_state; a = m.state(a).parent) {
+    if (a == ancestor) return true;
+  }
+  return false;
+}
+
 // The node an edge attaches to for a state drawn as a cluster: its anchor point.
 std::string dot_node(const engine::machine& m, engine::state_id s) {
   const auto& d = m.state(s);
@@ -225,8 +233,11 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
   for (const edge& e : edges_of(m)) {
     out << "  " << dot_quote(dot_node(m, e.source)) << " -> " << dot_quote(dot_node(m, e.target))
         << " [label=" << dot_quote(e.label);
-    if (has_children(m.state(e.source))) out << ", ltail=" << dot_quote("cluster_" + e.from);
-    if (has_children(m.state(e.target)) && e.source != e.target) {
+    // Clip at the cluster border, unless one end lies inside the other's cluster.
+    const bool nested = is_within(m, e.target, e.source) || is_within(m, e.source, e.target);
+    if (has_children(m.state(e.source)) && !nested)
+      out << ", ltail=" << dot_quote("cluster_" + e.from);
+    if (has_children(m.state(e.target)) && !nested && e.source != e.target) {
       out << ", lhead=" << dot_quote("cluster_" + e.to);
     }
     if (e.timer) out << ", style=dashed";

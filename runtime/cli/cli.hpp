@@ -36,7 +36,7 @@ using command_runner = std::function<int()>;
 /// Registers `check`.
 void add_check_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `import`.
-void add_import_command(CLI::App& app, command_runner& run);
+void add_import_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `graph`.
 void add_graph_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `deploy`, `start`, `fire`, `status`, `history`, `list`, `suspend`, `resume`,

@@ -68,8 +68,18 @@ int run_graph(const graph_args& a, const global_options& g) {
       }
     }
   }
-  std::cout << (a.format == "mermaid" ? runtime::render_mermaid(m, marks)
-                                      : runtime::render_dot(m, marks));
+  const std::string picture =
+      a.format == "mermaid" ? runtime::render_mermaid(m, marks) : runtime::render_dot(m, marks);
+  if (g.json) {
+    std::cout << json{{"format_version", format_version},
+                      {"workflow", m.name},
+                      {"format", a.format},
+                      {"graph", picture}}
+                     .dump(2)
+              << '\n';
+  } else {
+    std::cout << picture;
+  }
   return exit_ok;
 }
 

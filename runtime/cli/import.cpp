@@ -8,6 +8,7 @@
 #include "dsl/scxml.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
+#include "runtime/cli/output.hpp"
 
 namespace vflow::cli {
 
@@ -17,11 +18,26 @@ struct import_args {
   std::string format, file, stream = "R2D";
 };
 
-int run_import(const import_args& a) {
+int run_import(const import_args& a, const global_options& g) {
   if (a.format != "scxml") throw usage_error{"only 'scxml' can be imported"};
   std::string text;
   if (!read_file(a.file, text)) throw usage_error{"cannot read " + a.file};
   const auto r = dsl::import_scxml(text, a.file, a.stream);
+  if (g.json) {
+    json diags = json::array();
+    for (const auto& d : r.diagnostics) diags.push_back(to_json(d));
+    const auto compiled =
+        r.flow.empty() ? dsl::compile_result{} : dsl::compile(r.flow, a.file + " (imported)");
+    for (const auto& d : compiled.diagnostics) diags.push_back(to_json(d));
+    const bool ok = !r.flow.empty() && compiled.ok() && r.diagnostics.empty();
+    std::cout << json{{"format_version", format_version},
+                      {"imported", ok},
+                      {"flow", r.flow},
+                      {"diagnostics", diags}}
+                     .dump(2)
+              << '\n';
+    return ok ? exit_ok : exit_no;
+  }
   for (const auto& d : r.diagnostics) {
     std::cerr << d.file << ':' << d.span.line << ": " << (d.code == "S0000" ? "error" : "warning")
               << '[' << d.code << "]: " << d.message << '\n';
@@ -36,7 +52,7 @@ int run_import(const import_args& a) {
 
 }  // namespace
 
-void add_import_command(CLI::App& app, command_runner& run) {
+void add_import_command(CLI::App& app, global_options& global, command_runner& run) {
   auto args = std::make_shared<import_args>();
   CLI::App* cmd =
       app.add_subcommand("import", "Translate a state chart from another format into .flow");
@@ -49,7 +65,8 @@ void add_import_command(CLI::App& app, command_runner& run) {
       "literals, target, type), onentry/onexit with raise and assign of literals, and send with a\n"
       "delay as a timer. Anything else is reported on stderr (exit 1); nothing is dropped "
       "silently.");
-  cmd->callback([&run, args] { run = [args] { return run_import(*args); }; });
+  cmd->callback(
+      [&run, &global, args] { run = [&global, args] { return run_import(*args, global); }; });
 }
 
 }  // namespace vflow::cli

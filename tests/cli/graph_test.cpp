@@ -123,6 +123,9 @@ TEST_F(GraphCli, GraphvizRendersTheShippedWorkflows) {
     const std::string svg = shell(std::string(VFLOW_BINARY) + " graph " + src(f) + " | dot -Tsvg");
     EXPECT_NE(svg.find("<svg"), std::string::npos) << f;
     EXPECT_NE(svg.find("</svg>"), std::string::npos) << f;
+    const std::string warnings =
+        shell(std::string(VFLOW_BINARY) + " graph " + src(f) + " | dot -Tsvg 2>&1 >/dev/null");
+    EXPECT_EQ(warnings, "") << f;
   }
 }
 

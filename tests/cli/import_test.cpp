@@ -56,6 +56,20 @@ TEST_F(ImportCli, UnsupportedPartsAreReportedNotDropped) {
   }
 }
 
+TEST_F(ImportCli, JsonCarriesTheFlowAndTheDiagnostics) {
+  const json ok = vflow_json("import scxml " + src("tests/scxml/release.scxml"));
+  EXPECT_EQ(ok["format_version"], 1);
+  EXPECT_EQ(ok["imported"], true);
+  EXPECT_NE(ok["flow"].get<std::string>().find("parallel Approvals"), std::string::npos);
+  const json bad = vflow_json("import scxml " + src("tests/scxml/unsupported.scxml"));
+  EXPECT_EQ(bad["imported"], false);
+  EXPECT_EQ(bad["diagnostics"].size(), 5u);
+  EXPECT_EQ(bad["diagnostics"][0]["line"], 3);
+  const json graph = vflow_json("graph " + src("tests/flows/valid/release.flow"));
+  EXPECT_EQ(graph["workflow"], "Release");
+  EXPECT_EQ(graph["graph"].get<std::string>().rfind("digraph \"Release\"", 0), 0u);
+}
+
 TEST_F(ImportCli, MalformedDocumentsAndUsage) {
   const std::string bad = (dir / "bad.scxml").string();
   std::ofstream(bad) << "<scxml><state id=\"a\"></scxml>";
