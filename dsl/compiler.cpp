@@ -459,11 +459,13 @@ class workflow_compiler {
       scope actions_scope;
       actions_scope.eventless = true;
       m_.states[s].first_entry = static_cast<std::uint32_t>(m_.rule_actions.size());
-      define_actions(st.entry, actions_scope, "the entry of state '" + st.name + "'");
+      if (!st.entry.empty())
+        define_actions(st.entry, actions_scope, "the entry of state '" + st.name + "'");
       m_.states[s].entry_count =
           static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_entry;
       m_.states[s].first_exit = static_cast<std::uint32_t>(m_.rule_actions.size());
-      define_actions(st.exit, actions_scope, "the exit of state '" + st.name + "'");
+      if (!st.exit.empty())
+        define_actions(st.exit, actions_scope, "the exit of state '" + st.name + "'");
       m_.states[s].exit_count =
           static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_exit;
       // Order the state's slice by event, keeping document order among equals.
