@@ -226,29 +226,19 @@ class sqlite_store : public store {
 
   void write(const std::function<void(store_transaction&)>& work) override {
     with_retry([&] {
-      exec("BEGIN IMMEDIATE");
-      try {
+      in_transaction("BEGIN IMMEDIATE", [&] {
         sqlite_transaction t(*this);
         work(t);
-        exec("COMMIT");
-      } catch (...) {
-        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-      }
+      });
     });
   }
 
   void read(const std::function<void(store_transaction&)>& work) override {
     with_retry([&] {
-      exec("BEGIN");
-      try {
+      in_transaction("BEGIN", [&] {
         sqlite_transaction t(*this);
         work(t);
-        exec("COMMIT");
-      } catch (...) {
-        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-      }
+      });
     });
   }
 
@@ -267,6 +257,19 @@ class sqlite_store : public store {
   void exec(const char* sql) {
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) fail(db_, rc, std::string("executing ") + sql);
+  }
+
+  // Runs `body` between `begin` and COMMIT; any exception rolls back and propagates.
+  template <typename F>
+  void in_transaction(const char* begin, F&& body) {
+    exec(begin);
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
   }
 
   // Runs `attempt` again when the database is busy beyond busy_timeout (for example while the
@@ -304,8 +307,7 @@ class sqlite_store : public store {
       if (read_user_version() == schema_version) return;
       // WAL is a property of the file: set once, when the schema is created.
       exec("PRAGMA journal_mode = WAL");
-      exec("BEGIN IMMEDIATE");
-      try {
+      in_transaction("BEGIN IMMEDIATE", [&] {
         const int version = read_user_version();
         check_version(path, version);
         // Each migration runs in order, all in this one transaction.
@@ -315,11 +317,7 @@ class sqlite_store : public store {
         if (version < schema_version) {
           exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
         }
-        exec("COMMIT");
-      } catch (...) {
-        if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
-      }
+      });
     });
   }
 
