@@ -392,6 +392,20 @@ struct engine_runtime::impl {
     return row;
   }
 
+  // Runs `body(t, row, compiled, out)` on instance `id` inside one write transaction; an unknown
+  // instance is reported in the outcome without calling `body`.
+  template <typename Body>
+  step_outcome on_instance(const std::string& id, Body&& body) {
+    step_outcome out;
+    db->write([&](store_transaction& t) {
+      out = step_outcome{};
+      auto row = find_instance(t, id, out);
+      if (!row) return;
+      body(t, row, load(t, row->definition), out);
+    });
+    return out;
+  }
+
   // The next journal record of an instance, before anything is decided: nothing changes yet.
   static journal_row next_record(const instance_row& row, std::string kind,
                                  const std::optional<std::string>& actor, std::int64_t at) {
@@ -712,13 +726,10 @@ step_outcome engine_runtime::fire(const fire_request& req) {
 }
 
 step_outcome engine_runtime::gate(const gate_request& req) {
-  step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  impl_->db->write([&](store_transaction& t) {
-    out = step_outcome{};
-    auto row = impl::find_instance(t, req.id, out);
-    if (!row) return;
-    const auto c = impl_->load(t, row->definition);
+  return impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
+                                        const std::shared_ptr<const compiled>& c,
+                                        step_outcome& out) {
     const engine::machine& m = c->machine;
     journal_row j = impl::next_record(*row, "gate", req.actor, at);
     json detail;
@@ -774,7 +785,6 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     j.detail = detail.dump();
     impl_->commit(t, *c, *row, std::move(j), out);
   });
-  return out;
 }
 
 tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
@@ -853,33 +863,29 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
 }
 
 step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
-  step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  impl_->db->write([&](store_transaction& t) {
-    out = step_outcome{};
-    auto row = impl::find_instance(t, req.id, out);
-    if (!row) return;
-    const auto c = impl_->load(t, row->definition);
-    const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
-    const auto to = next_lifecycle(from, req.action);
-    journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
-    j.event = std::string(to_string(req.action));
-    json detail{{"from", to_string(from)}};
-    if (req.reason) detail["reason"] = *req.reason;
-    if (to) {
-      j.outcome = "taken";
-      detail["to"] = to_string(*to);
-      row->lifecycle = std::string(to_string(*to));
-    } else {
-      j.outcome = "rejected";
-      j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
-                 "': it is " + std::string(to_string(from));
-    }
-    j.detail = detail.dump();
-    j.lifecycle = row->lifecycle;
-    impl_->commit(t, *c, *row, std::move(j), out);
-  });
-  return out;
+  return impl_->on_instance(
+      req.id, [&](store_transaction& t, std::optional<instance_row>& row,
+                  const std::shared_ptr<const compiled>& c, step_outcome& out) {
+        const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+        const auto to = next_lifecycle(from, req.action);
+        journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
+        j.event = std::string(to_string(req.action));
+        json detail{{"from", to_string(from)}};
+        if (req.reason) detail["reason"] = *req.reason;
+        if (to) {
+          j.outcome = "taken";
+          detail["to"] = to_string(*to);
+          row->lifecycle = std::string(to_string(*to));
+        } else {
+          j.outcome = "rejected";
+          j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
+                     "': it is " + std::string(to_string(from));
+        }
+        j.detail = detail.dump();
+        j.lifecycle = row->lifecycle;
+        impl_->commit(t, *c, *row, std::move(j), out);
+      });
 }
 
 std::optional<instance_view> engine_runtime::status(const std::string& id) {
