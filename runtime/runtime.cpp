@@ -436,6 +436,27 @@ struct engine_runtime::impl {
     out.record = std::move(j);
   }
 
+  // The event call for `name` with `given` parameters at `at`, or nothing with `out` saying what
+  // is wrong (unknown event, bad parameters). `params` receives the parameters as JSON.
+  static std::optional<engine::event_call> make_call(const engine::machine& m,
+                                                     const std::string& name,
+                                                     const named_values& given, std::int64_t at,
+                                                     const std::optional<std::string>& actor,
+                                                     json& params, step_outcome& out) {
+    const auto event = find_event(m, name, out.message);
+    if (!event) {
+      out.status = status::invalid;
+      return std::nullopt;
+    }
+    engine::event_call call{*event, {}, at, actor_value(actor)};
+    if (auto problem = parse_params(m.event(*event), given, call, params)) {
+      out.status = status::invalid;
+      out.message = std::move(*problem);
+      return std::nullopt;
+    }
+    return call;
+  }
+
   // What would happen if `call` were delivered now: the step's result on a copy of the state.
   struct decision {
     engine::step_result result;
@@ -651,18 +672,10 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     if (!row) return;
     const auto c = impl_->load(t, row->definition);
     const engine::machine& m = c->machine;
-    const auto event = impl::find_event(m, req.event, out.message);
-    if (!event) {
-      out.status = status::invalid;
-      return;
-    }
-    engine::event_call call{*event, {}, at, actor_value(req.actor)};
     json params = json::object();
-    if (auto problem = impl::parse_params(m.event(*event), req.params, call, params)) {
-      out.status = status::invalid;
-      out.message = std::move(*problem);
-      return;
-    }
+    const auto made = impl::make_call(m, req.event, req.params, at, req.actor, params, out);
+    if (!made) return;
+    const engine::event_call& call = *made;
     if (req.event_id && !req.dry_run) {
       if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
         if (first->event != req.event || json::parse(first->params) != params) {
@@ -735,18 +748,10 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     json detail;
     bool yes = false;
     if (req.can) {
-      const auto event = impl::find_event(m, *req.can, out.message);
-      if (!event) {
-        out.status = status::invalid;
-        return;
-      }
-      engine::event_call call{*event, {}, at, actor_value(req.actor)};
       json params = json::object();
-      if (auto problem = impl::parse_params(m.event(*event), req.params, call, params)) {
-        out.status = status::invalid;
-        out.message = std::move(*problem);
-        return;
-      }
+      const auto made = impl::make_call(m, *req.can, req.params, at, req.actor, params, out);
+      if (!made) return;
+      const engine::event_call& call = *made;
       impl::decision d = impl::decide(*c, *row, call, req.id);
       yes = d.result.is_taken();
       j.event = *req.can;
