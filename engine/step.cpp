@@ -521,9 +521,14 @@ class stepper {
       }
       return false;
     };
-    std::vector<state_id> exits;
+    // Scratch kept per thread so a step does not allocate; take() never runs inside itself.
+    thread_local std::vector<state_id> exits;
+    exits.clear();
     for (const chosen& t : transitions) {
-      for (const state_id s : exit_set(t)) add_unique(exits, s);
+      const state_id d = domain(t);
+      for (const state_id s : s_.configuration) {
+        if (d == no_state || is_descendant(s, d)) add_unique(exits, s);
+      }
     }
     std::sort(exits.begin(), exits.end(),
               [](state_id a, state_id b) { return index(a) > index(b); });
@@ -578,7 +583,8 @@ class stepper {
         assign(a.field, std::move(v.result));
       }
     }
-    std::vector<state_id> to_enter;
+    thread_local std::vector<state_id> to_enter;
+    to_enter.clear();
     for (const chosen& t : transitions) {
       add_descendants(t.target, to_enter);
       add_ancestors(t.target, domain(t), to_enter);
@@ -623,7 +629,7 @@ class stepper {
     return true;
   }
 
-  bool enter_states(std::vector<state_id> to_enter, const activation& act) {
+  bool enter_states(std::vector<state_id>& to_enter, const activation& act) {
     std::sort(to_enter.begin(), to_enter.end(),
               [](state_id a, state_id b) { return index(a) < index(b); });
     for (const state_id s : to_enter) {
