@@ -609,13 +609,19 @@ class workflow_compiler {
   // The conjuncts of a condition (`a and b and c`), paired with their lowered nodes, so an
   // explanation can show each part's value and what it read.
   void parts_of(const expr& e, std::uint32_t node, std::vector<engine::condition_part>& out) const {
+    parts_of(e, node, e.span.begin, out);
+  }
+
+  void parts_of(const expr& e, std::uint32_t node, std::uint32_t whole_begin,
+                std::vector<engine::condition_part>& out) const {
     const engine::expr_node& n = m_.nodes[node];
     if (e.kind == expr_kind::binary && e.bop == binary_op::and_ && n.code == op::and_) {
-      parts_of(f_.child(e, 0), m_.operands[n.first_operand], out);
-      parts_of(f_.child(e, 1), m_.operands[n.first_operand + 1], out);
+      parts_of(f_.child(e, 0), m_.operands[n.first_operand], whole_begin, out);
+      parts_of(f_.child(e, 1), m_.operands[n.first_operand + 1], whole_begin, out);
       return;
     }
-    out.push_back({static_cast<engine::expr_id>(node), source_text(e.span)});
+    out.push_back({static_cast<engine::expr_id>(node), e.span.begin - whole_begin,
+                   e.span.end - e.span.begin});
   }
 
   std::string source_text(const source_span& s) const {

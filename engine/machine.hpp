@@ -84,7 +84,8 @@ struct source_pos {
 /// part held and what it read.
 struct condition_part {
   expr_id expr{};
-  std::string text;
+  std::uint32_t begin = 0;  // its text: [begin, begin + size) of the whole condition's text
+  std::uint32_t size = 0;
 };
 
 /// A declared instance data field.

@@ -132,7 +132,7 @@ class stepper {
       const deny_def& deny = m_.denies[d];
       trace_entry& t = record(trace_kind::deny, d, depth);
       const eval_result r = evaluate(m_, deny.condition, act);
-      explain(t, deny.parts, act, &ev.params);
+      explain(t, deny.parts, deny.condition_text, act, &ev.params);
       if (!r.ok)
         return fail_evaluation(t, r.error, "deny clause of policy '" + policy_name(deny) + "'");
       t.result = r.result.as_bool();
@@ -162,7 +162,7 @@ class stepper {
           if (tr.guard != no_expr) {
             trace_entry& e = record(trace_kind::guard, t, depth);
             const eval_result g = evaluate(m_, tr.guard, act);
-            explain(e, tr.guard_parts, act, &ev.params);
+            explain(e, tr.guard_parts, tr.guard_text, act, &ev.params);
             if (!g.ok) {
               return fail_evaluation(e, g.error,
                                      "guard '" + tr.guard_text + "' of transition at line " +
@@ -213,7 +213,7 @@ class stepper {
     t.result = true;
     if (timer.guard != no_expr) {
       const eval_result g = evaluate(m_, timer.guard, act);
-      explain(t, timer.guard_parts, act, nullptr);
+      explain(t, timer.guard_parts, timer.guard_text, act, nullptr);
       if (!g.ok)
         return fail_evaluation(t, g.error,
                                "guard '" + timer.guard_text + "' of the timer at line " +
@@ -262,7 +262,7 @@ class stepper {
               if (tr.guard != no_expr) {
                 trace_entry& e = record(trace_kind::always, t, internal);
                 const eval_result g = evaluate(m_, tr.guard, act);
-                explain(e, tr.guard_parts, act, nullptr);
+                explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
                 if (!g.ok) {
                   return fail_evaluation(e, g.error,
                                          "guard '" + tr.guard_text +
@@ -685,7 +685,7 @@ class stepper {
       e.result = true;
       if (tr.guard != no_expr) {
         const eval_result g = evaluate(m_, tr.guard, act);
-        explain(e, tr.guard_parts, act, nullptr);
+        explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
         if (!g.ok)
           return fail_evaluation(e, g.error,
                                  "guard '" + tr.guard_text + "' of the done transition");
@@ -756,15 +756,15 @@ class stepper {
   }
 
   // Evaluates each part of a condition on its own, for the explanation.
-  void explain(trace_entry& t, const std::vector<condition_part>& parts, const activation& act,
-               const std::vector<param_def>* params) {
+  void explain(trace_entry& t, const std::vector<condition_part>& parts, const std::string& whole,
+               const activation& act, const std::vector<param_def>* params) {
     if (!options_.explain) return;
     std::uint64_t spare = 10000;  // explanations never eat into the step's own budget
     activation quiet = act;
     quiet.budget = &spare;
     for (const condition_part& p : parts) {
       part_result r;
-      r.text = p.text;
+      r.text = whole.substr(p.begin, p.size);
       const eval_result v = evaluate(m_, p.expr, quiet);
       if (v.ok) {
         r.result = v.result.as_bool();
@@ -841,7 +841,7 @@ class stepper {
     s_.rule_memory[r] = 1;
     trace_entry& t = record(trace_kind::rule, r, 0);
     t.result = true;
-    explain(t, rule.parts, act, nullptr);
+    explain(t, rule.parts, rule.condition_text, act, nullptr);
     last_fired_ = r;
     for (std::uint32_t i = 0; i < rule.action_count; ++i) {
       const rule_action_def& a = m_.rule_actions[rule.first_action + i];
