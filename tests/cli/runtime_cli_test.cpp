@@ -269,6 +269,28 @@ TEST_F(RuntimeCli, VerboseLogsGoToStderrOnly) {
       << both.out;
 }
 
+TEST_F(RuntimeCli, ConcurrentFirstUseOfAFreshDatabase) {
+  // Six CI jobs deploy at once into a database none of them has created yet: one creates and
+  // migrates it, one stores each definition, and everyone succeeds.
+  const std::string fresh = (dir / "fresh.db").string();
+  const std::string out =
+      shell("for i in 1 2 3 4 5 6; do (" + std::string(VFLOW_BINARY) + " --db '" + fresh +
+            "' deploy '" + src("workflows") + "'; echo \"exit $?\") & done; wait");
+  std::size_t exits = 0, deployed = 0;
+  for (std::size_t at = out.find("exit 0"); at != std::string::npos;
+       at = out.find("exit 0", at + 1))
+    ++exits;
+  for (std::size_t at = out.find("deployed   "); at != std::string::npos;
+       at = out.find("deployed   ", at + 1)) {
+    ++deployed;
+  }
+  EXPECT_EQ(exits, 6u) << out;
+  EXPECT_EQ(deployed, 2u) << out;  // Change and Incident, once each
+  EXPECT_EQ(
+      shell("sqlite3 '" + fresh + "' 'SELECT count(*) FROM definitions; PRAGMA integrity_check'"),
+      "2\nok\n");
+}
+
 TEST_F(RuntimeCli, DatabaseFromTheEnvironment) {
   // Without --db or VFLOW_DB the default is ./vflow.db, which does not exist here.
   const std::string missing = shell("cd '" + dir.path().string() + "' && env -u VFLOW_DB " +
