@@ -3,7 +3,7 @@
 # lifecycle on the embedded SQLite store and show its status and journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+VFLOW_BUILD_TARGET=vflow bash scripts/build.sh  # the command only; the tests build with test.sh
 build_dir=${VFLOW_BUILD_DIR:-build}
 vflow="$build_dir/vflow"
 export VFLOW_DB=${VFLOW_DB:-$build_dir/main-job.db}
