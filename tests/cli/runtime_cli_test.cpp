@@ -291,6 +291,33 @@ TEST_F(RuntimeCli, ConcurrentFirstUseOfAFreshDatabase) {
       "2\nok\n");
 }
 
+TEST_F(RuntimeCli, EveryCommandRefusesAnUnknownInstanceAndWritesNothing) {
+  const std::string before = dump();
+  for (const char* args :
+       {"gate NOPE --can close", "gate NOPE --in New", "explain NOPE", "fire NOPE close --dry-run",
+        "graph --instance NOPE", "resume NOPE", "cancel NOPE"}) {
+    const auto r = vflow(args);
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("unknown instance 'NOPE'"), std::string::npos) << args << "\n" << r.out;
+  }
+  EXPECT_EQ(dump(), before);
+}
+
+TEST_F(RuntimeCli, StoreFailuresExitThreeOnEveryWritingCommand) {
+  // The write lock is held by another process for two seconds.
+  shell("sqlite3 '" + db() +
+        "' 'BEGIN EXCLUSIVE;' '.shell sleep 2' 'COMMIT;' >/dev/null 2>&1 & sleep 0.3");
+  for (const char* args :
+       {"deploy " VFLOW_SOURCE_DIR "/workflows", "start Incident --id X service=s",
+        "gate INC-1 --can assign user=a", "tick", "suspend INC-1"}) {
+    const auto r = vflow(std::string("--busy-timeout 50 ") + args);
+    EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find("locked"), std::string::npos) << args << "\n" << r.out;
+  }
+  shell("sleep 2");
+  EXPECT_EQ(vflow_json("status INC-1")["seq"], 1);
+}
+
 TEST_F(RuntimeCli, DatabaseFromTheEnvironment) {
   // Without --db or VFLOW_DB the default is ./vflow.db, which does not exist here.
   const std::string missing = shell("cd '" + dir.path().string() + "' && env -u VFLOW_DB " +
