@@ -4,7 +4,6 @@
 #include "engine/step.hpp"
 
 #include <algorithm>
-#include <deque>
 
 #include "engine/eval.hpp"
 
@@ -313,9 +312,8 @@ class stepper {
         fired_order.push_back(last_fired_);
         continue;
       }
-      if (queue_.empty()) return true;
-      const queued next = std::move(queue_.front());
-      queue_.pop_front();
+      if (queue_head_ == queue_.size()) return true;
+      const queued next = std::move(queue_[queue_head_++]);
       ++internal;
       if (next.done) {
         if (!take_done(next.state, internal)) return false;
@@ -863,7 +861,10 @@ class stepper {
   std::int64_t now_;
   std::uint64_t budget_;
   std::uint32_t last_fired_ = 0;
-  std::deque<queued> queue_;  // internal events, in the order raised
+  // Internal events in the order raised, consumed from queue_head_ (a vector: unlike a deque it
+  // allocates nothing until something is raised).
+  std::vector<queued> queue_;
+  std::size_t queue_head_ = 0;
 };
 
 // What a failed step restores besides data (data comes back from the step's change list, which
