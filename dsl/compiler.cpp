@@ -493,22 +493,32 @@ class workflow_compiler {
     }
   }
 
+  // Checks `field = value` (the field exists, the value's type fits) and lowers the value;
+  // nothing when it is wrong (reported).
+  std::optional<engine::assignment> compile_assignment(const std::string& field,
+                                                       const source_span& field_span,
+                                                       expr_ref value, const scope& sc) {
+    const auto f = field_ids_.find(field);
+    const auto v = compile_expr(f_[value], sc);
+    if (!f) {
+      error("F0108", field_span, "unknown field '" + field + "'",
+            did_you_mean(field, names_of(m_.fields)));
+      return std::nullopt;
+    }
+    if (!v || !field_ok_[*f]) return std::nullopt;
+    if (!check_assignable(v->t, m_.fields[*f].declared, f_[value].span, "value", field))
+      return std::nullopt;
+    return engine::assignment{static_cast<engine::field_id>(*f),
+                              static_cast<engine::expr_id>(v->node)};
+  }
+
   // Checks and lowers the assignments of a transition or timer; their range in the machine.
   std::pair<std::uint32_t, std::uint32_t> define_assignments(
       const std::vector<assignment_stmt>& list, const scope& sc) {
     const auto first = static_cast<std::uint32_t>(m_.assignments.size());
     for (const assignment_stmt& a : list) {
-      const auto f = field_ids_.find(a.field);
-      const auto v = compile_expr(f_[a.value], sc);
-      if (!f) {
-        error("F0108", a.field_span, "unknown field '" + a.field + "'",
-              did_you_mean(a.field, names_of(m_.fields)));
-        continue;
-      }
-      if (!v || !field_ok_[*f]) continue;
-      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.field)) {
-        m_.assignments.push_back(
-            {static_cast<engine::field_id>(*f), static_cast<engine::expr_id>(v->node)});
+      if (const auto lowered = compile_assignment(a.field, a.field_span, a.value, sc)) {
+        m_.assignments.push_back(*lowered);
       }
     }
     return {first, static_cast<std::uint32_t>(m_.assignments.size()) - first};
@@ -737,19 +747,11 @@ class workflow_compiler {
         define_raise(owner, a, sc);
         continue;
       }
-      const auto f = field_ids_.find(a.target);
-      const auto v = compile_expr(f_[a.value], sc);
-      if (!f) {
-        error("F0108", a.target_span, "unknown field '" + a.target + "'",
-              did_you_mean(a.target, names_of(m_.fields)));
-        continue;
-      }
-      if (!v || !field_ok_[*f]) continue;
-      if (check_assignable(v->t, m_.fields[*f].declared, f_[a.value].span, "value", a.target)) {
+      if (const auto lowered = compile_assignment(a.target, a.target_span, a.value, sc)) {
         engine::rule_action_def d;
         d.kind = engine::action_kind::assign;
-        d.field = static_cast<engine::field_id>(*f);
-        d.value = static_cast<engine::expr_id>(v->node);
+        d.field = lowered->field;
+        d.value = lowered->value;
         m_.rule_actions.push_back(d);
       }
     }

@@ -13,14 +13,7 @@ namespace fs = std::filesystem;
 using namespace vflow::dsl;
 
 std::vector<fs::path> round_trip_inputs() {
-  std::vector<fs::path> out;
-  for (const char* dir : {"tests/flows/valid", "workflows"}) {
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(VFLOW_SOURCE_DIR) / dir)) {
-      if (e.path().extension() == ".flow") out.push_back(e.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return vflow::test::flow_files({"tests/flows/valid", "workflows"});
 }
 
 TEST(Printer, RoundTripGivesTheSameTree) {

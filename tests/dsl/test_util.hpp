@@ -1,10 +1,13 @@
 // Helpers shared by the dsl and engine tests.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace vflow::test {
 
@@ -14,6 +17,19 @@ inline std::string read_file(const std::filesystem::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+/// Every .flow file under the given folders of the source tree, sorted.
+inline std::vector<std::filesystem::path> flow_files(std::initializer_list<const char*> folders) {
+  std::vector<std::filesystem::path> out;
+  for (const char* dir : folders) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             std::filesystem::path(VFLOW_SOURCE_DIR) / dir)) {
+      if (e.path().extension() == ".flow") out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 /// A workflow of `states` states in a chain, each with guarded and unguarded transitions and

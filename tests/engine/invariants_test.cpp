@@ -16,14 +16,7 @@ using engine::state_kind;
 using engine::value;
 
 std::vector<fs::path> machines_to_walk() {
-  std::vector<fs::path> out;
-  for (const char* dir : {"tests/flows/valid", "workflows"}) {
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(VFLOW_SOURCE_DIR) / dir)) {
-      if (e.path().extension() == ".flow") out.push_back(e.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return vflow::test::flow_files({"tests/flows/valid", "workflows"});
 }
 
 value random_value(engine::type t, std::mt19937& rng) {
