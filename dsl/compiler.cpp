@@ -188,6 +188,15 @@ class workflow_compiler {
     report(std::move(code), severity::warning, span, std::move(message), std::move(help));
   }
 
+  // "did you mean" for an unknown name. Each costs a pass over the candidates, which hostile
+  // input can make both many and long: past the first `max_suggestions` of a workflow, none.
+  template <typename Candidates>
+  std::string suggest(std::string_view name, Candidates&& candidates) {
+    constexpr std::size_t max_suggestions = 100;
+    if (++suggestions_ > max_suggestions) return {};
+    return did_you_mean(name, candidates());
+  }
+
   // Sizes the machine's tables from the syntax tree, so lowering a large workflow never moves
   // them (the expression pool is shared by the file's workflows: an upper bound).
   void reserve_tables() {
@@ -502,7 +511,7 @@ class workflow_compiler {
     const auto v = compile_expr(f_[value], sc);
     if (!f) {
       error("F0108", field_span, "unknown field '" + field + "'",
-            did_you_mean(field, names_of(m_.fields)));
+            suggest(field, [&] { return names_of(m_.fields); }));
       return std::nullopt;
     }
     if (!v || !field_ok_[*f]) return std::nullopt;
@@ -534,7 +543,7 @@ class workflow_compiler {
       def.target = static_cast<engine::state_id>(*target);
     } else {
       error("F0102", t.target_span, "unknown state '" + t.target + "'",
-            did_you_mean(t.target, names_of(m_.states)));
+            suggest(t.target, [&] { return names_of(m_.states); }));
       valid = false;
     }
     scope sc;
@@ -581,14 +590,14 @@ class workflow_compiler {
       event = &m_.events[*ev];
     } else if (!eventless) {
       error("F0107", t.event_span, "unknown event '" + t.event + "'",
-            did_you_mean(t.event, names_of(m_.events)));
+            suggest(t.event, [&] { return names_of(m_.events); }));
       valid = false;
     }
     if (const auto target = state_ids_.find(t.target)) {
       def.target = static_cast<engine::state_id>(*target);
     } else {
       error("F0102", t.target_span, "unknown state '" + t.target + "'",
-            did_you_mean(t.target, names_of(m_.states)));
+            suggest(t.target, [&] { return names_of(m_.states); }));
       valid = false;
     }
     scope sc{event, false};
@@ -662,7 +671,7 @@ class workflow_compiler {
     const auto s = state_ids_.find(name);
     if (!s) {
       error("F0102", arg.span, "unknown state '" + std::string(name) + "'",
-            did_you_mean(name, names_of(m_.states)));
+            suggest(name, [&] { return names_of(m_.states); }));
       return std::nullopt;
     }
     return typed{of(base_type::bool_type), emit(op::in_state, *s, {})};
@@ -685,7 +694,7 @@ class workflow_compiler {
           const auto ev = event_ids_.find(event_name);
           if (!ev) {
             error("F0107", event_span, "unknown event '" + event_name + "'",
-                  did_you_mean(event_name, names_of(m_.events)));
+                  suggest(event_name, [&] { return names_of(m_.events); }));
             continue;
           }
           const auto cond =
@@ -761,7 +770,7 @@ class workflow_compiler {
     const auto ev = event_ids_.find(a.target);
     if (!ev) {
       error("F0107", a.target_span, "unknown event '" + a.target + "'",
-            did_you_mean(a.target, names_of(m_.events)));
+            suggest(a.target, [&] { return names_of(m_.events); }));
       return;
     }
     const engine::event_def& event = m_.events[*ev];
@@ -1005,7 +1014,7 @@ class workflow_compiler {
         if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
         const auto f = field_ids_.find(text);
         if (!f) {
-          std::string help = did_you_mean(text, names_of(m_.fields));
+          std::string help = suggest(text, [&] { return names_of(m_.fields); });
           if (help.empty() && sc.event) {
             for (const auto& p : sc.event->params) {
               if (p.name == text) help = "event parameters are written 'event." + p.name + "'";
@@ -1043,7 +1052,7 @@ class workflow_compiler {
             return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {})};
           }
         }
-        std::string help = did_you_mean(text, names_of(params));
+        std::string help = suggest(text, [&] { return names_of(params); });
         if (help.empty()) {
           help = params.empty()
                      ? "event '" + sc.event->name + "' has no parameters"
@@ -1286,6 +1295,7 @@ class workflow_compiler {
   std::vector<diagnostic>& diags_;
   engine::machine m_;
   std::size_t errors_ = 0;
+  std::size_t suggestions_ = 0;
   bool has_initial_ = false;
   bool had_initial_error_ = false;
   name_table field_ids_, event_ids_, state_ids_;

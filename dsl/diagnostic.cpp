@@ -22,20 +22,6 @@ std::size_t count(const std::vector<diagnostic>& diags, severity s) {
 
 namespace {
 
-// The text of 1-based line `line`, without its line terminator.
-std::string_view line_text(std::string_view source, std::uint32_t line) {
-  std::size_t start = 0;
-  for (std::uint32_t l = 1; l < line; ++l) {
-    const std::size_t nl = source.find('\n', start);
-    if (nl == std::string_view::npos) return {};
-    start = nl + 1;
-  }
-  std::size_t end = source.find('\n', start);
-  if (end == std::string_view::npos) end = source.size();
-  if (end > start && source[end - 1] == '\r') --end;
-  return source.substr(start, end - start);
-}
-
 // Replaces control characters so the caret line stays aligned and the terminal stays sane.
 std::string printable(std::string_view text) {
   std::string out;
@@ -48,11 +34,29 @@ std::string printable(std::string_view text) {
 
 }  // namespace
 
+source_lines::source_lines(std::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (std::size_t at = text.find('\n'); at != std::string_view::npos; at = text.find('\n', at + 1))
+    starts_.push_back(at + 1);
+}
+
+std::string_view source_lines::line(std::uint32_t line) const {
+  if (line == 0 || line > starts_.size()) return {};
+  const std::size_t start = starts_[line - 1];
+  std::size_t end = line < starts_.size() ? starts_[line] - 1 : text_.size();
+  if (end > start && text_[end - 1] == '\r') --end;
+  return text_.substr(start, end - start);
+}
+
 std::string render_text(const diagnostic& d, std::string_view source) {
+  return render_text(d, source_lines(source));
+}
+
+std::string render_text(const diagnostic& d, const source_lines& source) {
   std::string out = d.file + ':' + std::to_string(d.span.line) + ':' +
                     std::to_string(d.span.column) + ": " + std::string(to_string(d.severity)) +
                     '[' + d.code + "]: " + d.message + '\n';
-  const std::string_view text = line_text(source, d.span.line);
+  const std::string_view text = source.line(d.span.line);
   if (!text.empty() || d.span.column == 1) {
     constexpr std::size_t max_shown = 200;  // keep minified or hostile input readable
     const std::string line = printable(text.substr(0, max_shown));

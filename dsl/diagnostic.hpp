@@ -28,8 +28,24 @@ struct diagnostic {
 /// Sorts diagnostics by file, position, then code, so reports are stable.
 void sort_diagnostics(std::vector<diagnostic>& diags);
 
+/// A text with the start of each of its lines indexed once, so that rendering any number of
+/// diagnostics costs time proportional to what is printed, not to the file's length.
+class source_lines {
+ public:
+  explicit source_lines(std::string_view text);
+  /// The text of 1-based line `line` without its terminator; empty past the end.
+  std::string_view line(std::uint32_t line) const;
+
+ private:
+  std::string_view text_;
+  std::vector<std::size_t> starts_;
+};
+
 /// Renders one diagnostic like a compiler: `file:line:col: error[CODE]: message`, the source
 /// line with a caret under the span, and `help:` when present. `source` is the file's text.
+std::string render_text(const diagnostic& d, const source_lines& source);
+
+/// `render_text` for a single diagnostic of `source` (indexes the text on each call).
 std::string render_text(const diagnostic& d, std::string_view source);
 
 /// Counts diagnostics of a severity.

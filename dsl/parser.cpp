@@ -313,6 +313,16 @@ struct action<g::in_tail> {
   }
 };
 
+// A parenthesised expression spans its parentheses, so that the text of `(n + 1) * 2` (in a
+// decision trace, say) is cut from the source with both of them.
+template <>
+struct action<g::paren_expr> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.node(b.stack.back()).span = b.span(in);
+  }
+};
+
 template <>
 struct action<g::negate> {
   template <typename Input>

@@ -351,6 +351,7 @@ struct engine_runtime::impl {
                                        : " (parameters: " + names_list(names_of(ev.params)) + ")";
         return message;
       }
+      if (seen[p]) return "parameter '" + name + "' of event '" + ev.name + "' is given twice";
       const auto v = engine::parse_value(ev.params[p].declared, text);
       if (!v) {
         return "parameter '" + name + "' of event '" + ev.name + "' must be " +
@@ -592,6 +593,11 @@ step_outcome engine_runtime::start(const start_request& req) {
         const std::string help = dsl::did_you_mean(name, names_of(m.fields));
         out.message +=
             help.empty() ? " (fields: " + names_list(names_of(m.fields)) + ")" : "; " + help;
+        return;
+      }
+      if (given[engine::index(*f)]) {
+        out.status = status::invalid;
+        out.message = "field '" + name + "' is given twice";
         return;
       }
       const auto& fd = m.field(*f);

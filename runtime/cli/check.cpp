@@ -28,13 +28,14 @@ int run_check(const check_args& args, const global_options& global) {
     return exit_usage;
   }
   std::vector<dsl::diagnostic> all;
+  diagnostic_printer printer(global.error_limit, global.json);
   json file_reports = json::array();
   std::map<std::string, std::string> defined_in;  // workflow name -> file, across the whole run
   for (const auto& path : files) {
     const std::string name = path.generic_string();
     std::string text;
-    if (!read_file(path, text)) {
-      std::cerr << "vflow check: cannot read " << name << '\n';
+    if (const auto problem = read_file(path, text)) {
+      std::cerr << "vflow check: " << *problem << '\n';
       return exit_usage;
     }
     dsl::compile_result r = dsl::compile(text, name);
@@ -49,9 +50,7 @@ int run_check(const check_args& args, const global_options& global) {
         }
       }
     }
-    for (const auto& d : r.diagnostics) {
-      if (!global.json) std::cerr << dsl::render_text(d, text);
-    }
+    printer.show(r.diagnostics, text);
     json workflows = json::array();
     for (const auto& m : r.machines) {
       workflows.push_back({{"name", m.name},
@@ -78,12 +77,15 @@ int run_check(const check_args& args, const global_options& global) {
   }
   const std::size_t errors = count(all, dsl::severity::error);
   const std::size_t warnings = count(all, dsl::severity::warning);
+  const json diags = printer.finish();
   if (global.json) {
-    json diags = json::array();
-    for (const auto& d : all) diags.push_back(to_json(d));
-    const json report{
-        {"format_version", format_version}, {"valid", errors == 0}, {"error_count", errors},
-        {"warning_count", warnings},        {"diagnostics", diags}, {"files", file_reports}};
+    const json report{{"format_version", format_version},
+                      {"valid", errors == 0},
+                      {"error_count", errors},
+                      {"warning_count", warnings},
+                      {"diagnostics", diags},
+                      {"diagnostics_not_shown", printer.not_shown()},
+                      {"files", file_reports}};
     std::cout << report.dump(2) << '\n';
   } else {
     std::cout << "checked " << files.size() << (files.size() == 1 ? " file: " : " files: ")

@@ -1,6 +1,7 @@
 // Shared pieces of the vflow command: exit codes, global options, subcommand registration.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -23,6 +24,7 @@ struct global_options {
   bool json = false;
   std::string db_path = "vflow.db";
   int busy_timeout_ms = 10000;
+  std::size_t error_limit = 20;  ///< diagnostics shown per command; 0 shows all
 };
 
 /// A usage error found after parsing (a malformed `name=value` or time): exit code 2.

@@ -2,6 +2,8 @@
 #include "runtime/cli/files.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -36,14 +38,20 @@ std::optional<std::string> collect_flow_files(const std::vector<std::string>& pa
   return std::nullopt;
 }
 
-bool read_file(const std::filesystem::path& path, std::string& out) {
+std::optional<std::string> read_file(const std::filesystem::path& path, std::string& out) {
+  const std::string name = path.generic_string();
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) return "cannot read " + name + ": no such file";
+  // A stream would read a directory as an empty file.
+  if (std::filesystem::is_directory(st)) return "cannot read " + name + ": it is a directory";
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+  if (!in) return "cannot read " + name + ": " + std::strerror(errno);
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad()) return false;
+  if (in.bad()) return "cannot read " + name + ": " + std::strerror(errno);
   out = std::move(buf).str();
-  return true;
+  return std::nullopt;
 }
 
 }  // namespace vflow::cli

@@ -13,7 +13,8 @@ namespace vflow::cli {
 std::optional<std::string> collect_flow_files(const std::vector<std::string>& paths,
                                               std::vector<std::filesystem::path>& out);
 
-/// Reads a whole file; false when it cannot be read.
-bool read_file(const std::filesystem::path& path, std::string& out);
+/// Reads a whole file into `out`; a message saying why when it cannot (missing, a directory,
+/// not readable).
+std::optional<std::string> read_file(const std::filesystem::path& path, std::string& out);
 
 }  // namespace vflow::cli

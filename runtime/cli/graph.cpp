@@ -18,12 +18,17 @@ struct graph_args {
   std::string file, workflow, format = "dot", instance;
 };
 
-// Compiles `text` and picks the workflow named `wanted` (or the only one).
-engine::machine pick(const std::string& text, const std::string& name, const std::string& wanted) {
+// Compiles `text` and picks the workflow named `wanted` (or the only one); nothing, with the
+// diagnostics printed, when it does not compile.
+std::optional<engine::machine> pick(const std::string& text, const std::string& name,
+                                    const std::string& wanted, const global_options& g) {
   auto r = dsl::compile(text, name);
   if (!r.ok()) {
-    for (const auto& d : r.diagnostics) std::cerr << dsl::render_text(d, text);
-    throw usage_error{name + " does not compile"};
+    diagnostic_printer printer(g.error_limit, false);
+    printer.show(r.diagnostics, text);
+    printer.finish();
+    std::cerr << "vflow graph: " << name << " does not compile\n";
+    return std::nullopt;
   }
   if (wanted.empty()) {
     if (r.machines.size() == 1) return std::move(r.machines.front());
@@ -45,8 +50,10 @@ int run_graph(const graph_args& a, const global_options& g) {
   runtime::graph_marks marks;
   if (!a.file.empty()) {
     std::string text;
-    if (!read_file(a.file, text)) throw usage_error{"cannot read " + a.file};
-    m = pick(text, a.file, a.workflow);
+    if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
+    auto picked = pick(text, a.file, a.workflow, g);
+    if (!picked) return exit_no;
+    m = std::move(*picked);
   } else {
     // The definition the instance runs on, marked with where it is and where it has been.
     runtime::sqlite_options o;
@@ -58,7 +65,9 @@ int run_graph(const graph_args& a, const global_options& g) {
       std::cerr << "vflow graph: unknown instance '" << a.instance << "'\n";
       return exit_no;
     }
-    m = pick(def->source, def->source_name, def->name);
+    auto picked = pick(def->source, def->source_name, def->name, g);
+    if (!picked) return exit_no;
+    m = std::move(*picked);
     marks.active = rt.status(a.instance)->state;
     const auto history = rt.history(a.instance);
     for (const auto& r : *history) {

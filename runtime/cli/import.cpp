@@ -21,7 +21,7 @@ struct import_args {
 int run_import(const import_args& a, const global_options& g) {
   if (a.format != "scxml") throw usage_error{"only 'scxml' can be imported"};
   std::string text;
-  if (!read_file(a.file, text)) throw usage_error{"cannot read " + a.file};
+  if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
   const auto r = dsl::import_scxml(text, a.file, a.stream);
   if (g.json) {
     json diags = json::array();

@@ -21,7 +21,14 @@ runtime::named_values parse_assignments(const std::vector<std::string>& args, co
     if (eq == std::string::npos || eq == 0) {
       throw usage_error{std::string("expected ") + what + " as name=value, got '" + a + "'"};
     }
-    out.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+    std::string name = a.substr(0, eq);
+    for (const auto& [seen, _] : out) {
+      if (seen == name) {
+        throw usage_error{std::string(what) + " '" + name +
+                          "' is given more than once; give each once"};
+      }
+    }
+    out.emplace_back(std::move(name), a.substr(eq + 1));
   }
   return out;
 }
@@ -89,14 +96,21 @@ int run_deploy(const deploy_args& a, const global_options& g) {
   std::vector<runtime::source_file> files;
   for (const auto& p : paths) {
     runtime::source_file f{p.generic_string(), {}};
-    if (!read_file(p, f.text)) throw usage_error{"cannot read " + f.name};
+    if (const auto problem = read_file(p, f.text)) throw usage_error{*problem};
     files.push_back(std::move(f));
   }
   auto rt = open_runtime(g);
   const auto out = rt.deploy(files);
+  diagnostic_printer printer(g.error_limit, g.json);
+  for (const auto& f : files) {
+    std::vector<dsl::diagnostic> of_file;
+    for (const auto& d : out.diagnostics) {
+      if (d.file == f.name) of_file.push_back(d);
+    }
+    printer.show(of_file, f.text);
+  }
+  const json diags = printer.finish();
   if (g.json) {
-    json diags = json::array();
-    for (const auto& d : out.diagnostics) diags.push_back(to_json(d));
     json workflows = json::array();
     for (const auto& w : out.workflows) {
       workflows.push_back({{"name", w.name},
@@ -108,16 +122,11 @@ int run_deploy(const deploy_args& a, const global_options& g) {
     std::cout << json{{"format_version", format_version},
                       {"deployed", out.ok()},
                       {"workflows", workflows},
-                      {"diagnostics", diags}}
+                      {"diagnostics", diags},
+                      {"diagnostics_not_shown", printer.not_shown()}}
                      .dump(2)
               << '\n';
   } else {
-    for (const auto& d : out.diagnostics) {
-      const auto f =
-          std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.name == d.file; });
-      std::cerr << dsl::render_text(
-          d, f == files.end() ? std::string_view() : std::string_view(f->text));
-    }
     if (!out.ok()) std::cerr << "vflow deploy: nothing deployed: fix the errors above\n";
     for (const auto& w : out.workflows) {
       std::cout << (w.created ? "deployed   " : "unchanged  ") << w.name << " v" << w.version

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
       ->envname("VFLOW_BUSY_TIMEOUT")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", global.json, "Print a versioned JSON document on stdout");
+  app.add_option("--error-limit", global.error_limit,
+                 "Show at most this many diagnostics (default 20; 0 shows all)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("-v,--verbose", verbose, "Log debug messages to stderr");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -1,6 +1,8 @@
 // Text and JSON renderings of instances, journal records and outcomes.
 #include "runtime/cli/output.hpp"
 
+#include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "runtime/cli/cli.hpp"
@@ -35,6 +37,39 @@ json to_json(const dsl::diagnostic& d) {
           {"end_line", d.span.end_line},
           {"end_column", d.span.end_column},
           {"help", d.help.empty() ? json() : json(d.help)}};
+}
+
+void diagnostic_printer::show(const std::vector<dsl::diagnostic>& diags, std::string_view source) {
+  std::optional<dsl::source_lines> lines;  // indexed only when something of it is printed
+  for (const auto& d : diags) {
+    if (limit_ != 0 && shown_ >= limit_) {
+      ++(d.severity == dsl::severity::error ? hidden_errors_ : hidden_warnings_);
+      continue;
+    }
+    ++shown_;
+    if (json_) {
+      collected_.push_back(to_json(d));
+      continue;
+    }
+    if (!lines) lines.emplace(source);
+    std::cerr << dsl::render_text(d, *lines);
+  }
+}
+
+json diagnostic_printer::finish() {
+  if (!json_ && not_shown() > 0) {
+    const auto plural = [](std::size_t n, const char* one, const char* many) {
+      return std::to_string(n) + ' ' + (n == 1 ? one : many);
+    };
+    std::string what;
+    if (hidden_errors_ > 0) what = plural(hidden_errors_, "more error", "more errors");
+    if (hidden_warnings_ > 0) {
+      what +=
+          (what.empty() ? "" : " and ") + plural(hidden_warnings_, "more warning", "more warnings");
+    }
+    std::cerr << "vflow: " << what << " not shown (--error-limit 0 shows all)\n";
+  }
+  return collected_;
 }
 
 json to_json(const runtime::instance_view& v) {

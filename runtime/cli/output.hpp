@@ -17,6 +17,27 @@ inline constexpr int format_version = 1;
 
 /// A diagnostic as a JSON object (code, severity, message, file, line, column, end_*, help).
 json to_json(const dsl::diagnostic& d);
+
+/// Shows the diagnostics of one command, as text on stderr or collected for JSON, up to
+/// `--error-limit` in all; `finish` says how many more there were.
+class diagnostic_printer {
+ public:
+  diagnostic_printer(std::size_t limit, bool as_json) : limit_(limit), json_(as_json) {}
+  /// Shows (or collects) `diags`, which are about `source`, while the limit allows.
+  void show(const std::vector<dsl::diagnostic>& diags, std::string_view source);
+  /// Text: prints "N more errors not shown" on stderr when the limit cut the list. JSON: the
+  /// diagnostics shown.
+  json finish();
+  /// How many diagnostics the limit held back.
+  std::size_t not_shown() const { return hidden_errors_ + hidden_warnings_; }
+
+ private:
+  std::size_t limit_;
+  bool json_;
+  std::size_t shown_ = 0;
+  std::size_t hidden_errors_ = 0, hidden_warnings_ = 0;
+  json collected_ = json::array();
+};
 /// An instance: id, workflow, version, stream, definition, lifecycle, state, seq, data, times.
 json to_json(const runtime::instance_view& v);
 /// A journal record with its JSON columns expanded.
