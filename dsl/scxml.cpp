@@ -8,21 +8,21 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <tao/pegtl.hpp>
+
+#include <expat.h>
 
 namespace vflow::dsl {
 
 namespace {
 
-namespace pegtl = tao::pegtl;
-
-// ---- XML, as much as SCXML documents use ----
+// ---- XML: expat reads it (well-formedness, entities, encodings, line and column) ----
 
 struct xml_element {
   std::string name;
   std::vector<std::pair<std::string, std::string>> attributes;
   std::vector<std::unique_ptr<xml_element>> children;
   std::uint32_t line = 0;
+  std::uint32_t column = 0;
 
   const std::string* attribute(std::string_view key) const {
     for (const auto& [k, v] : attributes) {
@@ -32,113 +32,42 @@ struct xml_element {
   }
 };
 
-namespace xml {
-using namespace pegtl;
-struct name : plus<sor<alnum, one<'_', '-', '.', ':'>>> {};
-struct value_dq : until<one<'"'>> {};
-struct value_sq : until<one<'\''>> {};
-struct attr_value : sor<seq<one<'"'>, value_dq>, seq<one<'\''>, value_sq>> {};
-struct attr_name : name {};
-struct attribute : seq<attr_name, star<space>, one<'='>, star<space>, attr_value> {};
-struct tag_name : name {};
-struct self_close : string<'/', '>'> {};
-struct open_end : one<'>'> {};
-struct start_tag : seq<one<'<'>, tag_name, star<plus<space>, attribute>, star<space>,
-                       sor<self_close, open_end>> {};
-struct end_name : name {};
-struct end_tag : seq<string<'<', '/'>, end_name, star<space>, one<'>'>> {};
-struct comment : seq<string<'<', '!', '-', '-'>, until<string<'-', '-', '>'>>> {};
-struct declaration : seq<string<'<', '?'>, until<string<'?', '>'>>> {};
-struct cdata
-    : seq<string<'<', '!', '[', 'C', 'D', 'A', 'T', 'A', '['>, until<string<']', ']', '>'>>> {};
-struct doctype : seq<string<'<', '!'>, until<one<'>'>>> {};
-struct text : plus<not_one<'<'>> {};
-struct document
-    : seq<star<sor<comment, declaration, cdata, doctype, end_tag, start_tag, text>>, eof> {};
-}  // namespace xml
-
-struct xml_builder {
+// Builds the element tree from expat's callbacks. Nesting is bounded here, before anything
+// recurses over the tree, so that the translator's recursion is bounded too.
+struct xml_reader {
+  XML_Parser parser = nullptr;
   std::unique_ptr<xml_element> root;
   std::vector<xml_element*> open;
-  xml_element* current = nullptr;  // the element whose start tag is being read
-  std::string attr;
   std::string error;
-};
 
-template <typename Rule>
-struct xml_action : pegtl::nothing<Rule> {};
+  void stop(std::string why) {
+    if (error.empty()) error = std::move(why);
+    XML_StopParser(parser, XML_FALSE);
+  }
 
-template <>
-struct xml_action<xml::tag_name> {
-  template <typename Input>
-  static void apply(const Input& in, xml_builder& b) {
-    auto e = std::make_unique<xml_element>();
-    e->name = in.string();
-    e->line = static_cast<std::uint32_t>(in.position().line);
-    xml_element* raw = e.get();
-    if (b.open.empty()) {
-      if (!b.root)
-        b.root = std::move(e);
-      else
-        b.error = "more than one root element";
-    } else {
-      b.open.back()->children.push_back(std::move(e));
-    }
-    b.current = raw;
-  }
-};
-template <>
-struct xml_action<xml::attr_name> {
-  template <typename Input>
-  static void apply(const Input& in, xml_builder& b) {
-    b.attr = in.string();
-  }
-};
-struct attr_value_action {
-  template <typename Input>
-  static void apply(const Input& in, xml_builder& b) {
-    std::string v = in.string();
-    v.pop_back();  // the closing quote
-    for (const auto& [entity, c] : std::initializer_list<std::pair<std::string, std::string>>{
-             {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}}) {
-      for (std::size_t at = v.find(entity); at != std::string::npos; at = v.find(entity, at + 1)) {
-        v.replace(at, entity.size(), c);
-      }
-    }
-    if (b.current) b.current->attributes.emplace_back(b.attr, std::move(v));
-  }
-};
-template <>
-struct xml_action<xml::value_dq> : attr_value_action {};
-template <>
-struct xml_action<xml::value_sq> : attr_value_action {};
-template <>
-struct xml_action<xml::open_end> {
-  template <typename Input>
-  static void apply(const Input&, xml_builder& b) {
-    if (b.current) b.open.push_back(b.current);
-    b.current = nullptr;
-  }
-};
-template <>
-struct xml_action<xml::self_close> {
-  template <typename Input>
-  static void apply(const Input&, xml_builder& b) {
-    b.current = nullptr;
-  }
-};
-template <>
-struct xml_action<xml::end_name> {
-  template <typename Input>
-  static void apply(const Input& in, xml_builder& b) {
-    if (b.open.empty() || b.open.back()->name != in.string()) {
-      if (b.error.empty()) {
-        b.error =
-            "line " + std::to_string(in.position().line) + ": unexpected </" + in.string() + ">";
-      }
+  static void XMLCALL on_start(void* data, const XML_Char* name, const XML_Char** attributes) {
+    auto& r = *static_cast<xml_reader*>(data);
+    if (r.open.size() >= max_scxml_depth) {
+      r.stop("elements are nested more than " + std::to_string(max_scxml_depth) + " levels deep");
       return;
     }
-    b.open.pop_back();
+    auto e = std::make_unique<xml_element>();
+    e->name = name;
+    e->line = static_cast<std::uint32_t>(XML_GetCurrentLineNumber(r.parser));
+    e->column = static_cast<std::uint32_t>(XML_GetCurrentColumnNumber(r.parser)) + 1;
+    for (const XML_Char** a = attributes; a[0] != nullptr; a += 2)
+      e->attributes.emplace_back(a[0], a[1]);
+    xml_element* raw = e.get();
+    if (r.open.empty()) {
+      r.root = std::move(e);  // expat itself refuses a second root element
+    } else {
+      r.open.back()->children.push_back(std::move(e));
+    }
+    r.open.push_back(raw);
+  }
+
+  static void XMLCALL on_end(void* data, const XML_Char*) {
+    static_cast<xml_reader*>(data)->open.pop_back();
   }
 };
 
@@ -156,7 +85,7 @@ class translator {
 
   std::string run(const xml_element& root, const std::string& stream) {
     if (local(root.name) != "scxml") {
-      report(root, "the root element is <" + root.name + ">, not <scxml>");
+      report(root, "the root element is <" + root.name + ">, not <scxml>", severity::error);
       return {};
     }
     for (const auto& [k, v] : root.attributes) {
@@ -189,13 +118,16 @@ class translator {
   }
 
  private:
-  void report(const xml_element& e, std::string message) {
+  // Something not imported as written: a warning at the element's start tag (an error when
+  // nothing could be imported).
+  void report(const xml_element& e, std::string message, dsl::severity level = severity::warning) {
     diagnostic d;
-    d.code = "S0001";
+    d.code = level == severity::error ? "S0000" : "S0001";
+    d.severity = level;
     d.file = file_;
     d.span.line = d.span.end_line = e.line;
-    d.span.column = 1;
-    d.span.end_column = 2;
+    d.span.column = e.column;
+    d.span.end_column = e.column + 1 + static_cast<std::uint32_t>(e.name.size());
     d.message = std::move(message);
     diags_.push_back(std::move(d));
   }
@@ -417,17 +349,22 @@ class translator {
       head = std::string(initial_of_parent == *e.attribute("id") ? "initial " : "") +
              (kind == "final" ? "final " : "") + "state " + id;
     }
-    std::string body, transitions;
+    // Children are written straight into `out` (no copy of a subtree per level); the braces are
+    // taken back when the state turns out to have no body.
+    const std::size_t mark = out.size();
+    out += indent + head + " {\n";
+    const std::size_t body_start = out.size();
+    std::string transitions;
     std::vector<std::pair<std::string, std::string>> delayed;
     for (const auto& c : e.children) {
       const std::string ck = local(c->name);
       if (ck == "state" || ck == "final" || ck == "parallel" || ck == "history") {
-        state(*c, indent + "  ", body, initial, kind == "parallel");
+        state(*c, indent + "  ", out, initial, kind == "parallel");
       } else if (ck == "onentry" || ck == "onexit") {
         const std::string acts = actions(*c, indent + "    ", delayed);
         if (!acts.empty())
-          body += indent + "  " + (ck == "onentry" ? "entry" : "exit") + " {\n" + acts + indent +
-                  "  }\n";
+          out += indent + "  " + (ck == "onentry" ? "entry" : "exit") + " {\n" + acts + indent +
+                 "  }\n";
       } else if (ck == "transition") {
         transition(*c, id, indent + "  ", transitions, delayed);
       } else if (ck == "initial") {
@@ -442,11 +379,12 @@ class translator {
       report(e, "<send event=\"" + event + "\" delay=\"" + delay + "\"> has no transition on '" +
                     event + "' in state '" + id + "' to turn into a timer; it was not imported");
     }
-    if (body.empty() && transitions.empty() && kind != "parallel" && !region) {
+    if (out.size() == body_start && transitions.empty() && kind != "parallel" && !region) {
+      out.resize(mark);
       out += indent + head + "\n";
       return;
     }
-    out += indent + head + " {\n" + body + transitions + indent + "}\n";
+    out += transitions + indent + "}\n";
   }
 
   void transition(const xml_element& t, const std::string& source, const std::string& indent,
@@ -531,25 +469,41 @@ class translator {
 scxml_import import_scxml(std::string_view text, const std::string& source_name,
                           const std::string& stream) {
   scxml_import result;
-  xml_builder b;
-  pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);
-  bool parsed = false;
-  try {
-    parsed = pegtl::parse<xml::document, xml_action>(in, b);
-  } catch (const pegtl::parse_error& e) {
-    b.error = std::string(e.message());
-  }
-  if (!parsed || !b.root || !b.error.empty() || !b.open.empty()) {
+  const auto refuse = [&](std::uint32_t line, std::uint32_t column, std::string message) {
     diagnostic d;
     d.code = "S0000";
+    d.severity = severity::error;
     d.file = source_name;
-    d.message =
-        "not a well-formed XML document" + (b.error.empty() ? std::string() : ": " + b.error);
+    d.span.line = d.span.end_line = line;
+    d.span.column = column;
+    d.span.end_column = column + 1;
+    d.message = std::move(message);
     result.diagnostics.push_back(std::move(d));
     return result;
+  };
+  if (text.size() > max_scxml_bytes) {
+    return refuse(1, 1,
+                  "the document is larger than " + std::to_string(max_scxml_bytes >> 20) + " MiB");
+  }
+  xml_reader reader;
+  std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(
+      XML_ParserCreate(nullptr), &XML_ParserFree);
+  if (!parser) throw std::bad_alloc();
+  reader.parser = parser.get();
+  XML_SetUserData(reader.parser, &reader);
+  XML_SetElementHandler(reader.parser, &xml_reader::on_start, &xml_reader::on_end);
+  const bool parsed = XML_Parse(reader.parser, text.data(), static_cast<int>(text.size()),
+                                XML_TRUE) == XML_STATUS_OK;
+  if (!parsed || !reader.root) {
+    const auto line = static_cast<std::uint32_t>(XML_GetCurrentLineNumber(reader.parser));
+    const auto column = static_cast<std::uint32_t>(XML_GetCurrentColumnNumber(reader.parser)) + 1;
+    std::string why = !reader.error.empty() ? reader.error
+                      : parsed              ? std::string("there is no root element")
+                                            : XML_ErrorString(XML_GetErrorCode(reader.parser));
+    return refuse(line, column, "not a well-formed XML document: " + why);
   }
   translator t(source_name, result.diagnostics);
-  result.flow = t.run(*b.root, stream);
+  result.flow = t.run(*reader.root, stream);
   return result;
 }
 

@@ -11,6 +11,11 @@
 
 namespace vflow::dsl {
 
+/// Documents larger than this are refused before they are read.
+inline constexpr std::size_t max_scxml_bytes = 64u << 20;
+/// Elements nested deeper than this are refused (the .flow language bounds nesting too).
+inline constexpr std::size_t max_scxml_depth = 128;
+
 /// The result of an import: the .flow text (empty when the document could not be read at all)
 /// and a diagnostic for everything that was not imported as written.
 struct scxml_import {

@@ -23,31 +23,27 @@ int run_import(const import_args& a, const global_options& g) {
   std::string text;
   if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
   const auto r = dsl::import_scxml(text, a.file, a.stream);
+  // What is written must compile: check it before handing it over.
+  const std::string imported_name = a.file + " (imported)";
+  const auto compiled =
+      r.flow.empty() ? dsl::compile_result{} : dsl::compile(r.flow, imported_name);
+  diagnostic_printer printer(g.error_limit, g.json);
+  printer.show(r.diagnostics, text);
+  printer.show(compiled.diagnostics, r.flow);
+  const json diags = printer.finish();
+  const bool ok = !r.flow.empty() && compiled.ok() && r.diagnostics.empty();
   if (g.json) {
-    json diags = json::array();
-    for (const auto& d : r.diagnostics) diags.push_back(to_json(d));
-    const auto compiled =
-        r.flow.empty() ? dsl::compile_result{} : dsl::compile(r.flow, a.file + " (imported)");
-    for (const auto& d : compiled.diagnostics) diags.push_back(to_json(d));
-    const bool ok = !r.flow.empty() && compiled.ok() && r.diagnostics.empty();
     std::cout << json{{"format_version", format_version},
                       {"imported", ok},
                       {"flow", r.flow},
-                      {"diagnostics", diags}}
+                      {"diagnostics", diags},
+                      {"diagnostics_not_shown", printer.not_shown()}}
                      .dump(2)
               << '\n';
-    return ok ? exit_ok : exit_no;
+  } else {
+    std::cout << r.flow;
   }
-  for (const auto& d : r.diagnostics) {
-    std::cerr << d.file << ':' << d.span.line << ": " << (d.code == "S0000" ? "error" : "warning")
-              << '[' << d.code << "]: " << d.message << '\n';
-  }
-  if (r.flow.empty()) return exit_no;
-  // What is written must compile: check it before handing it over.
-  const auto compiled = dsl::compile(r.flow, a.file + " (imported)");
-  for (const auto& d : compiled.diagnostics) std::cerr << dsl::render_text(d, r.flow);
-  std::cout << r.flow;
-  return compiled.ok() && r.diagnostics.empty() ? exit_ok : exit_no;
+  return ok ? exit_ok : exit_no;
 }
 
 }  // namespace

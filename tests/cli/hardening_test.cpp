@@ -82,4 +82,45 @@ TEST_F(Hardening, ManyErrorsAreCutAtTheLimitAndCounted) {
   EXPECT_EQ(j["error_count"], 40000);
 }
 
+// Item 1: a second root element was freed while its attributes were still being written (heap
+// use-after-free); now expat reads the document and refuses it.
+TEST_F(Hardening, ScxmlWithTwoRootsIsRefused) {
+  write(dir / "u.scxml", "<a/><b c=\"\"/>");
+  const auto r = vflow("import scxml " + (dir / "u.scxml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("u.scxml:1:5: error[S0000]: not a well-formed XML document: junk after "
+                       "document element"),
+            std::string::npos)
+      << r.out;
+}
+
+// Item 1: 10,000 nested <state> overflowed the stack; 2,000 took 78 s to be refused.
+TEST_F(Hardening, DeeplyNestedScxmlIsRefusedAtTheBound) {
+  std::string doc = "<scxml xmlns=\"http://www.w3.org/2005/07/scxml\">\n";
+  for (int i = 0; i < 10000; ++i) doc += "<state id=\"s" + std::to_string(i) + "\">";
+  for (int i = 0; i < 10000; ++i) doc += "</state>";
+  doc += "</scxml>\n";
+  write(dir / "deep.scxml", doc);
+  const auto r = vflow("import scxml " + (dir / "deep.scxml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("error[S0000]: not a well-formed XML document: elements are nested more "
+                       "than 128 levels deep"),
+            std::string::npos)
+      << r.out.substr(0, 500);
+}
+
+// Item 1: an 80k-state chart took minutes (every element re-counted lines from the start).
+TEST_F(Hardening, LargeScxmlImportsInOnePass) {
+  std::string doc = "<scxml xmlns=\"http://www.w3.org/2005/07/scxml\" initial=\"s0\">\n";
+  for (int i = 0; i < 80000; ++i) {
+    doc += "  <state id=\"s" + std::to_string(i) + "\"><transition event=\"next\" target=\"s" +
+           std::to_string(i + 1 < 80000 ? i + 1 : i) + "\"/></state>\n";
+  }
+  doc += "</scxml>\n";
+  write(dir / "big.scxml", doc);
+  const auto r = vflow("import scxml " + (dir / "big.scxml").string(), false);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("  state s79999 {\n    on next -> s79999\n  }\n"), std::string::npos);
+}
+
 }  // namespace

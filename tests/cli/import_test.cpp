@@ -45,13 +45,15 @@ TEST_F(ImportCli, UnsupportedPartsAreReportedNotDropped) {
   EXPECT_EQ(r.exit_code, 1);
   const std::string file = src("tests/scxml/unsupported.scxml");
   for (const std::string& expected :
-       {file + ":3: warning[S0001]: <invoke> is not supported; it was not imported",
-        file + ":4: warning[S0001]: <log> is not supported; it was not imported",
-        file + ":4: warning[S0001]: expression 'y + 1' is not a literal; only literal values are "
-               "imported",
-        file + ":5: warning[S0001]: <script> is not supported; it was not imported",
-        file + ":6: warning[S0001]: event descriptor 'error.*' is not supported; that transition "
-               "was not imported"}) {
+       {file + ":3:5: warning[S0001]: <invoke> is not supported; it was not imported\n"
+               " 3 |     <invoke type=\"http\" src=\"http://example/service\"/>\n"
+               "   |     ^^^^^^^\n",
+        file + ":4:14: warning[S0001]: <log> is not supported; it was not imported",
+        file + ":4:35: warning[S0001]: expression 'y + 1' is not a literal; only literal values "
+               "are imported",
+        file + ":5:39: warning[S0001]: <script> is not supported; it was not imported",
+        file + ":6:5: warning[S0001]: event descriptor 'error.*' is not supported; that "
+               "transition was not imported"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   }
 }
@@ -65,6 +67,8 @@ TEST_F(ImportCli, JsonCarriesTheFlowAndTheDiagnostics) {
   EXPECT_EQ(bad["imported"], false);
   EXPECT_EQ(bad["diagnostics"].size(), 5u);
   EXPECT_EQ(bad["diagnostics"][0]["line"], 3);
+  EXPECT_EQ(bad["diagnostics"][0]["column"], 5);
+  EXPECT_EQ(bad["diagnostics"][0]["severity"], "warning");
   const json graph = vflow_json("graph " + src("tests/flows/valid/release.flow"));
   EXPECT_EQ(graph["workflow"], "Release");
   EXPECT_EQ(graph["graph"].get<std::string>().rfind("digraph \"Release\"", 0), 0u);
