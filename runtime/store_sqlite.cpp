@@ -3,7 +3,13 @@
 // jitter, mmap off, foreign keys on, schema versioned with PRAGMA user_version.
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -15,6 +21,10 @@ namespace vflow::runtime {
 namespace {
 
 constexpr int schema_version = 3;
+
+// PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
+// another application's SQLite file, which vflow must never change.
+constexpr int application_id = 0x76666c77;
 
 // Version 1 of the schema. Every statement is idempotent so a racing creator is harmless.
 constexpr const char* schema_v1 = R"sql(
@@ -82,10 +92,26 @@ ALTER TABLE instances ADD COLUMN next_due INTEGER;
 CREATE INDEX IF NOT EXISTS instances_by_due ON instances (next_due) WHERE next_due IS NOT NULL;
 )sql";
 
-[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+// What a failure means for the user, in words that name no SQL, PRAGMA or internal step.
+std::string plain_message(int code, const char* sqlite_message) {
+  switch (code & 0xff) {
+    case SQLITE_READONLY: return "the database is read-only for this user";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the database is locked by another process (wait longer with --busy-timeout MS)";
+    case SQLITE_FULL: return "the disk is full";
+    case SQLITE_CANTOPEN: return "the file cannot be opened";
+    case SQLITE_IOERR: return "an I/O error occurred";
+    case SQLITE_CORRUPT: return "the database file is corrupt";
+    case SQLITE_NOTADB: return "it is not a vflow database (not an SQLite file)";
+    case SQLITE_PERM: return "permission denied";
+    default: return sqlite_message ? sqlite_message : sqlite3_errstr(code);
+  }
+}
+
+[[noreturn]] void fail(sqlite3* db, int rc) {
   const int code = db ? sqlite3_extended_errcode(db) : rc;
-  const char* msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw store_error(code, what + ": " + (msg ? msg : sqlite3_errstr(rc)));
+  throw store_error(code, plain_message(code, db ? sqlite3_errmsg(db) : nullptr));
 }
 
 bool is_busy(int code) { return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED; }
@@ -95,7 +121,7 @@ class statement {
  public:
   statement(sqlite3* db, const char* sql) : db_(db) {
     const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc != SQLITE_OK) fail(db, rc, "preparing a statement");
+    if (rc != SQLITE_OK) fail(db, rc);
   }
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
@@ -120,7 +146,7 @@ class statement {
       return false;
     }
     sqlite3_reset(stmt_);
-    fail(db_, rc, "executing a statement");
+    fail(db_, rc);
   }
 
   void run() {
@@ -164,7 +190,7 @@ class statement {
     }
   }
   void check(int rc) {
-    if (rc != SQLITE_OK) fail(db_, rc, "binding a parameter");
+    if (rc != SQLITE_OK) fail(db_, rc);
   }
 
   sqlite3* db_;
@@ -196,48 +222,57 @@ class sqlite_transaction : public store_transaction {
 
 class sqlite_store : public store {
  public:
-  sqlite_store(const std::string& path, const sqlite_options& o) : options_(o) {
-    int flags = SQLITE_OPEN_NOMUTEX;
-    flags |= o.read_only ? SQLITE_OPEN_READONLY
-                         : (SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0));
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
-    if (rc != SQLITE_OK) {
-      const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      const int code = db_ ? sqlite3_extended_errcode(db_) : rc;
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw store_error(code, "cannot open database " + path + ": " + msg);
+  sqlite_store(const std::string& path, const sqlite_options& o) : path_(path), options_(o) {
+    const bool exists = std::filesystem::exists(path);
+    if (!exists && !o.create) {
+      throw store_error(SQLITE_CANTOPEN,
+                        "no vflow database at " + path + "; run `vflow deploy` to create one");
     }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+    if (!exists) create_private_file(path);
+    open(path, o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
     try {
-      configure(path);
+      configure();
+    } catch (const store_error& e) {
+      close();
+      // A database in a directory this user may not write, whose -wal and -shm files are gone
+      // (its last writer closed it cleanly), is complete in its main file: read it as an
+      // immutable file. Not safe while a writer works on it, which would need those files.
+      const bool cannot_open =
+          (e.code() & 0xff) == SQLITE_CANTOPEN || (e.code() & 0xff) == SQLITE_READONLY;
+      if (!o.read_only || !cannot_open || std::filesystem::exists(path + "-wal")) throw;
+      open("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+      try {
+        configure();
+      } catch (...) {
+        close();
+        throw;
+      }
     } catch (...) {
-      statements_.clear();
-      sqlite3_close(db_);
+      close();
       throw;
     }
   }
 
-  ~sqlite_store() override {
-    statements_.clear();
-    sqlite3_close(db_);
-  }
+  ~sqlite_store() override { close(); }
 
   void write(const std::function<void(store_transaction&)>& work) override {
-    with_retry([&] {
-      in_transaction("BEGIN IMMEDIATE", [&] {
-        sqlite_transaction t(*this);
-        work(t);
+    naming_the_file("cannot write", [&] {
+      with_retry([&] {
+        in_transaction("BEGIN IMMEDIATE", [&] {
+          sqlite_transaction t(*this);
+          work(t);
+        });
       });
     });
   }
 
   void read(const std::function<void(store_transaction&)>& work) override {
-    with_retry([&] {
-      in_transaction("BEGIN", [&] {
-        sqlite_transaction t(*this);
-        work(t);
+    naming_the_file("cannot read", [&] {
+      with_retry([&] {
+        in_transaction("BEGIN", [&] {
+          sqlite_transaction t(*this);
+          work(t);
+        });
       });
     });
   }
@@ -256,7 +291,17 @@ class sqlite_store : public store {
  private:
   void exec(const char* sql) {
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) fail(db_, rc, std::string("executing ") + sql);
+    if (rc != SQLITE_OK) fail(db_, rc);
+  }
+
+  // Runs `body`; a store failure says which database it was about.
+  template <typename F>
+  void naming_the_file(const char* verb, F&& body) {
+    try {
+      body();
+    } catch (const store_error& e) {
+      throw store_error(e.code(), std::string(verb) + " database " + path_ + ": " + e.what());
+    }
   }
 
   // Runs `body` between `begin` and COMMIT; any exception rolls back and propagates.
@@ -293,50 +338,150 @@ class sqlite_store : public store {
     }
   }
 
-  void configure(const std::string& path) {
+  // Opens the connection; the messages name the file, never SQLite's internals.
+  void open(const std::string& name, int flags) {
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      const int code = db_ ? sqlite3_extended_errcode(db_) : rc;
+      close();
+      throw store_error(code,
+                        "cannot open database " + name + ": " + plain_message(code, msg.c_str()));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
+  }
+
+  void close() {
+    statements_.clear();
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+  // Creates an empty database file readable and writable by its owner only: journals hold
+  // personal data. SQLite gives the -wal and -shm files the same permissions.
+  static void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      throw store_error(SQLITE_CANTOPEN,
+                        "cannot create database " + path + ": " + std::strerror(errno));
+    }
+    if (fd >= 0) ::close(fd);
+  }
+
+  // `path` with the characters a URI gives a meaning to escaped.
+  static std::string uri_path(const std::string& path) {
+    std::string out;
+    for (const char c : path) {
+      if (c == '%' || c == '?' || c == '#') {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        out += '%';
+        out += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+        out += hex[static_cast<unsigned char>(c) & 0xf];
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  // What the file holds, read before anything is written to it.
+  struct identity {
+    int application = 0;
+    int version = 0;
+    bool empty = true;          // no schema object at all
+    bool vflow_tables = false;  // a database of vflow 0.1, made before the application id
+  };
+
+  identity identify() {
+    identity id;
+    try {
+      id.application = static_cast<int>(single_integer("PRAGMA application_id"));
+      id.version = static_cast<int>(single_integer("PRAGMA user_version"));
+      id.empty = single_integer("SELECT count(*) FROM sqlite_schema") == 0;
+      id.vflow_tables = single_integer(
+                            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+                            "('definitions', 'instances', 'journal')") == 3;
+    } catch (const store_error& e) {
+      if ((e.code() & 0xff) == SQLITE_CANTOPEN) {
+        throw store_error(e.code(),
+                          "its -wal and -shm files are missing or unreadable and "
+                          "cannot be created here; read it where you may write the "
+                          "directory, or ask its owner to close every writer");
+      }
+      throw;
+    }
+    return id;
+  }
+
+  std::int64_t single_integer(const char* sql) {
+    statement s(db_, sql);
+    const std::int64_t v = s.step() ? s.integer(0) : 0;
+    s.done();
+    return v;
+  }
+
+  void configure() {
+    naming_the_file("cannot open", [&] { configure_connection(); });
+  }
+
+  void configure_connection() {
     exec("PRAGMA foreign_keys = ON");
     exec("PRAGMA mmap_size = 0");
     exec("PRAGMA trusted_schema = OFF");
     const std::string sync = options_.synchronous == "NORMAL" ? "NORMAL" : "FULL";
     exec(("PRAGMA synchronous = " + sync).c_str());
-    if (options_.read_only) {
-      check_version(path, read_user_version());
-      return;
-    }
+    with_retry([&] { check_identity(identify()); });
+    if (options_.read_only) return;
+    // Writers keep the -wal and -shm files when they close, so that readers without write access
+    // to the directory can still open the database.
+    int persist = 1;
+    sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     with_retry([&] {
-      if (read_user_version() == schema_version) return;
+      const identity before = identify();
+      if (before.version == schema_version && before.application == application_id) return;
       // WAL is a property of the file: set once, when the schema is created.
       exec("PRAGMA journal_mode = WAL");
       in_transaction("BEGIN IMMEDIATE", [&] {
-        const int version = read_user_version();
-        check_version(path, version);
+        const identity id = identify();  // again, under the write lock
+        check_identity(id);
         // Each migration runs in order, all in this one transaction.
-        if (version < 1) exec(schema_v1);
-        if (version < 2) exec(schema_v2);
-        if (version < 3) exec(schema_v3);
-        if (version < schema_version) {
-          exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
-        }
+        if (id.version < 1) exec(schema_v1);
+        if (id.version < 2) exec(schema_v2);
+        if (id.version < 3) exec(schema_v3);
+        exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
+        exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
     });
   }
 
-  void check_version(const std::string& path, int version) {
-    if (version > schema_version) {
-      throw store_error(SQLITE_ERROR, "database " + path + " has schema version " +
-                                          std::to_string(version) + ", newer than this vflow (" +
+  // Refuses a file vflow did not make (or may not initialise here) and a newer schema.
+  void check_identity(const identity& id) {
+    const bool ours = id.application == application_id ||
+                      (id.application == 0 && id.vflow_tables && id.version >= 1);
+    if (!ours && !(id.application == 0 && id.empty)) {
+      throw store_error(SQLITE_ERROR,
+                        "it is not a vflow database (it belongs to another application); nothing "
+                        "was changed");
+    }
+    if (!ours && !options_.create) {
+      throw store_error(SQLITE_CANTOPEN,
+                        "the file is empty; run `vflow deploy` to make it a vflow database");
+    }
+    if (id.version > schema_version) {
+      throw store_error(SQLITE_ERROR, "it has schema version " + std::to_string(id.version) +
+                                          ", newer than this vflow (" +
                                           std::to_string(schema_version) + "): upgrade vflow");
+    }
+    if (options_.read_only && ours && id.version < schema_version) {
+      throw store_error(SQLITE_READONLY, "it has schema version " + std::to_string(id.version) +
+                                             ": run a writing vflow command on it once to "
+                                             "upgrade it");
     }
   }
 
-  int read_user_version() {
-    statement s(db_, "PRAGMA user_version");
-    const int v = s.step() ? static_cast<int>(s.integer(0)) : 0;
-    s.done();
-    return v;
-  }
-
   sqlite3* db_ = nullptr;
+  std::string path_;
   sqlite_options options_;
   std::unordered_map<const char*, std::unique_ptr<statement>> statements_;
 };

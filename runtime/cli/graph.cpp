@@ -56,10 +56,7 @@ int run_graph(const graph_args& a, const global_options& g) {
     m = std::move(*picked);
   } else {
     // The definition the instance runs on, marked with where it is and where it has been.
-    runtime::sqlite_options o;
-    o.create = false;
-    o.busy_timeout_ms = g.busy_timeout_ms;
-    auto rt = runtime::engine_runtime::open(g.db_path, o);
+    auto rt = open_runtime(g, db_access::read);
     const auto def = rt.definition_of(a.instance);
     if (!def) {
       std::cerr << "vflow graph: unknown instance '" << a.instance << "'\n";

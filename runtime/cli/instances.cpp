@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
@@ -13,13 +14,36 @@ namespace vflow::cli {
 
 namespace {
 
-// Splits `name=value` arguments; a missing '=' is a usage error.
+// The value of `name=@FILE` (the file's content) or `name=@-` (standard input, once), without
+// one trailing newline, so that secrets need not appear in argv; `@@` stands for a literal '@'.
+std::string value_of(const std::string& name, const std::string& written, bool& stdin_used) {
+  if (written.empty() || written.front() != '@') return written;
+  if (written.rfind("@@", 0) == 0) return written.substr(1);
+  std::string content;
+  const std::string source = written.substr(1);
+  if (source == "-") {
+    if (stdin_used) throw usage_error{"only one value can be read from standard input (@-)"};
+    stdin_used = true;
+    std::ostringstream buf;
+    buf << std::cin.rdbuf();
+    content = std::move(buf).str();
+  } else if (const auto problem = read_file(source, content)) {
+    throw usage_error{"the value of '" + name + "': " + *problem};
+  }
+  if (!content.empty() && content.back() == '\n') content.pop_back();
+  if (!content.empty() && content.back() == '\r') content.pop_back();
+  return content;
+}
+
+// Splits `name=value` arguments (`what` is "field" or "parameter"); a missing '=' or a name
+// given twice is a usage error.
 runtime::named_values parse_assignments(const std::vector<std::string>& args, const char* what) {
   runtime::named_values out;
+  bool stdin_used = false;
   for (const std::string& a : args) {
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw usage_error{std::string("expected ") + what + " as name=value, got '" + a + "'"};
+      throw usage_error{std::string("expected a ") + what + " as name=value, got '" + a + "'"};
     }
     std::string name = a.substr(0, eq);
     for (const auto& [seen, _] : out) {
@@ -28,7 +52,8 @@ runtime::named_values parse_assignments(const std::vector<std::string>& args, co
                           "' is given more than once; give each once"};
       }
     }
-    out.emplace_back(std::move(name), a.substr(eq + 1));
+    std::string value = value_of(name, a.substr(eq + 1), stdin_used);
+    out.emplace_back(std::move(name), std::move(value));
   }
   return out;
 }
@@ -45,13 +70,6 @@ std::optional<std::int64_t> parse_at(const std::string& text) {
 
 std::optional<std::string> optional_of(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional(s);
-}
-
-runtime::engine_runtime open_runtime(const global_options& g, bool create = true) {
-  runtime::sqlite_options o;
-  o.create = create;
-  o.busy_timeout_ms = g.busy_timeout_ms;
-  return runtime::engine_runtime::open(g.db_path, o);
 }
 
 // Prints the outcome of a request that changes an instance; returns the exit code.
@@ -99,7 +117,7 @@ int run_deploy(const deploy_args& a, const global_options& g) {
     if (const auto problem = read_file(p, f.text)) throw usage_error{*problem};
     files.push_back(std::move(f));
   }
-  auto rt = open_runtime(g);
+  auto rt = open_runtime(g, db_access::create);
   const auto out = rt.deploy(files);
   diagnostic_printer printer(g.error_limit, g.json);
   for (const auto& f : files) {
@@ -142,9 +160,9 @@ struct start_args {
 };
 
 int run_start(const start_args& a, const global_options& g) {
-  runtime::start_request r{a.workflow, optional_of(a.id), parse_assignments(a.fields, "fields"),
+  runtime::start_request r{a.workflow, optional_of(a.id), parse_assignments(a.fields, "field"),
                            optional_of(a.actor), parse_at(a.at)};
-  auto rt = open_runtime(g);
+  auto rt = open_runtime(g, db_access::create);
   const auto o = rt.start(r);
   return report(o, g, "start");
 }
@@ -159,13 +177,13 @@ struct fire_args {
 int run_fire(const fire_args& a, const global_options& g) {
   runtime::fire_request r{a.id,
                           a.event,
-                          parse_assignments(a.params, "parameters"),
+                          parse_assignments(a.params, "parameter"),
                           optional_of(a.actor),
                           optional_of(a.event_id),
                           a.expect_seq,
                           parse_at(a.at),
                           a.dry_run};
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, a.dry_run ? db_access::read : db_access::write);
   const auto o = rt.fire(r);
   if (a.dry_run && !g.json && o.record) {
     std::cout << "dry run (nothing written):\n" << explain_text(*o.record);
@@ -187,7 +205,7 @@ int run_gate(const gate_args& a, const global_options& g) {
   runtime::gate_request r;
   r.id = a.id;
   r.can = optional_of(a.can);
-  r.params = parse_assignments(a.params, "parameters");
+  r.params = parse_assignments(a.params, "parameter");
   std::size_t start = 0;
   while (start < a.in.size()) {
     const std::size_t comma = std::min(a.in.find(',', start), a.in.size());
@@ -196,7 +214,7 @@ int run_gate(const gate_args& a, const global_options& g) {
   }
   r.actor = optional_of(a.actor);
   r.at = parse_at(a.at);
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::write);
   const auto o = rt.gate(r);
   if (g.json) {
     json j = to_json(o);
@@ -219,7 +237,7 @@ struct tick_args {
 };
 
 int run_tick(const tick_args& a, const global_options& g) {
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::write);
   const auto out = rt.tick(parse_at(a.now));
   if (g.json) {
     json fired = json::array();
@@ -263,7 +281,7 @@ struct explain_args {
 };
 
 int run_explain(const explain_args& a, const global_options& g) {
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::read);
   const auto h = rt.history(a.id);
   if (!h) return not_found(g, "explain", a.id);
   const runtime::journal_row* record = nullptr;
@@ -291,7 +309,7 @@ struct id_args {
 };
 
 int run_status(const id_args& a, const global_options& g) {
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::read);
   const auto v = rt.status(a.id);
   if (!v) return not_found(g, "status", a.id);
   if (g.json) {
@@ -305,7 +323,7 @@ int run_status(const id_args& a, const global_options& g) {
 }
 
 int run_history(const id_args& a, const global_options& g) {
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::read);
   const auto h = rt.history(a.id);
   if (!h) return not_found(g, "history", a.id);
   if (g.json) {
@@ -327,7 +345,7 @@ int run_list(const list_args& a, const global_options& g) {
   if (!a.lifecycle.empty() && !runtime::parse_lifecycle(a.lifecycle)) {
     throw usage_error{"--lifecycle must be active, suspended, completed or cancelled"};
   }
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::read);
   const auto items =
       rt.list({optional_of(a.workflow), optional_of(a.state), optional_of(a.lifecycle), a.limit});
   if (g.json) {
@@ -358,13 +376,13 @@ int run_lifecycle(runtime::lifecycle_event action, const lifecycle_args& a,
                   const global_options& g) {
   runtime::lifecycle_request r{a.id, action, optional_of(a.reason), optional_of(a.actor),
                                parse_at(a.at)};
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::write);
   const auto o = rt.change_lifecycle(r);
   return report(o, g, std::string(runtime::to_string(action)));
 }
 
 int run_verify(const id_args& a, const global_options& g) {
-  auto rt = open_runtime(g, false);
+  auto rt = open_runtime(g, db_access::read);
   const auto v = rt.verify(a.id);
   if (v.status == runtime::status::not_found) return not_found(g, "verify", a.id);
   if (g.json) {

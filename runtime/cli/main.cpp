@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     std::cerr << "vflow: " << e.message << '\n';
     return exit_usage;
   } catch (const vflow::store_error& e) {
-    std::cerr << "vflow: store error: " << e.what() << " (code " << e.code() << ")\n";
+    spdlog::debug("store error code {}", e.code());
+    std::cerr << "vflow: store error: " << e.what() << '\n';
     return exit_environment;
   } catch (const std::exception& e) {
     std::cerr << "vflow: error: " << e.what() << '\n';

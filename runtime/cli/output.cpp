@@ -39,6 +39,14 @@ json to_json(const dsl::diagnostic& d) {
           {"help", d.help.empty() ? json() : json(d.help)}};
 }
 
+runtime::engine_runtime open_runtime(const global_options& g, db_access access) {
+  runtime::sqlite_options o;
+  o.create = access == db_access::create;
+  o.read_only = access == db_access::read;
+  o.busy_timeout_ms = g.busy_timeout_ms;
+  return runtime::engine_runtime::open(g.db_path, o);
+}
+
 void diagnostic_printer::show(const std::vector<dsl::diagnostic>& diags, std::string_view source) {
   std::optional<dsl::source_lines> lines;  // indexed only when something of it is printed
   for (const auto& d : diags) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dsl/diagnostic.hpp"
+#include "runtime/cli/cli.hpp"
 #include "runtime/runtime.hpp"
 
 namespace vflow::cli {
@@ -14,6 +15,13 @@ using json = nlohmann::ordered_json;
 
 /// The format version of every JSON document the command prints.
 inline constexpr int format_version = 1;
+
+/// What a command does with the database: only `create` may make a new one (from a missing or
+/// empty file); `read` opens it read-only.
+enum class db_access { read, write, create };
+
+/// Opens the store at `--db` for `access`.
+runtime::engine_runtime open_runtime(const global_options& g, db_access access);
 
 /// A diagnostic as a JSON object (code, severity, message, file, line, column, end_*, help).
 json to_json(const dsl::diagnostic& d);

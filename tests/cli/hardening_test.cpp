@@ -3,6 +3,7 @@
 // store exactly as it was.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 
 class Hardening : public vflow::test::cli_fixture {
  protected:
+  /// `vflow --db PATH ARGS`.
+  vflow::test::run_result vflow_at(const std::string& path, const std::string& args) {
+    return vflow::test::run_vflow("--db '" + path + "' " + args);
+  }
   void deploy_and_start() {
     ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
     const auto r = vflow("start Incident --id INC-1 service=mail priority=2 --actor alice");
@@ -39,7 +44,7 @@ TEST_F(Hardening, RepeatedParameterIsAUsageErrorAndWritesNothing) {
   const std::string before = dump();
   const auto r = vflow("fire INC-1 reprioritize priority=1 priority=5");
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_EQ(r.out, "vflow: parameters 'priority' is given more than once; give each once\n");
+  EXPECT_EQ(r.out, "vflow: parameter 'priority' is given more than once; give each once\n");
   EXPECT_EQ(dump(), before);
   const auto s = vflow("start Incident --id INC-2 service=a service=b");
   EXPECT_EQ(s.exit_code, 2) << s.out;
@@ -121,6 +126,115 @@ TEST_F(Hardening, LargeScxmlImportsInOnePass) {
   const auto r = vflow("import scxml " + (dir / "big.scxml").string(), false);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("  state s79999 {\n    on next -> s79999\n  }\n"), std::string::npos);
+}
+
+// Item 6: another application's SQLite file was silently given vflow's tables, a user_version
+// and WAL, even by `status`; an empty file was initialised by a read command.
+TEST_F(Hardening, AnotherApplicationsDatabaseIsRefusedUntouched) {
+  const std::string other = (dir / "other.db").string();
+  shell("sqlite3 '" + other + "' 'CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES (1)'");
+  const std::string before = shell("cat '" + other + "' | sha256sum");
+  for (const std::string& command :
+       std::vector<std::string>{"status X", "list", "history X", "deploy " + src("workflows"),
+                                "start Incident service=a", "fire X go", "tick"}) {
+    const auto r = vflow_at(other, command);
+    EXPECT_EQ(r.exit_code, 3) << command << ": " << r.out;
+    EXPECT_EQ(r.out, "vflow: store error: cannot open database " + other +
+                         ": it is not a vflow database (it belongs to another application); "
+                         "nothing was changed\n")
+        << command;
+  }
+  EXPECT_EQ(shell("cat '" + other + "' | sha256sum"), before);
+  EXPECT_FALSE(std::filesystem::exists(other + "-wal"));
+  EXPECT_EQ(shell("sqlite3 '" + other + "' 'PRAGMA journal_mode; PRAGMA user_version'"),
+            "delete\n0\n");
+  const std::string text = (dir / "text.db").string();
+  write(text, "not a database at all, but long enough to have a header of sorts..........\n");
+  const auto t = vflow_at(text, "deploy " + src("workflows"));
+  EXPECT_EQ(t.exit_code, 3);
+  EXPECT_NE(t.out.find("it is not a vflow database (not an SQLite file)"), std::string::npos)
+      << t.out;
+}
+
+TEST_F(Hardening, OnlyDeployAndStartCreateADatabaseAndOnlyFromANewOrEmptyFile) {
+  const std::string empty = (dir / "empty.db").string();
+  write(empty, "");
+  for (const char* command : {"status X", "list", "tick", "fire X go"}) {
+    const auto r = vflow_at(empty, command);
+    EXPECT_EQ(r.exit_code, 3) << command;
+    EXPECT_EQ(r.out, "vflow: store error: cannot open database " + empty +
+                         ": the file is empty; run `vflow deploy` to make it a vflow database\n");
+  }
+  EXPECT_EQ(std::filesystem::file_size(empty), 0u);
+  EXPECT_EQ(vflow_at(empty, "deploy " + src("workflows")).exit_code, 0);
+  EXPECT_EQ(shell("sqlite3 '" + empty + "' 'PRAGMA application_id'"), "1986423927\n");
+  const std::string absent = (dir / "absent.db").string();
+  EXPECT_EQ(vflow_at(absent, "list").out, "vflow: store error: no vflow database at " + absent +
+                                              "; run `vflow deploy` to create one\n");
+  EXPECT_FALSE(std::filesystem::exists(absent));
+}
+
+// Item 8: new databases were world-readable (0644 under umask 022); journals hold personal data.
+TEST_F(Hardening, NewDatabasesAreReadableByTheirOwnerOnly) {
+  ASSERT_EQ(shell("umask 022 && " + std::string(VFLOW_BINARY) + " --db '" + db() + "' deploy " +
+                  src("workflows") + " >/dev/null && stat -c %a '" + db() + "' '" + db() +
+                  "-wal' '" + db() + "-shm'"),
+            "600\n600\n600\n");
+}
+
+// Item 8: values may come from a file or standard input, so secrets stay out of argv.
+TEST_F(Hardening, ValuesFromAFileOrStandardInput) {
+  deploy_and_start();
+  write(dir / "reason.txt", "waiting for the vendor\n");
+  auto r = vflow("fire INC-1 assign user=@@ada");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(vflow_json("status INC-1")["data"]["assignee"], "@ada");
+  ASSERT_EQ(vflow("fire INC-1 start_work").exit_code, 0);
+  r = vflow("fire INC-1 hold reason=@" + (dir / "reason.txt").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(vflow_json("status INC-1")["data"]["hold_reason"], "waiting for the vendor");
+  ASSERT_EQ(vflow("fire INC-1 resume").exit_code, 0);
+  r = vflow_at(db(), "fire INC-1 hold reason=@- < " + (dir / "reason.txt").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string before = dump();
+  r = vflow("fire INC-1 resume x=@" + (dir / "absent.txt").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "vflow: the value of 'x': cannot read " + (dir / "absent.txt").string() +
+                       ": no such file\n");
+  EXPECT_EQ(dump(), before);
+}
+
+// Item 7: in a read-only directory every command failed naming an internal PRAGMA; an auditor
+// with read access could not read.
+TEST_F(Hardening, ReadCommandsWorkWithReadAccessOnly) {
+  deploy_and_start();
+  ASSERT_EQ(vflow("fire INC-1 assign user=ada").exit_code, 0);
+  // The auditor is another user with read access to the files and none to write the directory.
+  const std::string as_other =
+      geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  if (geteuid() == 0 && system("command -v setpriv >/dev/null") != 0) GTEST_SKIP();
+  shell("chmod 644 '" + db() + "'*; chmod 555 '" + dir.path().string() + "'");
+  const std::string before = dump();
+  const auto as_auditor = [&](const std::string& args) {
+    return vflow::test::run_result{0, shell(as_other + VFLOW_BINARY + " --db '" + db() + "' " +
+                                            args + " 2>&1; echo \"exit $?\"")};
+  };
+  for (const char* command :
+       {"status INC-1", "history INC-1", "list", "explain INC-1", "verify INC-1",
+        "graph --instance INC-1", "fire INC-1 start_work --dry-run"}) {
+    const auto r = as_auditor(command);
+    EXPECT_NE(r.out.find("exit 0"), std::string::npos) << command << ": " << r.out;
+  }
+  const auto w = as_auditor("fire INC-1 start_work");
+  EXPECT_NE(w.out.find(db() + ": the database is read-only for this user\nexit 3\n"),
+            std::string::npos)
+      << w.out;
+  // Without the -wal and -shm files (a copy, or after the last writer closed), read as a file.
+  shell("chmod 755 '" + dir.path().string() + "'; rm -f '" + db() + "-wal' '" + db() +
+        "-shm'; chmod 555 '" + dir.path().string() + "'");
+  EXPECT_NE(as_auditor("status INC-1").out.find("state      Assigned"), std::string::npos);
+  shell("chmod 755 '" + dir.path().string() + "'");
+  EXPECT_EQ(dump(), before);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // JSON shapes, and a store left exactly as it was after every kind of failure.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_util.hpp"
@@ -248,7 +249,9 @@ TEST_F(RuntimeCli, LockedDatabaseExitsThreeAfterTheTimeout) {
 TEST_F(RuntimeCli, MissingDatabaseIsAStoreErrorForReads) {
   const auto r = run_vflow("--db '" + (dir / "absent.db").string() + "' status INC-1");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.out.find("cannot open database"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out, "vflow: store error: no vflow database at " + (dir / "absent.db").string() +
+                       "; run `vflow deploy` to create one\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "absent.db"));
 }
 
 TEST_F(RuntimeCli, NewerSchemaIsRefusedWithoutTouchingIt) {
@@ -322,7 +325,7 @@ TEST_F(RuntimeCli, DatabaseFromTheEnvironment) {
   // Without --db or VFLOW_DB the default is ./vflow.db, which does not exist here.
   const std::string missing = shell("cd '" + dir.path().string() + "' && env -u VFLOW_DB " +
                                     VFLOW_BINARY + " status INC-1 2>&1; echo \"exit $?\"");
-  EXPECT_NE(missing.find("cannot open database vflow.db"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("no vflow database at vflow.db"), std::string::npos) << missing;
   EXPECT_NE(missing.find("exit 3"), std::string::npos) << missing;
   const auto e = shell("VFLOW_DB='" + db() + "' " + VFLOW_BINARY + " status INC-1");
   EXPECT_NE(e.find("instance   INC-1"), std::string::npos) << e;
