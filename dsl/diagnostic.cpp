@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "engine/text.hpp"
+
 namespace vflow::dsl {
 
 std::string_view to_string(severity s) { return s == severity::error ? "error" : "warning"; }
@@ -22,12 +24,31 @@ std::size_t count(const std::vector<diagnostic>& diags, severity s) {
 
 namespace {
 
-// Replaces control characters so the caret line stays aligned and the terminal stays sane.
+// Replaces control characters, bidirectional formatting characters and invalid UTF-8, byte for
+// byte, so the caret line stays aligned and the source shown is the source as stored.
 std::string printable(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      out += (lead < 0x20 || lead == 0x7f) ? ' ' : text[i];
+      ++i;
+      continue;
+    }
+    const std::size_t n = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    const std::string_view c = text.substr(i, n);
+    if (engine::invalid_utf8_at(c) == 0) {  // not a character: one byte at a time
+      out += '?';
+      ++i;
+      continue;
+    }
+    if (engine::escape_for_terminal(c) == c) {
+      out += c;
+    } else {
+      out.append(c.size(), '?');
+    }
+    i += c.size();
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "dsl/grammar.hpp"
+#include "engine/text.hpp"
 #include "engine/value.hpp"
 
 namespace vflow::dsl {
@@ -997,6 +998,18 @@ parse_result parse(std::string_view text, const std::string& source_name,
     return result;
   }
   builder b(text, limits);
+  if (const std::size_t bad = engine::invalid_utf8_at(text); bad != std::string_view::npos) {
+    diagnostic d;
+    d.code = "F0001";
+    d.file = source_name;
+    d.span = b.span(text.data() + bad, text.data() + bad);
+    d.span.end_column = d.span.column + 1;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+    d.message = std::string("invalid UTF-8 (byte ") + byte + "): .flow files are UTF-8";
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
   b.file.children.reserve(text.size() / 12);  // about one child per 12 bytes of typical source
   b.file.strings.reserve(text.size() / 2);
   pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), source_name);

@@ -1,6 +1,8 @@
 // Types, values and their text forms: literals, ISO-8601 times and duration literals.
 #include "engine/value.hpp"
 
+#include "engine/text.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -89,25 +91,26 @@ bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, unsigned& 
   return true;
 }
 
+// A string as a quoted literal for people: quotes, backslashes and line breaks escaped as in
+// .flow, and every other character a terminal would act on escaped too.
 std::string escape_string(const std::string& s) {
   std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
+  std::size_t run = 0;  // where the bytes not yet copied begin
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char* named = nullptr;
+    switch (s[i]) {
+      case '"': named = "\\\""; break;
+      case '\\': named = "\\\\"; break;
+      case '\n': named = "\\n"; break;
+      case '\t': named = "\\t"; break;
+      case '\r': named = "\\r"; break;
+      default: continue;
     }
+    out += escape_for_terminal(std::string_view(s).substr(run, i - run));
+    out += named;
+    run = i + 1;
   }
+  out += escape_for_terminal(std::string_view(s).substr(run));
   out += '"';
   return out;
 }

@@ -13,6 +13,7 @@
 #include "dsl/printer.hpp"
 #include "dsl/suggest.hpp"
 #include "engine/step.hpp"
+#include "engine/text.hpp"
 #include "runtime/sha256.hpp"
 #include "runtime/value_json.hpp"
 
@@ -267,6 +268,37 @@ json changes_json(const engine::machine& m, const std::vector<engine::field_chan
   return a;
 }
 
+// Text from outside must be UTF-8: the journal is JSON and append-only, so one bad byte would
+// break every later read of it. Ids must be safe identifiers: they are printed to terminals and
+// logs and used in file names. A message naming the first problem, or nothing.
+std::optional<std::string> bad_id(const char* what, const std::optional<std::string>& id) {
+  if (!id || engine::is_safe_id(*id)) return std::nullopt;
+  return std::string(what) + " '" + engine::escape_for_terminal(*id) +
+         "' is not a valid id: use 1 to " + std::to_string(engine::max_id_length) +
+         " letters, digits and . _ : @ / + - starting with a letter or digit";
+}
+
+std::optional<std::string> bad_text(const std::optional<std::string>& actor,
+                                    const named_values& values,
+                                    const std::optional<std::string>& reason = std::nullopt) {
+  if (actor && !engine::is_utf8(*actor)) return "the actor is not valid UTF-8";
+  if (reason && !engine::is_utf8(*reason)) return "the reason is not valid UTF-8";
+  for (const auto& [name, text] : values) {
+    if (!engine::is_utf8(name) || !engine::is_utf8(text)) {
+      return "the value of '" + engine::escape_for_terminal(name) + "' is not valid UTF-8";
+    }
+  }
+  return std::nullopt;
+}
+
+// An outcome refusing bad input: nothing was read or written.
+step_outcome invalid_input(std::string message) {
+  step_outcome out;
+  out.status = status::invalid;
+  out.message = std::move(message);
+  return out;
+}
+
 engine::value actor_value(const std::optional<std::string>& actor) {
   return actor ? engine::value::of_string(*actor) : engine::value::null();
 }
@@ -277,6 +309,26 @@ struct engine_runtime::impl {
   std::unique_ptr<store> db;
   std::mutex cache_mutex;
   std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
+
+  // The store's transactions. A record that is not the JSON vflow wrote (a database someone
+  // else wrote or altered) is a store error with a message of ours, not the JSON library's.
+  void write(const std::function<void(store_transaction&)>& work) {
+    readable([&] { db->write(work); });
+  }
+  void read(const std::function<void(store_transaction&)>& work) {
+    readable([&] { db->read(work); });
+  }
+  template <typename F>
+  static void readable(F&& body) {
+    try {
+      body();
+    } catch (const nlohmann::json::exception& e) {
+      spdlog::debug("malformed record: {}", e.what());
+      throw store_error(-1,
+                        "the database holds a record this vflow cannot read (malformed JSON): it "
+                        "was not written by vflow, or has been altered");
+    }
+  }
 
   // The compiled machine of a stored definition, compiled once per process.
   std::shared_ptr<const compiled> load(store_transaction& t, const std::string& hash) {
@@ -398,7 +450,7 @@ struct engine_runtime::impl {
   template <typename Body>
   step_outcome on_instance(const std::string& id, Body&& body) {
     step_outcome out;
-    db->write([&](store_transaction& t) {
+    write([&](store_transaction& t) {
       out = step_outcome{};
       auto row = find_instance(t, id, out);
       if (!row) return;
@@ -517,6 +569,15 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   std::vector<candidate> candidates;
   std::map<std::string, std::string> defined_in;
   for (const source_file& f : files) {
+    if (!engine::is_utf8(f.name)) {
+      out.diagnostics.push_back({"F0001",
+                                 dsl::severity::error,
+                                 engine::escape_for_terminal(f.name),
+                                 {},
+                                 "the file name is not valid UTF-8; rename the file",
+                                 {}});
+      continue;
+    }
     auto r = dsl::compile(f.text, f.name);
     out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
     if (!r.ok()) continue;
@@ -536,7 +597,7 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   }
   if (!out.ok()) return out;
   const std::int64_t now = wall_clock_ms();
-  impl_->db->write([&](store_transaction& t) {
+  impl_->write([&](store_transaction& t) {
     out.workflows.clear();
     for (const candidate& c : candidates) {
       deployed_workflow d{c.source_name, c.name, 0, c.hash, false};
@@ -559,9 +620,11 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
 }
 
 step_outcome engine_runtime::start(const start_request& req) {
+  if (auto problem = bad_id("instance id", req.id)) return invalid_input(std::move(*problem));
+  if (auto problem = bad_text(req.actor, req.fields)) return invalid_input(std::move(*problem));
   step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  impl_->db->write([&](store_transaction& t) {
+  impl_->write([&](store_transaction& t) {
     out = step_outcome{};
     const auto def = t.latest_definition(req.workflow);
     if (!def) {
@@ -572,11 +635,6 @@ step_outcome engine_runtime::start(const start_request& req) {
     const auto c = impl_->load(t, def->hash);
     const engine::machine& m = c->machine;
     const std::string id = req.id.value_or(generate_id(req.workflow));
-    if (id.empty()) {
-      out.status = status::invalid;
-      out.message = "instance id must not be empty";
-      return;
-    }
     if (t.instance(id)) {
       out.status = status::conflict;
       out.message = "instance '" + id + "' already exists";
@@ -670,6 +728,8 @@ step_outcome engine_runtime::start(const start_request& req) {
 }
 
 step_outcome engine_runtime::fire(const fire_request& req) {
+  if (auto problem = bad_id("event id", req.event_id)) return invalid_input(std::move(*problem));
+  if (auto problem = bad_text(req.actor, req.params)) return invalid_input(std::move(*problem));
   step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   const auto work = [&](store_transaction& t) {
@@ -732,9 +792,9 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     impl_->commit(t, *c, *row, std::move(j), out);
   };
   if (req.dry_run) {
-    impl_->db->read(work);
+    impl_->read(work);
   } else {
-    impl_->db->write(work);
+    impl_->write(work);
   }
   if (out.record && !out.duplicate) {
     spdlog::debug("fire {} {} -> {} (seq {}){}{}", req.id, req.event, out.record->outcome,
@@ -745,6 +805,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
 }
 
 step_outcome engine_runtime::gate(const gate_request& req) {
+  if (auto problem = bad_text(req.actor, req.params)) return invalid_input(std::move(*problem));
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   return impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
                                         const std::shared_ptr<const compiled>& c,
@@ -803,12 +864,12 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
   out.now = now_opt.value_or(wall_clock_ms());
   const std::int64_t now = out.now;
   std::vector<std::string> ids;
-  impl_->db->read([&](store_transaction& t) { ids = t.due_instances(now, 100000); });
+  impl_->read([&](store_transaction& t) { ids = t.due_instances(now, 100000); });
   for (const std::string& id : ids) {
     std::vector<journal_row> fired;
     // One transaction per instance: the due timers are read again under the write lock, so two
     // ticks running at once never fire a timer twice.
-    impl_->db->write([&](store_transaction& t) {
+    impl_->write([&](store_transaction& t) {
       fired.clear();
       auto row = t.instance(id);
       if (!row || row->lifecycle != "active") return;
@@ -874,6 +935,7 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
 }
 
 step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
+  if (auto problem = bad_text(req.actor, {}, req.reason)) return invalid_input(std::move(*problem));
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   return impl_->on_instance(
       req.id, [&](store_transaction& t, std::optional<instance_row>& row,
@@ -901,7 +963,7 @@ step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
 
 std::optional<instance_view> engine_runtime::status(const std::string& id) {
   std::optional<instance_view> out;
-  impl_->db->read([&](store_transaction& t) {
+  impl_->read([&](store_transaction& t) {
     out.reset();
     if (const auto row = t.instance(id)) out = impl_->view(*impl_->load(t, row->definition), *row);
   });
@@ -910,7 +972,7 @@ std::optional<instance_view> engine_runtime::status(const std::string& id) {
 
 std::optional<definition_row> engine_runtime::definition_of(const std::string& id) {
   std::optional<definition_row> out;
-  impl_->db->read([&](store_transaction& t) {
+  impl_->read([&](store_transaction& t) {
     out.reset();
     if (const auto row = t.instance(id)) out = t.definition(row->definition);
   });
@@ -919,7 +981,7 @@ std::optional<definition_row> engine_runtime::definition_of(const std::string& i
 
 std::optional<std::vector<journal_row>> engine_runtime::history(const std::string& id) {
   std::optional<std::vector<journal_row>> out;
-  impl_->db->read([&](store_transaction& t) {
+  impl_->read([&](store_transaction& t) {
     out.reset();
     if (t.instance(id)) out = t.history(id);
   });
@@ -928,7 +990,7 @@ std::optional<std::vector<journal_row>> engine_runtime::history(const std::strin
 
 std::vector<instance_view> engine_runtime::list(const instance_filter& f) {
   std::vector<instance_view> out;
-  impl_->db->read([&](store_transaction& t) {
+  impl_->read([&](store_transaction& t) {
     out.clear();
     for (const auto& row : t.list(f))
       out.push_back(impl_->view(*impl_->load(t, row.definition), row, false));
@@ -938,7 +1000,7 @@ std::vector<instance_view> engine_runtime::list(const instance_filter& f) {
 
 verify_outcome engine_runtime::verify(const std::string& id) {
   verify_outcome out;
-  impl_->db->read([&](store_transaction& t) {
+  impl_->read([&](store_transaction& t) {
     out = verify_outcome{};
     const auto row = t.instance(id);
     if (!row) {

@@ -81,7 +81,7 @@ int run_graph(const graph_args& a, const global_options& g) {
                       {"workflow", m.name},
                       {"format", a.format},
                       {"graph", picture}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
   } else {
     std::cout << picture;

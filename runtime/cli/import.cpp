@@ -38,7 +38,7 @@ int run_import(const import_args& a, const global_options& g) {
                       {"flow", r.flow},
                       {"diagnostics", diags},
                       {"diagnostics_not_shown", printer.not_shown()}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
   } else {
     std::cout << r.flow;

@@ -75,11 +75,11 @@ std::optional<std::string> optional_of(const std::string& s) {
 // Prints the outcome of a request that changes an instance; returns the exit code.
 int report(const runtime::step_outcome& o, const global_options& g, const std::string& verb) {
   if (g.json) {
-    std::cout << to_json(o).dump(2) << '\n';
+    std::cout << to_json(o).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else if (o.status == runtime::status::ok) {
     std::cout << outcome_text(o, verb);
   } else {
-    std::cerr << "vflow " << verb << ": " << runtime::to_string(o.status) << ": " << o.message
+    std::cerr << "vflow " << verb << ": " << runtime::to_string(o.status) << ": " << safe(o.message)
               << '\n';
   }
   return exit_code_of(o.status);
@@ -92,10 +92,10 @@ int not_found_message(const global_options& g, const std::string& verb,
     std::cout << json{{"format_version", format_version},
                       {"status", "not_found"},
                       {"message", message}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
   } else {
-    std::cerr << "vflow " << verb << ": " << message << '\n';
+    std::cerr << "vflow " << verb << ": " << safe(message) << '\n';
   }
   return exit_no;
 }
@@ -142,7 +142,7 @@ int run_deploy(const deploy_args& a, const global_options& g) {
                       {"workflows", workflows},
                       {"diagnostics", diags},
                       {"diagnostics_not_shown", printer.not_shown()}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
   } else {
     if (!out.ok()) std::cerr << "vflow deploy: nothing deployed: fix the errors above\n";
@@ -219,15 +219,15 @@ int run_gate(const gate_args& a, const global_options& g) {
   if (g.json) {
     json j = to_json(o);
     j["answer"] = o.status == runtime::status::ok;
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else if (o.record) {
     std::cout << (o.status == runtime::status::ok ? "yes" : "no") << ": "
               << (a.can.empty() ? "in " + a.in : "can " + a.can);
-    if (!o.message.empty()) std::cout << " \u2014 " << o.message;
+    if (!o.message.empty()) std::cout << " \u2014 " << safe(o.message);
     std::cout << '\n';
     if (!a.can.empty()) std::cout << explain_text(*o.record);
   } else {
-    std::cerr << "vflow gate: " << runtime::to_string(o.status) << ": " << o.message << '\n';
+    std::cerr << "vflow gate: " << runtime::to_string(o.status) << ": " << safe(o.message) << '\n';
   }
   return exit_code_of(o.status);
 }
@@ -249,13 +249,13 @@ int run_tick(const tick_args& a, const global_options& g) {
     std::cout << json{{"format_version", format_version},
                       {"now", engine::format_time(out.now)},
                       {"fired", fired}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
     return exit_ok;
   }
   for (const auto& r : out.fired) {
     const json timer = json::parse(r.detail)["timer"];
-    std::cout << r.instance << ": " << r.event.value_or("timer") << " in "
+    std::cout << safe(r.instance) << ": " << r.event.value_or("timer") << " in "
               << timer["state"].get<std::string>() << " (line " << timer["line"].get<int>()
               << "), due " << timer["due"].get<std::string>() << ", fired "
               << engine::format_time(r.at) << ": ";
@@ -297,7 +297,7 @@ int run_explain(const explain_args& a, const global_options& g) {
   if (g.json) {
     json j{{"format_version", format_version}, {"id", a.id}};
     j.update(to_json(*record));
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else {
     std::cout << explain_text(*record);
   }
@@ -315,7 +315,7 @@ int run_status(const id_args& a, const global_options& g) {
   if (g.json) {
     json j{{"format_version", format_version}};
     j.update(to_json(*v));
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else {
     std::cout << status_text(*v);
   }
@@ -329,7 +329,7 @@ int run_history(const id_args& a, const global_options& g) {
   if (g.json) {
     json records = json::array();
     for (const auto& r : *h) records.push_back(to_json(r));
-    std::cout << records.dump(2) << '\n';
+    std::cout << records.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else {
     std::cout << history_text(*h);
   }
@@ -355,12 +355,12 @@ int run_list(const list_args& a, const global_options& g) {
       j.erase("data");
       arr.push_back(std::move(j));
     }
-    std::cout << arr.dump(2) << '\n';
+    std::cout << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   } else {
     for (const auto& v : items) {
       std::string state;
       for (const auto& s : v.state) state += (state.empty() ? "" : ",") + s;
-      std::cout << v.id << "  " << v.workflow << " v" << v.version << "  " << state << "  "
+      std::cout << safe(v.id) << "  " << v.workflow << " v" << v.version << "  " << state << "  "
                 << runtime::to_string(v.lifecycle) << "  seq " << v.seq << "  "
                 << engine::format_time(v.updated_at) << '\n';
     }
@@ -391,10 +391,10 @@ int run_verify(const id_args& a, const global_options& g) {
                       {"consistent", v.consistent},
                       {"records", v.records},
                       {"message", v.message}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << '\n';
   } else {
-    (v.consistent ? std::cout : std::cerr) << a.id << ": " << v.message << '\n';
+    (v.consistent ? std::cout : std::cerr) << safe(a.id) << ": " << v.message << '\n';
   }
   return v.consistent ? exit_ok : exit_no;
 }

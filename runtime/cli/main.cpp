@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "runtime/cli/cli.hpp"
 #include "runtime/store.hpp"
@@ -71,6 +72,11 @@ int main(int argc, char** argv) {
   } catch (const vflow::store_error& e) {
     spdlog::debug("store error code {}", e.code());
     std::cerr << "vflow: store error: " << e.what() << '\n';
+    return exit_environment;
+  } catch (const nlohmann::json::exception& e) {
+    spdlog::debug("malformed record: {}", e.what());
+    std::cerr << "vflow: store error: the database holds a record this vflow cannot read "
+                 "(malformed JSON)\n";
     return exit_environment;
   } catch (const std::exception& e) {
     std::cerr << "vflow: error: " << e.what() << '\n';

@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "engine/text.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/value_json.hpp"
 
@@ -22,7 +23,7 @@ std::string join(const json& names, const char* separator = ", ") {
 
 std::string literal_of(const json& v) {
   if (v.is_string()) return engine::to_literal(engine::value::of_string(v.get<std::string>()));
-  return v.dump();
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -38,6 +39,8 @@ json to_json(const dsl::diagnostic& d) {
           {"end_column", d.span.end_column},
           {"help", d.help.empty() ? json() : json(d.help)}};
 }
+
+std::string safe(std::string_view text) { return engine::escape_for_terminal(text); }
 
 runtime::engine_runtime open_runtime(const global_options& g, db_access access) {
   runtime::sqlite_options o;
@@ -139,7 +142,7 @@ json to_json(const runtime::step_outcome& o) {
 
 std::string status_text(const runtime::instance_view& v) {
   std::ostringstream out;
-  out << "instance   " << v.id << '\n'
+  out << "instance   " << safe(v.id) << '\n'
       << "workflow   " << v.workflow << " v" << v.version << " (" << v.stream << ", definition "
       << v.definition.substr(0, 12) << ")\n"
       << "lifecycle  " << runtime::to_string(v.lifecycle) << '\n'
@@ -195,10 +198,10 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
         out << "  " << join(from) << " -> " << join(to);
       }
     }
-    if (r.actor) out << "  by " << *r.actor;
-    if (r.event_id) out << "  [" << *r.event_id << "]";
+    if (r.actor) out << "  by " << safe(*r.actor);
+    if (r.event_id) out << "  [" << safe(*r.event_id) << "]";
     out << '\n';
-    if (r.reason) out << "      reason: " << *r.reason << '\n';
+    if (r.reason) out << "      reason: " << safe(*r.reason) << '\n';
     if (r.kind != "start") {
       for (const auto& ch : json::parse(r.changes)) {
         out << "      " << ch["field"].get<std::string>() << ": " << literal_of(ch["before"])
@@ -247,7 +250,7 @@ std::string explain_text(const runtime::journal_row& r) {
   } else if (r.event) {
     out << ' ' << *r.event;
   }
-  if (r.actor) out << " by " << *r.actor;
+  if (r.actor) out << " by " << safe(*r.actor);
   out << " at " << engine::format_time(r.at) << ": "
       << (gate ? (r.outcome == "taken" ? "yes" : "no") : r.outcome) << '\n';
   for (const auto& e : detail.value("trace", json::array())) {
@@ -296,7 +299,7 @@ std::string explain_text(const runtime::journal_row& r) {
           << literal_of(ch["after"]) << '\n';
     }
   } else if (r.reason) {
-    out << "  " << r.outcome << ": " << *r.reason << '\n';
+    out << "  " << r.outcome << ": " << safe(*r.reason) << '\n';
   }
   return out.str();
 }
@@ -304,7 +307,7 @@ std::string explain_text(const runtime::journal_row& r) {
 std::string outcome_text(const runtime::step_outcome& o, const std::string& verb) {
   std::ostringstream out;
   if (o.status == runtime::status::ok && o.instance) {
-    out << verb << " " << o.instance->id << ": " << join(json(o.instance->state)) << " ("
+    out << verb << " " << safe(o.instance->id) << ": " << join(json(o.instance->state)) << " ("
         << runtime::to_string(o.instance->lifecycle) << ", seq " << o.instance->seq << ")";
     if (o.duplicate) out << " [duplicate event id: first outcome returned, nothing written]";
     out << '\n';

@@ -16,6 +16,10 @@ using json = nlohmann::ordered_json;
 /// The format version of every JSON document the command prints.
 inline constexpr int format_version = 1;
 
+/// Text from outside (an id, actor, reason or message) escaped so that a terminal shows it as
+/// written: control and bidirectional formatting characters cannot act on the screen.
+std::string safe(std::string_view text);
+
 /// What a command does with the database: only `create` may make a new one (from a missing or
 /// empty file); `read` opens it read-only.
 enum class db_access { read, write, create };

@@ -237,4 +237,101 @@ TEST_F(Hardening, ReadCommandsWorkWithReadAccessOnly) {
   EXPECT_EQ(dump(), before);
 }
 
+// Item 4: invalid UTF-8 in ids, actors, event ids, values and .flow source was accepted and then
+// broke every --json command on the instance, for good (the journal is append-only).
+TEST_F(Hardening, InvalidUtf8IsRefusedAtEveryEntry) {
+  deploy_and_start();
+  const std::string bad = "\"$(printf 'x\\377y')\"";
+  const std::string before = dump();
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"start Incident --id " + bad + " service=a",
+       "vflow start: invalid: instance id 'x\\xffy' is not a valid id"},
+      {"start Incident --id INC-9 service=" + bad,
+       "vflow start: invalid: the value of 'service' is not valid UTF-8\n"},
+      {"start Incident --id INC-9 service=a --actor " + bad,
+       "vflow start: invalid: the actor is not valid UTF-8\n"},
+      {"fire INC-1 assign user=" + bad,
+       "vflow fire: invalid: the value of 'user' is not valid UTF-8\n"},
+      {"fire INC-1 assign user=ada --event-id " + bad,
+       "vflow fire: invalid: event id 'x\\xffy' is not a valid id"},
+      {"gate INC-1 --can assign user=ada --actor " + bad,
+       "vflow gate: invalid: the actor is not valid UTF-8\n"},
+      {"suspend INC-1 --reason " + bad, "vflow suspend: invalid: the reason is not valid UTF-8\n"},
+  };
+  for (const auto& [command, message] : cases) {
+    const auto r = vflow(command);
+    EXPECT_EQ(r.exit_code, 1) << command << ": " << r.out;
+    EXPECT_EQ(r.out.rfind(message, 0), 0u) << command << ": " << r.out;
+  }
+  EXPECT_EQ(dump(), before);
+  write(dir / "bad.flow",
+        "stream D2C\nworkflow W {\n  data {\n    s: string = \"a\xff\"\n  }\n"
+        "  initial state A\n}\n");
+  const auto c = vflow("deploy " + (dir / "bad.flow").string());
+  EXPECT_EQ(c.exit_code, 1);
+  EXPECT_NE(c.out.find("bad.flow:4:19: error[F0001]: invalid UTF-8 (byte 0xff): .flow files are "
+                       "UTF-8"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(dump(), before);
+}
+
+// Item 9: ids, actors and reasons were printed raw: `--actor $'\e[2J'` cleared the auditor's
+// screen in `history`; ids could hold newlines or U+202E.
+TEST_F(Hardening, TextOutputEscapesControlAndBidiCharacters) {
+  deploy_and_start();
+  const auto r = vflow(
+      "fire INC-1 assign user=\"$(printf 'a\\342\\200\\256b')\" --actor "
+      "\"$(printf '\\033[2J')\"");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto h = vflow("history INC-1");
+  EXPECT_NE(h.out.find("assign(user=\"a\\u{202e}b\")  taken  New -> Assigned  by \\x1b[2J\n"),
+            std::string::npos)
+      << h.out;
+  EXPECT_EQ(h.out.find('\033'), std::string::npos);
+  EXPECT_NE(vflow("explain INC-1").out.find("by \\x1b[2J"), std::string::npos);
+  EXPECT_EQ(vflow_json("history INC-1")[1]["actor"], "\033[2J");  // JSON keeps the value exact
+  for (const std::string& id :
+       {std::string("\"$(printf 'a\\nb')\""), std::string("\"$(printf 'a\\342\\200\\256b')\""),
+        std::string("-x"), std::string("'a b'"), std::string(129, 'a')}) {
+    const auto s = vflow("start Incident service=a --id=" + id);
+    EXPECT_EQ(s.exit_code, 1) << id << ": " << s.out;
+    EXPECT_NE(s.out.find("is not a valid id: use 1 to 128 letters, digits and . _ : @ / + - "
+                         "starting with a letter or digit"),
+              std::string::npos)
+        << s.out;
+  }
+  const auto u = vflow("status \"$(printf '\\033]0;owned\\007')\"");
+  EXPECT_EQ(u.exit_code, 1);
+  EXPECT_EQ(u.out, "vflow status: unknown instance '\\x1b]0;owned\\x07'\n");
+}
+
+// Item 3: `--json tick` committed its timers, then threw while printing invalid UTF-8 and exited
+// 3 with no output. Output after a commit cannot fail now: an instance another writer created
+// with a bad id fires, and the JSON printed is valid, with U+FFFD in its place.
+TEST_F(Hardening, OutputAfterACommitCannotFail) {
+  ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
+  ASSERT_EQ(vflow("start Incident --id INC-1 service=mail priority=1 --at 2026-11-26T08:00:00Z")
+                .exit_code,
+            0);
+  shell("sqlite3 '" + db() +
+        "' \"INSERT INTO instances SELECT CAST(X'4241C3' AS TEXT), definition, workflow, "
+        "lifecycle, configuration, data, seq, created_at, updated_at, memory, next_due FROM "
+        "instances WHERE id = 'INC-1'; INSERT INTO journal (instance, seq, definition, kind, "
+        "event, params, actor, event_id, at, recorded_at, from_config, to_config, changes, "
+        "outcome, reason, detail, lifecycle) SELECT CAST(X'4241C3' AS TEXT), seq, definition, "
+        "kind, event, params, actor, event_id, at, recorded_at, from_config, to_config, changes, "
+        "outcome, reason, detail, lifecycle FROM journal WHERE instance = 'INC-1'\"");
+  const auto r = vflow("--json tick --now 2026-11-26T09:00:00Z", false);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const json out = json::parse(r.out);
+  ASSERT_EQ(out["fired"].size(), 2u);
+  EXPECT_EQ(out["fired"][0]["instance"], "BA\xef\xbf\xbd");
+  EXPECT_EQ(shell("sqlite3 '" + db() + "' \"SELECT count(*) FROM journal WHERE kind = 'timer'\""),
+            "2\n");
+  const auto text = vflow("history \"$(printf 'BA\\303')\"");
+  EXPECT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("after response_time"), std::string::npos) << text.out;
+}
+
 }  // namespace
