@@ -83,7 +83,7 @@ void durable_fire(benchmark::State& state) {
     auto rt = runtime::engine_runtime::open(path);
     rt.deploy(
         {{"counter.flow", test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/counter.flow")}});
-    rt.start({"Counter", "C-1", {}, {}, {}});
+    rt.start({.workflow = "Counter", .id = "C-1"});
     std::int64_t i = 0;
     for (auto _ : state) {
       const auto o =

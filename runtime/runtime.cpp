@@ -600,21 +600,28 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   impl_->write([&](store_transaction& t) {
     out.workflows.clear();
     for (const candidate& c : candidates) {
-      deployed_workflow d{c.source_name, c.name, 0, c.hash, false};
+      deployed_workflow d{c.source_name, c.name, 0, c.hash, false, false};
       if (const auto existing = t.definition(c.hash)) {
         d.version = existing->version;
+        // An older source deployed again is what new instances should run: make it current.
+        const auto current = t.current_definition(c.name);
+        d.made_current = !current || current->hash != c.hash;
       } else {
         const auto latest = t.latest_definition(c.name);
         d.version = latest ? latest->version + 1 : 1;
         d.created = true;
+        d.made_current = true;
         t.insert_definition({c.hash, c.name, d.version, c.stream, c.source, c.source_name, now});
       }
+      if (d.made_current) t.set_current(c.name, c.hash, now);
       out.workflows.push_back(std::move(d));
     }
   });
   for (const auto& d : out.workflows) {
     spdlog::debug("deploy {} v{} {} ({})", d.name, d.version, d.hash.substr(0, 12),
-                  d.created ? "new" : "unchanged");
+                  d.created        ? "new"
+                  : d.made_current ? "current again"
+                                   : "unchanged");
   }
   return out;
 }
@@ -626,10 +633,15 @@ step_outcome engine_runtime::start(const start_request& req) {
   const std::int64_t at = req.at.value_or(wall_clock_ms());
   impl_->write([&](store_transaction& t) {
     out = step_outcome{};
-    const auto def = t.latest_definition(req.workflow);
+    const auto def = req.version ? t.definition_version(req.workflow, *req.version)
+                                 : t.current_definition(req.workflow);
     if (!def) {
       out.status = status::not_found;
-      out.message = "unknown workflow '" + req.workflow + "' (deploy it first: vflow deploy FILE)";
+      const auto current = req.version ? t.current_definition(req.workflow) : std::nullopt;
+      out.message =
+          current ? "workflow " + req.workflow + " has no version " + std::to_string(*req.version) +
+                        " (the current one is v" + std::to_string(current->version) + ")"
+                  : "unknown workflow '" + req.workflow + "' (deploy it first: vflow deploy FILE)";
       return;
     }
     const auto c = impl_->load(t, def->hash);

@@ -80,7 +80,8 @@ struct deployed_workflow {
   std::string name;
   std::int64_t version = 0;
   std::string hash;
-  bool created = false;  // false: identical source was already deployed
+  bool created = false;       ///< a new version; false: identical source was deployed before
+  bool made_current = false;  ///< new instances start on it now (new, or an older one again)
 };
 
 /// The result of deploying a set of files.
@@ -96,7 +97,8 @@ struct start_request {
   std::optional<std::string> id;  ///< generated when absent
   named_values fields;
   std::optional<std::string> actor;
-  std::optional<std::int64_t> at;  ///< ms since the epoch; default: now
+  std::optional<std::int64_t> at;       ///< ms since the epoch; default: now
+  std::optional<std::int64_t> version;  ///< pin a deployed version; default: the current one
 };
 
 /// A request to deliver an event.
@@ -160,10 +162,12 @@ class engine_runtime {
   engine_runtime(engine_runtime&&) noexcept;
 
   /// Compiles `files` and stores each workflow by content hash: identical source is a no-op,
-  /// changed source becomes the next version. Running instances keep their definition. All or
-  /// nothing: when any file has an error, or two files define one workflow, nothing is stored.
+  /// changed source becomes the next version, an older source deployed again becomes current.
+  /// Running instances keep their definition. All or nothing: when any file has an error, or two
+  /// files define one workflow, nothing is stored.
   deploy_outcome deploy(const std::vector<source_file>& files);
-  /// Starts an instance of the latest version of a workflow.
+  /// Starts an instance of the current version of a workflow (the one deployed last), or of the
+  /// version the request pins.
   step_outcome start(const start_request& r);
   /// Delivers an event in one transaction: load, step, journal, update, commit.
   step_outcome fire(const fire_request& r);

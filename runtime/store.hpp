@@ -89,7 +89,16 @@ class store_transaction {
  public:
   virtual ~store_transaction() = default;
   virtual std::optional<definition_row> definition(const std::string& hash) = 0;
+  /// The highest version deployed of workflow `name`.
   virtual std::optional<definition_row> latest_definition(const std::string& name) = 0;
+  /// Version `version` of workflow `name`.
+  virtual std::optional<definition_row> definition_version(const std::string& name,
+                                                           std::int64_t version) = 0;
+  /// The version new instances of `name` start on: the one deployed last (which may be an
+  /// older source deployed again).
+  virtual std::optional<definition_row> current_definition(const std::string& name) = 0;
+  /// Makes definition `hash` the current one of its workflow.
+  virtual void set_current(const std::string& name, const std::string& hash, std::int64_t at) = 0;
   virtual void insert_definition(const definition_row& d) = 0;
   virtual std::optional<instance_row> instance(const std::string& id) = 0;
   virtual void insert_instance(const instance_row& i) = 0;

@@ -20,7 +20,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 3;
+constexpr int schema_version = 4;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -108,6 +108,19 @@ std::string plain_message(int code, const char* sqlite_message) {
     default: return sqlite_message ? sqlite_message : sqlite3_errstr(code);
   }
 }
+
+// Version 4: which version of each workflow is current (deployed last), so that deploying an
+// older source again makes it current without a new version.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE IF NOT EXISTS current_definitions (
+  name  TEXT PRIMARY KEY,
+  hash  TEXT NOT NULL REFERENCES definitions (hash),
+  since INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO current_definitions (name, hash, since)
+  SELECT name, hash, deployed_at FROM definitions AS d
+  WHERE version = (SELECT max(version) FROM definitions WHERE name = d.name);
+)sql";
 
 [[noreturn]] void fail(sqlite3* db, int rc) {
   const int code = db ? sqlite3_extended_errcode(db) : rc;
@@ -205,6 +218,10 @@ class sqlite_transaction : public store_transaction {
 
   std::optional<definition_row> definition(const std::string& hash) override;
   std::optional<definition_row> latest_definition(const std::string& name) override;
+  std::optional<definition_row> definition_version(const std::string& name,
+                                                   std::int64_t version) override;
+  std::optional<definition_row> current_definition(const std::string& name) override;
+  void set_current(const std::string& name, const std::string& hash, std::int64_t at) override;
   void insert_definition(const definition_row& d) override;
   std::optional<instance_row> instance(const std::string& id) override;
   void insert_instance(const instance_row& i) override;
@@ -449,6 +466,7 @@ class sqlite_store : public store {
         if (id.version < 1) exec(schema_v1);
         if (id.version < 2) exec(schema_v2);
         if (id.version < 3) exec(schema_v3);
+        if (id.version < 4) exec(schema_v4);
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
@@ -511,6 +529,30 @@ std::optional<definition_row> sqlite_transaction::latest_definition(const std::s
       "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
       "WHERE name = ?1 ORDER BY version DESC LIMIT 1");
   return one_row(s.bind(name), read_definition);
+}
+
+std::optional<definition_row> sqlite_transaction::definition_version(const std::string& name,
+                                                                     std::int64_t version) {
+  auto& s = s_.prepare(
+      "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
+      "WHERE name = ?1 AND version = ?2");
+  return one_row(s.bind(name, version), read_definition);
+}
+
+std::optional<definition_row> sqlite_transaction::current_definition(const std::string& name) {
+  auto& s = s_.prepare(
+      "SELECT d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at FROM "
+      "current_definitions AS c JOIN definitions AS d ON d.hash = c.hash WHERE c.name = ?1");
+  return one_row(s.bind(name), read_definition);
+}
+
+void sqlite_transaction::set_current(const std::string& name, const std::string& hash,
+                                     std::int64_t at) {
+  s_.prepare(
+        "INSERT INTO current_definitions (name, hash, since) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, since = excluded.since")
+      .bind(name, hash, at)
+      .run();
 }
 
 void sqlite_transaction::insert_definition(const definition_row& d) {

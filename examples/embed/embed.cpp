@@ -33,7 +33,7 @@ workflow Rollout {
     }
 
     const auto started =
-        rt.start({"Rollout", std::nullopt, {{"service", "billing"}}, "pipeline", {}});
+        rt.start({.workflow = "Rollout", .fields = {{"service", "billing"}}, .actor = "pipeline"});
     if (started.status != status::ok) {
       std::cerr << started.message << '\n';
       return 1;

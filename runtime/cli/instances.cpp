@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -135,6 +136,7 @@ int run_deploy(const deploy_args& a, const global_options& g) {
                            {"version", w.version},
                            {"hash", w.hash},
                            {"created", w.created},
+                           {"current", w.made_current},
                            {"file", w.source_name}});
     }
     std::cout << json{{"format_version", format_version},
@@ -147,8 +149,11 @@ int run_deploy(const deploy_args& a, const global_options& g) {
   } else {
     if (!out.ok()) std::cerr << "vflow deploy: nothing deployed: fix the errors above\n";
     for (const auto& w : out.workflows) {
-      std::cout << (w.created ? "deployed   " : "unchanged  ") << w.name << " v" << w.version
-                << "  " << w.hash.substr(0, 12) << "  (" << w.source_name << ")\n";
+      std::cout << (w.created        ? "deployed   "
+                    : w.made_current ? "current    "
+                                     : "unchanged  ")
+                << w.name << " v" << w.version << "  " << w.hash.substr(0, 12) << "  ("
+                << w.source_name << ")\n";
     }
   }
   return out.ok() ? exit_ok : exit_no;
@@ -156,12 +161,14 @@ int run_deploy(const deploy_args& a, const global_options& g) {
 
 struct start_args {
   std::string workflow, id, actor, at;
+  std::optional<std::int64_t> version;
   std::vector<std::string> fields;
 };
 
 int run_start(const start_args& a, const global_options& g) {
-  runtime::start_request r{a.workflow, optional_of(a.id), parse_assignments(a.fields, "field"),
-                           optional_of(a.actor), parse_at(a.at)};
+  runtime::start_request r{
+      a.workflow,           optional_of(a.id), parse_assignments(a.fields, "field"),
+      optional_of(a.actor), parse_at(a.at),    a.version};
   auto rt = open_runtime(g, db_access::create);
   const auto o = rt.start(r);
   return report(o, g, "start");
@@ -346,8 +353,16 @@ int run_list(const list_args& a, const global_options& g) {
     throw usage_error{"--lifecycle must be active, suspended, completed or cancelled"};
   }
   auto rt = open_runtime(g, db_access::read);
-  const auto items =
-      rt.list({optional_of(a.workflow), optional_of(a.state), optional_of(a.lifecycle), a.limit});
+  // One more than asked for tells whether the list was cut; 0 asks for all.
+  const std::size_t wanted = a.limit == 0 ? std::numeric_limits<std::int64_t>::max() : a.limit + 1;
+  auto items =
+      rt.list({optional_of(a.workflow), optional_of(a.state), optional_of(a.lifecycle), wanted});
+  const bool cut = a.limit != 0 && items.size() > a.limit;
+  if (cut) {
+    items.pop_back();
+    std::cerr << "vflow list: only the first " << a.limit
+              << " instances are listed; more match (--limit N lists more, --limit 0 all)\n";
+  }
   if (g.json) {
     json arr = json::array();
     for (const auto& v : items) {
@@ -418,18 +433,22 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
       [](CLI::App& c, deploy_args& a) {
         c.add_option("paths", a.paths, ".flow files or directories")->required();
         c.footer(
-            "Identical source is a no-op; changed source becomes a new version; running\n"
-            "instances keep the definition they started with.");
+            "Identical source is a no-op; changed source becomes a new version; an older source\n"
+            "deployed again becomes current (new instances start on it). Running instances keep\n"
+            "the definition they started with.");
       },
       run_deploy);
   add<start_args>(
-      app, g, run, "start", "Start an instance of the latest version of a workflow",
+      app, g, run, "start", "Start an instance of the current version of a workflow",
       [](CLI::App& c, start_args& a) {
         c.add_option("workflow", a.workflow, "Workflow name")->required();
         c.add_option("fields", a.fields, "Initial data as field=value");
         c.add_option("--id", a.id, "Instance id (generated and printed when absent)");
         c.add_option("--actor", a.actor, "Who starts it (journaled)");
         c.add_option("--at", a.at, "Time of the start, ISO-8601 UTC (default: now)");
+        c.add_option("--version", a.version,
+                     "Start on this deployed version (default: the one deployed last)")
+            ->check(CLI::PositiveNumber);
       },
       run_start);
   add<fire_args>(
@@ -496,7 +515,7 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
         c.add_option("--workflow", a.workflow, "Only instances of this workflow");
         c.add_option("--state", a.state, "Only instances with this active state");
         c.add_option("--lifecycle", a.lifecycle, "active, suspended, completed or cancelled");
-        c.add_option("--limit", a.limit, "At most this many (default 1000)");
+        c.add_option("--limit", a.limit, "At most this many (default 1000; 0 lists all)");
       },
       run_list);
   const auto lifecycle_setup = [](CLI::App& c, lifecycle_args& a) {

@@ -334,4 +334,55 @@ TEST_F(Hardening, OutputAfterACommitCannotFail) {
   EXPECT_NE(text.out.find("after response_time"), std::string::npos) << text.out;
 }
 
+// Item 15: `list` stopped at 1,000 instances with exit 0 and no word of it.
+TEST_F(Hardening, ListSaysWhenItIsCut) {
+  deploy_and_start();
+  for (const char* id : {"INC-2", "INC-3"}) {
+    ASSERT_EQ(vflow(std::string("start Incident service=a --id ") + id).exit_code, 0);
+  }
+  const auto cut = vflow("list --limit 2");
+  EXPECT_EQ(cut.exit_code, 0);
+  EXPECT_NE(cut.out.find("vflow list: only the first 2 instances are listed; more match "
+                         "(--limit N lists more, --limit 0 all)\n"),
+            std::string::npos)
+      << cut.out;
+  EXPECT_EQ(occurrences(cut.out, "Incident v1"), 2u);
+  const auto all = vflow("list --limit 0");
+  EXPECT_EQ(occurrences(all.out, "Incident v1"), 3u);
+  EXPECT_EQ(all.out.find("more match"), std::string::npos);
+  EXPECT_EQ(vflow("list --limit 3").out.find("more match"), std::string::npos);
+  EXPECT_EQ(vflow_json("list --limit 2").size(), 2u);
+}
+
+// Item 14: deploying an older source again printed "unchanged Incident v1" while new instances
+// still started on v2. Now it becomes current again, and `start --version N` pins a version.
+TEST_F(Hardening, RedeployingAnOlderSourceMakesItCurrent) {
+  const std::string v1 = (dir / "w.flow").string();
+  const std::string body =
+      "stream D2C\nworkflow W {\n  event go\n  initial state A {\n"
+      "    on go -> B\n  }\n  final state B\n";
+  write(v1, body + "}\n");
+  ASSERT_EQ(vflow("deploy " + v1).out.substr(0, 16), "deployed   W v1 ");
+  write(dir / "w2.flow", body + "  state C\n}\n");
+  ASSERT_EQ(vflow("deploy " + (dir / "w2.flow").string(), false).out.substr(0, 16),
+            "deployed   W v2 ");
+  ASSERT_EQ(vflow("start W --id W-2").exit_code, 0);
+  EXPECT_EQ(vflow_json("status W-2")["version"], 2);
+  const auto again = vflow("deploy " + v1);
+  EXPECT_EQ(again.out.substr(0, 16), "current    W v1 ") << again.out;
+  EXPECT_EQ(vflow("deploy " + v1).out.substr(0, 16), "unchanged  W v1 ");
+  ASSERT_EQ(vflow("start W --id W-1").exit_code, 0);
+  EXPECT_EQ(vflow_json("status W-1")["version"], 1);
+  EXPECT_EQ(vflow_json("status W-2")["version"], 2);  // running instances keep theirs
+  ASSERT_EQ(vflow("start W --id W-3 --version 2").exit_code, 0);
+  EXPECT_EQ(vflow_json("status W-3")["version"], 2);
+  const std::string before = dump();
+  const auto missing = vflow("start W --id W-4 --version 7");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out,
+            "vflow start: not_found: workflow W has no version 7 (the current one is v1)\n");
+  EXPECT_EQ(vflow("start W --id W-4 --version 0").exit_code, 2);
+  EXPECT_EQ(dump(), before);
+}
+
 }  // namespace

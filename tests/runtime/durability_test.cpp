@@ -66,7 +66,7 @@ class Durability : public testing::Test {
   void SetUp() override {
     auto rt = runtime::engine_runtime::open(db());
     ASSERT_TRUE(rt.deploy({test::source("tests/flows/valid/counter.flow")}).ok());
-    ASSERT_EQ(rt.start({"Counter", "C-1", {}, {}, {}}).status, runtime::status::ok);
+    ASSERT_EQ(rt.start({.workflow = "Counter", .id = "C-1"}).status, runtime::status::ok);
   }
   std::string db() const { return (dir / "durable.db").string(); }
 

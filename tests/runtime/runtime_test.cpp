@@ -15,7 +15,11 @@ class RuntimeTest : public testing::Test {
   void SetUp() override {
     auto rt = open();
     ASSERT_TRUE(rt.deploy({test::source("workflows/d2c/incident.flow")}).ok());
-    const auto s = rt.start({"Incident", "INC-1", {{"service", "mail"}}, "alice", 1000});
+    const auto s = rt.start({.workflow = "Incident",
+                             .id = "INC-1",
+                             .fields = {{"service", "mail"}},
+                             .actor = "alice",
+                             .at = 1000});
     ASSERT_EQ(s.status, status::ok) << s.message;
   }
 
@@ -50,23 +54,28 @@ TEST_F(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
 
 TEST_F(RuntimeTest, StartRefusesBadInputAndCreatesNothing) {
   auto rt = open();
-  EXPECT_EQ(rt.start({"Incident", "INC-2", {}, {}, {}}).message,
+  EXPECT_EQ(rt.start({.workflow = "Incident", .id = "INC-2"}).message,
             "missing required field 'service' (string)");
+  EXPECT_EQ(rt.start({.workflow = "Incident",
+                      .id = "INC-2",
+                      .fields = {{"service", "x"}, {"priority", "high"}}})
+                .message,
+            "field 'priority' must be int, got 'high'");
   EXPECT_EQ(
-      rt.start({"Incident", "INC-2", {{"service", "x"}, {"priority", "high"}}, {}, {}}).message,
-      "field 'priority' must be int, got 'high'");
-  EXPECT_EQ(rt.start({"Incident", "INC-2", {{"service", "x"}, {"prio", "1"}}, {}, {}}).status,
-            status::invalid);
-  EXPECT_EQ(rt.start({"Incidnet", "INC-2", {}, {}, {}}).status, status::not_found);
-  EXPECT_EQ(rt.start({"Incident", "INC-1", {{"service", "x"}}, {}, {}}).status, status::conflict);
+      rt.start({.workflow = "Incident", .id = "INC-2", .fields = {{"service", "x"}, {"prio", "1"}}})
+          .status,
+      status::invalid);
+  EXPECT_EQ(rt.start({.workflow = "Incidnet", .id = "INC-2"}).status, status::not_found);
+  EXPECT_EQ(rt.start({.workflow = "Incident", .id = "INC-1", .fields = {{"service", "x"}}}).status,
+            status::conflict);
   EXPECT_FALSE(rt.status("INC-2"));
   EXPECT_EQ(rt.list({}).size(), 1u);
 }
 
 TEST_F(RuntimeTest, GeneratedIdsAreUnique) {
   auto rt = open();
-  const auto a = rt.start({"Incident", std::nullopt, {{"service", "x"}}, {}, {}});
-  const auto b = rt.start({"Incident", std::nullopt, {{"service", "x"}}, {}, {}});
+  const auto a = rt.start({.workflow = "Incident", .fields = {{"service", "x"}}});
+  const auto b = rt.start({.workflow = "Incident", .fields = {{"service", "x"}}});
   ASSERT_EQ(a.status, status::ok);
   ASSERT_EQ(b.status, status::ok);
   EXPECT_NE(a.instance->id, b.instance->id);
@@ -228,7 +237,7 @@ TEST_F(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   EXPECT_TRUE(d.workflows[0].created);
   EXPECT_EQ(d.workflows[0].version, 2);
   EXPECT_EQ(rt.status("INC-1")->version, 1);
-  const auto s = rt.start({"Incident", "INC-2", {{"service", "x"}}, {}, {}});
+  const auto s = rt.start({.workflow = "Incident", .id = "INC-2", .fields = {{"service", "x"}}});
   EXPECT_EQ(s.instance->version, 2);
   const auto max_reopens = std::find_if(s.instance->data.begin(), s.instance->data.end(),
                                         [](const auto& f) { return f.first == "max_reopens"; });
@@ -242,7 +251,7 @@ TEST_F(RuntimeTest, DeployIsAllOrNothing) {
   const auto d = rt.deploy({test::source("tests/flows/valid/counter.flow"), bad});
   EXPECT_FALSE(d.ok());
   EXPECT_TRUE(d.workflows.empty());
-  EXPECT_EQ(rt.start({"Counter", "C-1", {}, {}, {}}).status, status::not_found);
+  EXPECT_EQ(rt.start({.workflow = "Counter", .id = "C-1"}).status, status::not_found);
 }
 
 TEST_F(RuntimeTest, StateSurvivesReopeningAndEqualsTheReplay) {
