@@ -222,6 +222,18 @@ struct timer_def {
   source_pos pos;
 };
 
+/// Which table of the machine a transition is in.
+enum class edge_kind : std::uint8_t { event, done, always, timer };
+
+/// One transition of a machine: transitions, done, always or timers[index]. Steps report the
+/// ones they take; the journal keeps them, and pictures draw them.
+struct taken_edge {
+  edge_kind kind = edge_kind::event;
+  std::uint32_t index = 0;
+
+  friend bool operator==(const taken_edge&, const taken_edge&) = default;
+};
+
 /// An immutable, compiled workflow. Built by the compiler; read-only for the engine.
 struct machine {
   std::string name;

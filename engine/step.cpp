@@ -95,6 +95,16 @@ struct chosen {
   std::uint32_t line = 0;
 };
 
+edge_kind edge_of(chosen::kind k) {
+  switch (k) {
+    case chosen::kind::event: return edge_kind::event;
+    case chosen::kind::done: return edge_kind::done;
+    case chosen::kind::always: return edge_kind::always;
+    case chosen::kind::timer: return edge_kind::timer;
+  }
+  return edge_kind::event;
+}
+
 chosen choose(const transition_def& t, chosen::kind which, std::uint32_t index) {
   return {which, index, t.source, t.target, t.first_assignment, t.assignment_count, t.pos.line};
 }
@@ -493,6 +503,9 @@ class stepper {
   // One microstep: exit (innermost first, remembering history), the transitions' assignments in
   // order, then entry (outermost first). False when evaluation failed.
   bool take(const std::vector<chosen>& transitions, const activation& act) {
+    if (options_.explain) {  // the journal records the path, so pictures can show it
+      for (const chosen& t : transitions) out_.path.push_back({edge_of(t.which), t.index});
+    }
     if (transitions.size() == 1 && s_.configuration.size() == 1) {
       const chosen& t = transitions.front();
       const state_def& from = m_.state(t.source);
@@ -899,6 +912,7 @@ void reset(step_result& out, const instance_state& state) {
   out.denied_by.reset();
   out.trace.clear();
   out.changes.clear();
+  out.path.clear();
   out.from = state.configuration;
 }
 

@@ -107,6 +107,7 @@ struct step_result {
   std::vector<trace_entry> trace;
   std::vector<field_change> changes;  // net changes of the whole step, rules included
   std::vector<state_id> from;         // configuration before the step
+  std::vector<taken_edge> path;       // every transition taken, in order (when explaining)
 
   bool is_taken() const { return outcome == outcome::taken; }
 };

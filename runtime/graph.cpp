@@ -16,8 +16,9 @@ using engine::state_kind;
 // One edge of the picture: a transition (by event), a timer, a done or an always transition.
 struct edge {
   std::string from, to, label;
-  bool timer = false;
+  engine::taken_edge id;
   engine::state_id source{}, target{};
+  bool timer() const { return id.kind == engine::edge_kind::timer; }
 };
 
 std::string guarded(std::string label, const std::string& guard) {
@@ -29,29 +30,38 @@ std::vector<edge> edges_of(const engine::machine& m) {
   std::vector<edge> out;
   for (std::uint32_t i = 0; i < m.states.size(); ++i) {
     const auto& st = m.states[i];
-    std::vector<const engine::transition_def*> ts;
+    std::vector<std::uint32_t> ts;
     for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
          ++t) {
-      ts.push_back(&m.transitions[t]);
+      ts.push_back(t);
     }
-    std::stable_sort(ts.begin(), ts.end(), [](const auto* a, const auto* b) {
-      return a->pos.line != b->pos.line ? a->pos.line < b->pos.line : a->pos.column < b->pos.column;
+    std::stable_sort(ts.begin(), ts.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto &pa = m.transitions[a].pos, &pb = m.transitions[b].pos;
+      return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
     });
-    const auto add = [&](const engine::transition_def& t, std::string label, bool timer) {
-      out.push_back({st.name, m.state(t.target).name, std::move(label), timer, t.source, t.target});
+    const auto add = [&](const engine::transition_def& t, std::string label, engine::edge_kind k,
+                         std::uint32_t index) {
+      out.push_back(
+          {st.name, m.state(t.target).name, std::move(label), {k, index}, t.source, t.target});
     };
-    for (const auto* t : ts) add(*t, guarded(m.event(t->event).name, t->guard_text), false);
+    for (const auto t : ts) {
+      const auto& tr = m.transitions[t];
+      add(tr, guarded(m.event(tr.event).name, tr.guard_text), engine::edge_kind::event, t);
+    }
     for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
       const auto& timer = m.timers[t];
-      out.push_back({st.name, m.state(timer.target).name,
-                     guarded("after " + timer.delay_text, timer.guard_text), true, timer.source,
+      out.push_back({st.name,
+                     m.state(timer.target).name,
+                     guarded("after " + timer.delay_text, timer.guard_text),
+                     {engine::edge_kind::timer, t},
+                     timer.source,
                      timer.target});
     }
     for (std::uint32_t t = st.first_done; t < st.first_done + st.done_count; ++t) {
-      add(m.done[t], guarded("done", m.done[t].guard_text), false);
+      add(m.done[t], guarded("done", m.done[t].guard_text), engine::edge_kind::done, t);
     }
     for (std::uint32_t t = st.first_always; t < st.first_always + st.always_count; ++t) {
-      add(m.always[t], guarded("always", m.always[t].guard_text), false);
+      add(m.always[t], guarded("always", m.always[t].guard_text), engine::edge_kind::always, t);
     }
   }
   return out;
@@ -89,8 +99,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }
 
 bool was_taken(const graph_marks& marks, const edge& e) {
-  return std::find(marks.taken.begin(), marks.taken.end(), std::pair(e.from, e.to)) !=
-         marks.taken.end();
+  return std::find(marks.taken.begin(), marks.taken.end(), e.id) != marks.taken.end();
 }
 
 bool has_children(const engine::state_def& s) {
@@ -240,7 +249,7 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
     if (has_children(m.state(e.target)) && !nested && e.source != e.target) {
       out << ", lhead=" << dot_quote("cluster_" + e.to);
     }
-    if (e.timer) out << ", style=dashed";
+    if (e.timer()) out << ", style=dashed";
     if (was_taken(marks, e)) out << ", color=\"#1f77b4\", penwidth=2";
     out << "];\n";
   }
@@ -267,7 +276,9 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
   }
   if (!marks.taken.empty()) {
     std::map<std::string, bool> visited;
-    for (const auto& [from, to] : marks.taken) visited[from] = visited[to] = true;
+    for (const edge& e : edges_of(m)) {
+      if (was_taken(marks, e)) visited[e.from] = visited[e.to] = true;
+    }
     out << "  classDef visited stroke-width:3px\n";
     for (const auto& [name, _] : visited) {
       if (!contains(marks.active, name)) out << "  class " << name << " visited\n";

@@ -11,8 +11,8 @@ namespace vflow::runtime {
 
 /// What to mark on the picture of one instance.
 struct graph_marks {
-  std::vector<std::string> active;                         ///< active state names
-  std::vector<std::pair<std::string, std::string>> taken;  ///< (from, to) of transitions taken
+  std::vector<std::string> active;        ///< active state names
+  std::vector<engine::taken_edge> taken;  ///< transitions taken, as journaled
 };
 
 /// Graphviz DOT: states in document order, the initial state from a point, final states with a

@@ -258,6 +258,32 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
   return out;
 }
 
+// The transitions a step took, in order, as the journal keeps them: which table and index (the
+// record's definition fixes what they mean), with source line and states for people.
+json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& path) {
+  static constexpr const char* kinds[] = {"event", "done", "always", "timer"};
+  json a = json::array();
+  for (const auto& e : path) {
+    engine::state_id from{}, to{};
+    std::uint32_t line = 0;
+    if (e.kind == engine::edge_kind::timer) {
+      const auto& t = m.timers[e.index];
+      from = t.source, to = t.target, line = t.pos.line;
+    } else {
+      const auto& t = e.kind == engine::edge_kind::event  ? m.transitions[e.index]
+                      : e.kind == engine::edge_kind::done ? m.done[e.index]
+                                                          : m.always[e.index];
+      from = t.source, to = t.target, line = t.pos.line;
+    }
+    a.push_back({{"kind", kinds[static_cast<int>(e.kind)]},
+                 {"index", e.index},
+                 {"from", m.state(from).name},
+                 {"to", m.state(to).name},
+                 {"line", line}});
+  }
+  return a;
+}
+
 json changes_json(const engine::machine& m, const std::vector<engine::field_change>& changes) {
   json a = json::array();
   for (const auto& ch : changes) {
@@ -540,6 +566,7 @@ struct engine_runtime::impl {
       d.detail["transition"] = {{"line", tr.pos.line}, {"to", m.state(tr.target).name}};
     }
     d.detail["trace"] = trace_json(m, d.result);
+    if (d.result.is_taken()) d.detail["path"] = path_json(m, d.result.path);
     if (d.result.is_taken() && engine::is_complete(m, d.after)) {
       d.next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
     }
@@ -729,7 +756,8 @@ step_outcome engine_runtime::start(const start_request& req) {
     j.detail = json{{"source", def->source_name},
                     {"workflow", m.name},
                     {"version", def->version},
-                    {"trace", trace_json(m, r)}}
+                    {"trace", trace_json(m, r)},
+                    {"path", path_json(m, r.path)}}
                    .dump();
     j.lifecycle = row.lifecycle;
     t.append_journal(j);
@@ -914,6 +942,7 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
                       {"after", def.delay_text},
                       {"due", engine::format_time(timer.due)}}},
                     {"trace", trace_json(m, r)}};
+        if (r.is_taken()) detail["path"] = path_json(m, r.path);
         j.detail = detail.dump();
         if (r.is_taken()) {
           j.outcome = "taken";

@@ -67,10 +67,17 @@ int run_graph(const graph_args& a, const global_options& g) {
     m = std::move(*picked);
     marks.active = rt.status(a.instance)->state;
     const auto history = rt.history(a.instance);
+    // Each record names the transitions it took (records of vflow 0.1 do not, and are not drawn).
     for (const auto& r : *history) {
-      if (r.outcome != "taken" || (r.kind != "event" && r.kind != "timer")) continue;
-      for (const auto& from : json::parse(r.from_config)) {
-        for (const auto& to : json::parse(r.to_config)) marks.taken.emplace_back(from, to);
+      if (r.outcome != "taken") continue;
+      for (const auto& e : json::parse(r.detail).value("path", json::array())) {
+        const std::string kind = e.value("kind", "");
+        const auto index = e.value("index", std::uint32_t{0});
+        const auto k = kind == "done"     ? engine::edge_kind::done
+                       : kind == "always" ? engine::edge_kind::always
+                       : kind == "timer"  ? engine::edge_kind::timer
+                                          : engine::edge_kind::event;
+        marks.taken.push_back({k, index});
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/cli/cli_util.hpp"
 
@@ -383,6 +384,37 @@ TEST_F(Hardening, RedeployingAnOlderSourceMakesItCurrent) {
             "vflow start: not_found: workflow W has no version 7 (the current one is v1)\n");
   EXPECT_EQ(vflow("start W --id W-4 --version 0").exit_code, 2);
   EXPECT_EQ(dump(), before);
+}
+
+// Item 11: `graph --instance` matched taken steps by (from, to) configuration pairs, bolding
+// transitions never taken and missing the ones taken through `done` or `always`. Now each record
+// names the transitions it took, and exactly those are drawn bold.
+TEST_F(Hardening, GraphOfAnInstanceDrawsTheTransitionsItsJournalRecords) {
+  ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
+  ASSERT_EQ(vflow("start Change --id C-1 summary=s requester=ada risk=low").exit_code, 0);
+  ASSERT_EQ(vflow("fire C-1 submit").exit_code, 0);
+  ASSERT_EQ(vflow("fire C-1 approve user=bob --actor bob").exit_code, 0);
+  const auto r = vflow("graph --instance C-1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::string bold;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("penwidth=2") != std::string::npos) bold += line + "\n";
+  }
+  EXPECT_EQ(bold,
+            "  \"Requested\" -> \"__Approval\" [label=\"submit\", lhead=\"cluster_Approval\", "
+            "color=\"#1f77b4\", penwidth=2];\n"
+            "  \"__Approval\" -> \"Approved\" [label=\"done\", ltail=\"cluster_Approval\", "
+            "color=\"#1f77b4\", penwidth=2];\n"
+            "  \"PeerPending\" -> \"PeerApproved\" [label=\"approve\", color=\"#1f77b4\", "
+            "penwidth=2];\n"
+            "  \"BoardPending\" -> \"BoardApproved\" [label=\"always [risk != \\\"high\\\"]\", "
+            "color=\"#1f77b4\", penwidth=2];\n");
+  const json path = vflow_json("history C-1")[1]["detail"]["path"];
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_EQ(path[0]["kind"], "event");
+  EXPECT_EQ(path[1]["kind"], "always");
+  EXPECT_EQ(path[1]["from"], "BoardPending");
 }
 
 }  // namespace
