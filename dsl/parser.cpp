@@ -886,7 +886,6 @@ template <typename Rule>
 constexpr const char* error_message = "unexpected input";
 
 // clang-format off
-template <> constexpr const char* error_message<g::escape> = "unknown escape sequence (use \\\", \\\\, \\n, \\t or \\r)";
 template <> constexpr const char* error_message<pegtl::one<'"', '\\', 'n', 't', 'r'>> = "unknown escape sequence (use \\\", \\\\, \\n, \\t or \\r)";
 template <> constexpr const char* error_message<g::string_body> = "unterminated string literal (strings end with '\"' on the same line)";
 template <> constexpr const char* error_message<pegtl::one<'.'>> = "expected '.' after 'event' (event parameters are written event.NAME)";
