@@ -4,6 +4,7 @@
 #include "runtime/graph.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -181,6 +182,30 @@ class dot_writer {
   std::ostringstream& out_;
 };
 
+// Mermaid's state-diagram grammar reads these words as keywords, in any case: a state so named
+// is declared under another id (`state "note" as vflow_state_3`), its name kept as the label.
+bool mermaid_keyword(std::string_view name) {
+  static constexpr std::string_view words[] = {
+      "note", "class",    "classdef", "default", "state", "style", "direction",
+      "end",  "as",       "click",    "hide",    "left",  "right", "of",
+      "over", "acctitle", "accdescr", "tb",      "bt",    "lr",    "rl"};
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(words), std::end(words), lower) != std::end(words);
+}
+
+// The id a state has in Mermaid text.
+std::string mermaid_id(const engine::machine& m, engine::state_id s) {
+  const std::string& name = m.state(s).name;
+  return mermaid_keyword(name) ? "vflow_state_" + std::to_string(engine::index(s)) : name;
+}
+
+// `state ID`, or `state "NAME" as ID` for a state whose name is a Mermaid keyword.
+std::string mermaid_declaration(const engine::machine& m, engine::state_id s) {
+  const std::string id = mermaid_id(m, s);
+  return id == m.state(s).name ? "state " + id : "state \"" + m.state(s).name + "\" as " + id;
+}
+
 class mermaid_writer {
  public:
   mermaid_writer(const engine::machine& m, std::ostringstream& out) : m_(m), out_(out) {}
@@ -188,11 +213,12 @@ class mermaid_writer {
   void state(engine::state_id id, const std::string& indent) {
     const auto& d = m_.state(id);
     if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
-      out_ << indent << d.name << " : " << (d.kind == state_kind::history ? "H" : "H*") << '\n';
+      out_ << indent << mermaid_id(m_, id) << " : " << (d.kind == state_kind::history ? "H" : "H*")
+           << '\n';
       return;
     }
     if (!has_children(d)) return;  // plain states appear through their edges and notes
-    out_ << indent << "state " << d.name << " {\n";
+    out_ << indent << mermaid_declaration(m_, id) << " {\n";
     const auto children = children_of(m_, id);
     if (d.kind == state_kind::parallel) {
       for (std::size_t i = 0; i < children.size(); ++i) {
@@ -201,16 +227,16 @@ class mermaid_writer {
       }
     } else {
       if (d.initial_child != engine::no_state) {
-        out_ << indent << "  [*] --> " << m_.state(d.initial_child).name << '\n';
+        out_ << indent << "  [*] --> " << mermaid_id(m_, d.initial_child) << '\n';
       }
       for (const auto c : children) {
         const auto& cd = m_.state(c);
         if (!has_children(cd) && cd.kind != state_kind::history &&
             cd.kind != state_kind::deep_history) {
-          out_ << indent << "  state " << cd.name << '\n';
+          out_ << indent << "  " << mermaid_declaration(m_, c) << '\n';
         }
         state(c, indent + "  ");
-        if (cd.is_final) out_ << indent << "  " << cd.name << " --> [*]\n";
+        if (cd.is_final) out_ << indent << "  " << mermaid_id(m_, c) << " --> [*]\n";
       }
     }
     out_ << indent << "}\n";
@@ -261,18 +287,27 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
   std::ostringstream out;
   out << "stateDiagram-v2\n";
   if (!m.title.empty()) out << "  %% " << m.name << ": " << m.title << "\n";
-  out << "  [*] --> " << m.state(m.initial).name << "\n";
+  for (const auto s : top_level(m)) {  // top-level plain states named like keywords
+    if (!has_children(m.state(s)) && mermaid_id(m, s) != m.state(s).name)
+      out << "  " << mermaid_declaration(m, s) << "\n";
+  }
+  out << "  [*] --> " << mermaid_id(m, m.initial) << "\n";
   mermaid_writer writer(m, out);
   for (const auto s : top_level(m)) writer.state(s, "  ");
   for (const edge& e : edges_of(m)) {
-    out << "  " << e.from << " --> " << e.to << " : " << mermaid_label(e.label) << "\n";
+    out << "  " << mermaid_id(m, e.source) << " --> " << mermaid_id(m, e.target) << " : "
+        << mermaid_label(e.label) << "\n";
   }
   for (const auto s : top_level(m)) {
-    if (m.state(s).is_final) out << "  " << m.state(s).name << " --> [*]\n";
+    if (m.state(s).is_final) out << "  " << mermaid_id(m, s) << " --> [*]\n";
   }
+  const auto id_of = [&](const std::string& name) {
+    const auto s = m.find_state(name);
+    return s ? mermaid_id(m, *s) : name;
+  };
   if (!marks.active.empty()) {
     out << "  classDef active fill:#ffd966,stroke:#b45f06\n";
-    for (const auto& s : marks.active) out << "  class " << s << " active\n";
+    for (const auto& s : marks.active) out << "  class " << id_of(s) << " active\n";
   }
   if (!marks.taken.empty()) {
     std::map<std::string, bool> visited;
@@ -281,7 +316,7 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
     }
     out << "  classDef visited stroke-width:3px\n";
     for (const auto& [name, _] : visited) {
-      if (!contains(marks.active, name)) out << "  class " << name << " visited\n";
+      if (!contains(marks.active, name)) out << "  class " << id_of(name) << " visited\n";
     }
   }
   return out.str();

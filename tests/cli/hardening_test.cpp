@@ -417,4 +417,47 @@ TEST_F(Hardening, GraphOfAnInstanceDrawsTheTransitionsItsJournalRecords) {
   EXPECT_EQ(path[1]["from"], "BoardPending");
 }
 
+// Item 12: states named like Mermaid keywords (`note`, `class`, `default`, `style`, `end` ...)
+// produced text Mermaid's parser rejects; they are declared under ids of their own now.
+TEST_F(Hardening, MermaidKeywordsAsStateNames) {
+  write(dir / "kw.flow", R"(stream D2C
+workflow Kw {
+  event go
+  initial state note {
+    on go -> class
+  }
+  state class {
+    on go -> Box
+  }
+  state Box {
+    initial state style {
+      on go -> default
+    }
+    final state default
+    done -> end
+  }
+  final state end
+}
+)");
+  const auto r = vflow("graph --format mermaid " + (dir / "kw.flow").string(), false);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "stateDiagram-v2\n"
+            "  state \"note\" as vflow_state_0\n"
+            "  state \"class\" as vflow_state_1\n"
+            "  state \"end\" as vflow_state_5\n"
+            "  [*] --> vflow_state_0\n"
+            "  state Box {\n"
+            "    [*] --> vflow_state_3\n"
+            "    state \"style\" as vflow_state_3\n"
+            "    state \"default\" as vflow_state_4\n"
+            "    vflow_state_4 --> [*]\n"
+            "  }\n"
+            "  vflow_state_0 --> vflow_state_1 : go\n"
+            "  vflow_state_1 --> Box : go\n"
+            "  Box --> vflow_state_5 : done\n"
+            "  vflow_state_3 --> vflow_state_4 : go\n"
+            "  vflow_state_5 --> [*]\n");
+}
+
 }  // namespace
