@@ -17,6 +17,7 @@ using engine::state_kind;
 // One edge of the picture: a transition (by event), a timer, a done or an always transition.
 struct edge {
   std::string from, to, label;
+  std::string trigger, guard;  // the label's parts, for renderers that lay them out
   engine::taken_edge id;
   engine::state_id source{}, target{};
   bool timer() const { return id.kind == engine::edge_kind::timer; }
@@ -40,41 +41,73 @@ std::vector<edge> edges_of(const engine::machine& m) {
       const auto &pa = m.transitions[a].pos, &pb = m.transitions[b].pos;
       return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
     });
-    const auto add = [&](const engine::transition_def& t, std::string label, engine::edge_kind k,
-                         std::uint32_t index) {
-      out.push_back(
-          {st.name, m.state(t.target).name, std::move(label), {k, index}, t.source, t.target});
+    const auto add = [&](engine::state_id target, const std::string& trigger,
+                         const std::string& guard, engine::edge_kind k, std::uint32_t index) {
+      out.push_back({st.name,
+                     m.state(target).name,
+                     guarded(trigger, guard),
+                     trigger,
+                     guard,
+                     {k, index},
+                     static_cast<engine::state_id>(i),
+                     target});
     };
     for (const auto t : ts) {
       const auto& tr = m.transitions[t];
-      add(tr, guarded(m.event(tr.event).name, tr.guard_text), engine::edge_kind::event, t);
+      add(tr.target, m.event(tr.event).name, tr.guard_text, engine::edge_kind::event, t);
     }
     for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
       const auto& timer = m.timers[t];
-      out.push_back({st.name,
-                     m.state(timer.target).name,
-                     guarded("after " + timer.delay_text, timer.guard_text),
-                     {engine::edge_kind::timer, t},
-                     timer.source,
-                     timer.target});
+      add(timer.target, "after " + timer.delay_text, timer.guard_text, engine::edge_kind::timer, t);
     }
     for (std::uint32_t t = st.first_done; t < st.first_done + st.done_count; ++t) {
-      add(m.done[t], guarded("done", m.done[t].guard_text), engine::edge_kind::done, t);
+      add(m.done[t].target, "done", m.done[t].guard_text, engine::edge_kind::done, t);
     }
     for (std::uint32_t t = st.first_always; t < st.first_always + st.always_count; ++t) {
-      add(m.always[t], guarded("always", m.always[t].guard_text), engine::edge_kind::always, t);
+      add(m.always[t].target, "always", m.always[t].guard_text, engine::edge_kind::always, t);
     }
   }
   return out;
 }
 
+// A DOT string; a line break becomes DOT's centred `\n`.
 std::string dot_quote(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
   return out + '"';
+}
+
+// A DOT edge label: the trigger on the first line, its guard below it, broken between words so
+// that no line is much longer than `width` characters (long labels are what overlap).
+std::string dot_label(const std::string& trigger, const std::string& guard) {
+  if (guard.empty()) return trigger;
+  constexpr std::size_t width = 32;
+  std::string out = trigger + "\n[";
+  std::size_t line = 1;
+  std::size_t start = 0;
+  while (start < guard.size()) {
+    std::size_t end = guard.find(' ', start);
+    if (end == std::string::npos) end = guard.size();
+    const std::string word = guard.substr(start, end - start);
+    if (line > 1 && line + 1 + word.size() > width) {
+      out += "\n";
+      line = 0;
+    } else if (line > 1) {
+      out += ' ';
+      ++line;
+    }
+    out += word;
+    line += word.size();
+    start = end + 1;
+  }
+  return out + "]";
 }
 
 // Mermaid labels end at a line break and treat ':' and quotes specially: keep them plain.
@@ -134,18 +167,33 @@ std::string dot_node(const engine::machine& m, engine::state_id s) {
   return has_children(d) ? "__" + d.name : d.name;
 }
 
+// A transition declared on a compound state to a state inside it ("from anywhere in here"):
+// drawn from a hollow point of its own, not from the dot that marks the initial child.
+bool is_inner(const engine::machine& m, const edge& e) {
+  return has_children(m.state(e.source)) && e.target != e.source &&
+         is_within(m, e.target, e.source);
+}
+
+std::string inner_node(const engine::machine& m, engine::state_id s) {
+  return "__" + m.state(s).name + "__inner";
+}
+
 class dot_writer {
  public:
   dot_writer(const engine::machine& m, const graph_marks& marks, std::ostringstream& out)
-      : m_(m), marks_(marks), out_(out) {}
+      : m_(m), marks_(marks), out_(out) {
+    for (const edge& e : edges_of(m)) {
+      if (is_inner(m, e)) add_unique(inner_sources_, e.source);
+    }
+  }
 
   void state(engine::state_id id, const std::string& indent) {
     const auto& d = m_.state(id);
     const bool active = contains(marks_.active, d.name);
     if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
-      out_ << indent << dot_quote(d.name)
-           << " [shape=circle, label=" << dot_quote(d.kind == state_kind::history ? "H" : "H*")
-           << ", xlabel=" << dot_quote(d.name) << "];\n";
+      out_ << indent << dot_quote(d.name) << " [shape=circle, fontsize=10, label="
+           << dot_quote(std::string(d.kind == state_kind::history ? "H" : "H*") + "\n" + d.name)
+           << "];\n";
       return;
     }
     if (!has_children(d)) {
@@ -162,12 +210,17 @@ class dot_writer {
     const bool parallel = d.kind == state_kind::parallel;
     out_ << indent << "subgraph " << dot_quote("cluster_" + d.name) << " {\n"
          << indent << "  label=" << dot_quote(parallel ? d.name + " (parallel)" : d.name) << ";\n"
-         << indent << "  style=" << (parallel ? "dashed" : "rounded") << ";\n";
+         << indent << "  style=" << (parallel ? "dashed" : "rounded") << ";\n"
+         << indent << "  labeljust=l;\n";
     if (contains(marks_.active, d.name)) out_ << indent << "  bgcolor=\"#fff2cc\";\n";
     // The anchor: where edges to and from this state attach; for a compound state it also
     // points at the initial child.
     out_ << indent << "  " << dot_quote("__" + d.name) << " [shape=point, width=0.12"
          << (parallel ? ", style=invis" : "") << "];\n";
+    if (std::find(inner_sources_.begin(), inner_sources_.end(), id) != inner_sources_.end()) {
+      out_ << indent << "  " << dot_quote(inner_node(m_, id))
+           << " [shape=point, width=0.1, style=filled, fillcolor=white, color=\"#555555\"];\n";
+    }
     if (!parallel && d.initial_child != engine::no_state) {
       out_ << indent << "  " << dot_quote("__" + d.name) << " -> "
            << dot_quote(dot_node(m_, d.initial_child)) << ";\n";
@@ -177,9 +230,14 @@ class dot_writer {
   }
 
  private:
+  static void add_unique(std::vector<engine::state_id>& v, engine::state_id s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  }
+
   const engine::machine& m_;
   const graph_marks& marks_;
   std::ostringstream& out_;
+  std::vector<engine::state_id> inner_sources_;
 };
 
 // Mermaid's state-diagram grammar reads these words as keywords, in any case: a state so named
@@ -255,6 +313,8 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
       << "  rankdir=LR;\n"
       << "  compound=true;\n"
       << "  labelloc=t;\n"
+      << "  nodesep=0.4;\n"
+      << "  ranksep=0.6;\n"
       << "  label=" << dot_quote(m.name + (m.title.empty() ? "" : ": " + m.title)) << ";\n"
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=10];\n"
@@ -265,9 +325,33 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
   if (has_children(m.state(m.initial)))
     out << " [lhead=" << dot_quote("cluster_" + m.state(m.initial).name) << "]";
   out << ";\n";
-  for (const edge& e : edges_of(m)) {
-    out << "  " << dot_quote(dot_node(m, e.source)) << " -> " << dot_quote(dot_node(m, e.target))
-        << " [label=" << dot_quote(e.label);
+  // Transitions between the same two states drawn alike are one edge with a label line each:
+  // stacked self-loops are what made labels overlap.
+  struct drawn {
+    const edge* first;
+    std::string label;
+    bool taken;
+  };
+  std::vector<drawn> lines;
+  const auto all = edges_of(m);
+  for (const edge& e : all) {
+    const bool taken = was_taken(marks, e);
+    const std::string label = dot_label(e.trigger, e.guard);
+    const auto same = std::find_if(lines.begin(), lines.end(), [&](const drawn& d) {
+      return d.first->source == e.source && d.first->target == e.target &&
+             d.first->timer() == e.timer() && d.taken == taken;
+    });
+    if (same != lines.end()) {
+      same->label += ",\n" + label;
+    } else {
+      lines.push_back({&e, label, taken});
+    }
+  }
+  for (const drawn& d : lines) {
+    const edge& e = *d.first;
+    const bool inner = is_inner(m, e);
+    out << "  " << dot_quote(inner ? inner_node(m, e.source) : dot_node(m, e.source)) << " -> "
+        << dot_quote(dot_node(m, e.target)) << " [label=" << dot_quote(d.label);
     // Clip at the cluster border, unless one end lies inside the other's cluster.
     const bool nested = is_within(m, e.target, e.source) || is_within(m, e.source, e.target);
     if (has_children(m.state(e.source)) && !nested)
@@ -276,7 +360,7 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
       out << ", lhead=" << dot_quote("cluster_" + e.to);
     }
     if (e.timer()) out << ", style=dashed";
-    if (was_taken(marks, e)) out << ", color=\"#1f77b4\", penwidth=2";
+    if (d.taken) out << ", color=\"#1f77b4\", penwidth=2";
     out << "];\n";
   }
   out << "}\n";

@@ -40,6 +40,8 @@ TEST_F(GraphCli, DotIsByteStable) {
             "  rankdir=LR;\n"
             "  compound=true;\n"
             "  labelloc=t;\n"
+            "  nodesep=0.4;\n"
+            "  ranksep=0.6;\n"
             "  label=\"Build: CI build\";\n"
             "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
             "  edge [fontname=\"Helvetica\", fontsize=10];\n"
@@ -49,7 +51,7 @@ TEST_F(GraphCli, DotIsByteStable) {
             "  \"Failed\" [peripheries=2];\n"
             "  \"__initial\" -> \"Running\";\n"
             "  \"Running\" -> \"Passed\" [label=\"pass\"];\n"
-            "  \"Running\" -> \"Running\" [label=\"fail [tries < 2]\"];\n"
+            "  \"Running\" -> \"Running\" [label=\"fail\\n[tries < 2]\"];\n"
             "  \"Running\" -> \"Failed\" [label=\"fail\"];\n"
             "  \"Running\" -> \"Failed\" [label=\"after 1h\", style=dashed];\n"
             "}\n");
@@ -77,8 +79,8 @@ TEST_F(GraphCli, InstanceMarksActiveStatesAndTakenTransitions) {
   EXPECT_NE(r.out.find("\"Running\" [style=\"rounded,filled\", fillcolor=\"#ffd966\"];"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\"Running\" -> \"Running\" [label=\"fail [tries < 2]\", color=\"#1f77b4\", "
-                       "penwidth=2];"),
+  EXPECT_NE(r.out.find("\"Running\" -> \"Running\" [label=\"fail\\n[tries < 2]\", "
+                       "color=\"#1f77b4\", penwidth=2];"),
             std::string::npos)
       << r.out;
   EXPECT_NE(vflow("graph --instance B-1 --format mermaid").out.find("class Running active"),
@@ -99,14 +101,15 @@ TEST_F(GraphCli, UsageErrors) {
 TEST_F(GraphCli, NestedStatesAreClustersAndComposites) {
   const std::string release = src("tests/flows/valid/release.flow");
   const auto dot = vflow("graph " + release).out;
-  EXPECT_NE(dot.find("subgraph \"cluster_Approvals\" {\n    label=\"Approvals (parallel)\";"),
+  EXPECT_NE(dot.find("subgraph \"cluster_Approvals\" {\n    label=\"Approvals (parallel)\";\n"
+                     "    style=dashed;\n    labeljust=l;"),
             std::string::npos)
       << dot;
   EXPECT_NE(dot.find("\"__Approvals\" -> \"__Building\" [label=\"done\", "
                      "ltail=\"cluster_Approvals\", lhead=\"cluster_Building\"];"),
             std::string::npos)
       << dot;
-  EXPECT_NE(dot.find("\"Resume\" [shape=circle, label=\"H\", xlabel=\"Resume\"];"),
+  EXPECT_NE(dot.find("\"Resume\" [shape=circle, fontsize=10, label=\"H\\nResume\"];"),
             std::string::npos)
       << dot;
   const auto mermaid = vflow("graph " + release + " --format mermaid").out;

@@ -408,7 +408,7 @@ TEST_F(Hardening, GraphOfAnInstanceDrawsTheTransitionsItsJournalRecords) {
             "color=\"#1f77b4\", penwidth=2];\n"
             "  \"PeerPending\" -> \"PeerApproved\" [label=\"approve\", color=\"#1f77b4\", "
             "penwidth=2];\n"
-            "  \"BoardPending\" -> \"BoardApproved\" [label=\"always [risk != \\\"high\\\"]\", "
+            "  \"BoardPending\" -> \"BoardApproved\" [label=\"always\\n[risk != \\\"high\\\"]\", "
             "color=\"#1f77b4\", penwidth=2];\n");
   const json path = vflow_json("history C-1")[1]["detail"]["path"];
   ASSERT_EQ(path.size(), 2u);
@@ -458,6 +458,25 @@ workflow Kw {
             "  Box --> vflow_state_5 : done\n"
             "  vflow_state_3 --> vflow_state_4 : go\n"
             "  vflow_state_5 --> [*]\n");
+}
+
+// Item 12: a transition declared on a compound state to a state inside it was drawn from the dot
+// that marks the initial child; transitions between the same two states were stacked (their
+// labels overlapped on the incident workflow). Now such transitions leave a hollow point of
+// their own, parallel transitions share one edge with a label line each, and guards wrap.
+TEST_F(Hardening, DotDrawsInnerTransitionsAndKeepsLabelsApart) {
+  const auto r = vflow("graph " + src("workflows/d2c/incident.flow"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("    \"__InProgress__inner\" [shape=point, width=0.1, style=filled, "
+                       "fillcolor=white, color=\"#555555\"];\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  \"__InProgress__inner\" -> \"Resume\" [label=\"assign,\\nreprioritize\\n"
+                       "[event.priority >= 1 and\\nevent.priority <= 5]\"];\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("\"__InProgress\" -> \"Resume\""), std::string::npos);
+  EXPECT_EQ(occurrences(r.out, "\"Assigned\" -> \"Assigned\""), 1u);
 }
 
 }  // namespace
