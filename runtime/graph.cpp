@@ -266,7 +266,8 @@ std::string mermaid_declaration(const engine::machine& m, engine::state_id s) {
 
 class mermaid_writer {
  public:
-  mermaid_writer(const engine::machine& m, std::ostringstream& out) : m_(m), out_(out) {}
+  mermaid_writer(const engine::machine& m, const graph_marks& marks, std::ostringstream& out)
+      : m_(m), marks_(marks), out_(out) {}
 
   void state(engine::state_id id, const std::string& indent) {
     const auto& d = m_.state(id);
@@ -292,6 +293,11 @@ class mermaid_writer {
         if (!has_children(cd) && cd.kind != state_kind::history &&
             cd.kind != state_kind::deep_history) {
           out_ << indent << "  " << mermaid_declaration(m_, c) << '\n';
+          // Mermaid cannot style a state inside a composite state (mermaid-js/mermaid#3732):
+          // an active one says so in its description instead.
+          if (contains(marks_.active, cd.name)) {
+            out_ << indent << "  " << mermaid_id(m_, c) << " : active\n";
+          }
         }
         state(c, indent + "  ");
         if (cd.is_final) out_ << indent << "  " << mermaid_id(m_, c) << " --> [*]\n";
@@ -302,6 +308,7 @@ class mermaid_writer {
 
  private:
   const engine::machine& m_;
+  const graph_marks& marks_;
   std::ostringstream& out_;
 };
 
@@ -376,7 +383,7 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
       out << "  " << mermaid_declaration(m, s) << "\n";
   }
   out << "  [*] --> " << mermaid_id(m, m.initial) << "\n";
-  mermaid_writer writer(m, out);
+  mermaid_writer writer(m, marks, out);
   for (const auto s : top_level(m)) writer.state(s, "  ");
   for (const edge& e : edges_of(m)) {
     out << "  " << mermaid_id(m, e.source) << " --> " << mermaid_id(m, e.target) << " : "

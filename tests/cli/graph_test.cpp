@@ -1,7 +1,10 @@
 // `vflow graph`: byte-stable DOT and Mermaid, instance marks, and pictures Graphviz can render.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/cli/cli_util.hpp"
 
@@ -130,6 +133,58 @@ TEST_F(GraphCli, GraphvizRendersTheShippedWorkflows) {
         shell(std::string(VFLOW_BINARY) + " graph " + src(f) + " | dot -Tsvg 2>&1 >/dev/null");
     EXPECT_EQ(warnings, "") << f;
   }
+}
+
+// Mermaid's own parser reads what `graph --format mermaid` writes for every shipped and valid
+// workflow and for an instance inside composite states; states named like Mermaid keywords
+// parse; the active state inside a composite carries its mark (a description: Mermaid cannot
+// style nested states, mermaid-js/mermaid#3732).
+TEST_F(GraphCli, MermaidParsesEveryWorkflowAndInstance) {
+  const std::string npm = VFLOW_NPM_DIR;
+  if (!std::filesystem::exists(npm + "/node_modules/mermaid"))
+    GTEST_SKIP() << "mermaid is not installed in " << npm << " (scripts/test.sh installs it)";
+  std::filesystem::copy_file(src("tests/cli/mermaid_parse.mjs"), npm + "/mermaid_parse.mjs",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::vector<std::string> files;
+  int n = 0;
+  for (const auto& f : vflow::test::flow_files({"workflows", "tests/flows/valid"})) {
+    const std::string out = (dir / ("g" + std::to_string(n++) + ".mmd")).string();
+    shell(std::string(VFLOW_BINARY) + " graph --format mermaid '" + f.string() + "' " +
+          (f.filename() == "two_workflows.flow" ? "--workflow Order " : "") + "> '" + out + "'");
+    files.push_back(out);
+  }
+  const std::string keywords = (dir / "kw.flow").string();
+  std::ofstream(keywords) << "stream D2C\nworkflow K {\n  event go\n  initial state note {\n"
+                             "    on go -> class\n  }\n  state class {\n    initial state end {\n"
+                             "      on go -> style\n    }\n    final state style\n  }\n}\n";
+  files.push_back((dir / "kw.mmd").string());
+  shell(std::string(VFLOW_BINARY) + " graph --format mermaid '" + keywords + "' > '" +
+        files.back() + "'");
+  ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
+  ASSERT_EQ(vflow("start Incident --id INC-1 service=mail").exit_code, 0);
+  for (const char* e : {"assign user=ada", "start_work"}) {
+    ASSERT_EQ(vflow(std::string("fire INC-1 ") + e).exit_code, 0) << e;
+  }
+  files.push_back((dir / "instance.mmd").string());
+  shell(std::string(VFLOW_BINARY) + " --db '" + db() +
+        "' graph --instance INC-1 --format mermaid > '" + files.back() + "'");
+  std::string args;
+  for (const auto& f : files) args += " '" + f + "'";
+  const std::string out = shell("cd '" + npm + "' && node mermaid_parse.mjs" + args);
+  std::istringstream lines(out);
+  std::size_t parsed = 0;
+  nlohmann::json instance;
+  for (std::string line; std::getline(lines, line);) {
+    const auto r = nlohmann::json::parse(line);
+    EXPECT_TRUE(r["ok"].get<bool>()) << r["file"] << ": " << r["error"];
+    ++parsed;
+    if (r["file"] == files.back()) instance = r["states"];
+  }
+  EXPECT_EQ(parsed, files.size()) << out;
+  ASSERT_TRUE(instance.contains("Diagnosing")) << instance.dump();
+  EXPECT_EQ(instance["Diagnosing"]["descriptions"], nlohmann::json::array({"active"}));
+  EXPECT_EQ(instance["Diagnosing"]["classes"], nlohmann::json::array({"active"}));
+  EXPECT_EQ(instance["Assigned"]["classes"], nlohmann::json::array({"visited"}));
 }
 
 }  // namespace
