@@ -14,6 +14,7 @@
 #include "dsl/suggest.hpp"
 #include "engine/step.hpp"
 #include "engine/text.hpp"
+#include "runtime/encoding.hpp"
 #include "runtime/sha256.hpp"
 #include "runtime/value_json.hpp"
 
@@ -39,42 +40,6 @@ std::int64_t wall_clock_ms() {
 }
 
 namespace {
-
-// ---- values <-> JSON (the store's encoding) ----
-
-json to_json(const engine::value& v) { return value_to_json(v); }
-
-engine::value from_json(const json& j, engine::type t) { return value_from_json(j, t); }
-
-json config_json(const engine::machine& m, const std::vector<engine::state_id>& config) {
-  json a = json::array();
-  for (const auto s : config) a.push_back(m.state(s).name);
-  return a;
-}
-
-std::vector<engine::state_id> config_from_json(const engine::machine& m, const std::string& text) {
-  std::vector<engine::state_id> out;
-  for (const auto& name : json::parse(text)) {
-    if (const auto s = m.find_state(name.get<std::string>())) out.push_back(*s);
-  }
-  return out;
-}
-
-json data_json(const engine::machine& m, const std::vector<engine::value>& data) {
-  json o = json::object();
-  for (std::size_t i = 0; i < data.size(); ++i) o[m.fields[i].name] = to_json(data[i]);
-  return o;
-}
-
-std::vector<engine::value> data_from_json(const engine::machine& m, const std::string& text) {
-  const json o = json::parse(text);
-  std::vector<engine::value> data = engine::initial_data(m);
-  for (std::size_t i = 0; i < m.fields.size(); ++i) {
-    const auto it = o.find(m.fields[i].name);
-    if (it != o.end()) data[i] = from_json(*it, m.fields[i].declared);
-  }
-  return data;
-}
 
 std::string names_list(const std::vector<std::string_view>& names) {
   std::string out;
@@ -105,193 +70,6 @@ std::string generate_id(const std::string& workflow) {
   std::uint64_t bits = rng();
   for (int i = 0; i < 12; ++i, bits >>= 4) id += hex[bits & 0xf];
   return id;
-}
-
-json memory_json(const engine::machine& m, const engine::instance_state& s) {
-  json rules = json::object();
-  for (std::size_t r = 0; r < m.rules.size(); ++r) rules[m.rules[r].name] = s.rule_memory[r] != 0;
-  json timers = json::array();
-  for (const auto& t : s.timers) {
-    const auto& def = m.timers[t.timer];
-    timers.push_back({{"timer", t.timer},
-                      {"state", m.state(def.source).name},
-                      {"line", def.pos.line},
-                      {"after", def.delay_text},
-                      {"due", engine::format_time(t.due)},
-                      {"due_ms", t.due}});
-  }
-  json history = json::object();
-  for (const auto& [h, states] : s.history) history[m.state(h).name] = config_json(m, states);
-  return json{{"rules", rules}, {"timers", timers}, {"history", history}};
-}
-
-engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
-  engine::instance_state s{config_from_json(m, row.configuration),
-                           data_from_json(m, row.data),
-                           std::vector<std::uint8_t>(m.rules.size(), 0),
-                           {},
-                           {}};
-  const json memory = json::parse(row.memory);
-  if (const auto history = memory.find("history"); history != memory.end()) {
-    for (const auto& [name, states] : history->items()) {
-      if (const auto h = m.find_state(name))
-        s.history.emplace_back(*h, config_from_json(m, states.dump()));
-    }
-  }
-  if (const auto rules = memory.find("rules"); rules != memory.end()) {
-    for (std::size_t r = 0; r < m.rules.size(); ++r) {
-      const auto it = rules->find(m.rules[r].name);
-      if (it != rules->end() && it->get<bool>()) s.rule_memory[r] = 1;
-    }
-  }
-  if (const auto timers = memory.find("timers"); timers != memory.end()) {
-    for (const auto& t : *timers) {
-      const auto index = t["timer"].get<std::uint32_t>();
-      if (index < m.timers.size()) s.timers.push_back({index, t["due_ms"].get<std::int64_t>()});
-    }
-  }
-  return s;
-}
-
-// Writes the engine state into an instance row: configuration, data, memory and next due time.
-void store_state(const engine::machine& m, const engine::instance_state& s, instance_row& row) {
-  row.configuration = config_json(m, s.configuration).dump();
-  row.data = data_json(m, s.data).dump();
-  row.memory = memory_json(m, s).dump();
-  row.next_due = engine::next_due(s);
-}
-
-json reads_json(const std::vector<std::pair<std::string, engine::value>>& reads) {
-  json o = json::object();
-  for (const auto& [name, v] : reads) o[name] = to_json(v);
-  return o;
-}
-
-json parts_json(const std::vector<engine::part_result>& parts) {
-  json a = json::array();
-  for (const auto& p : parts) {
-    json e{{"text", p.text},
-           {"result", p.result ? json(*p.result) : json()},
-           {"reads", reads_json(p.reads)}};
-    if (!p.error.empty()) e["error"] = p.error;
-    a.push_back(std::move(e));
-  }
-  return a;
-}
-
-// The decision trace of a step as the journal stores it: every policy clause, guard and rule
-// evaluated, with its source line, its parts, the values they read and the result.
-json trace_json(const engine::machine& m, const engine::step_result& r) {
-  json out = json::array();
-  for (const auto& t : r.trace) {
-    json e;
-    switch (t.kind) {
-      case engine::trace_kind::deny: {
-        const auto& d = m.denies[t.index];
-        const auto& p = m.policies[d.policy];
-        e = {{"kind", "deny"},
-             {"policy", p.name},
-             {"description", p.description},
-             {"event", m.event(d.event).name},
-             {"line", d.pos.line},
-             {"condition", d.condition_text},
-             {"result", t.result}};
-        if (!d.because.empty()) e["because"] = d.because;
-        break;
-      }
-      case engine::trace_kind::guard: {
-        const auto& tr = m.transitions[t.index];
-        e = {{"kind", "guard"},
-             {"event", m.event(tr.event).name},
-             {"from", m.state(tr.source).name},
-             {"to", m.state(tr.target).name},
-             {"line", tr.pos.line},
-             {"condition", tr.guard_text},
-             {"result", t.result}};
-        break;
-      }
-      case engine::trace_kind::rule: {
-        const auto& rule = m.rules[t.index];
-        e = {{"kind", "rule"},
-             {"rule", rule.name},
-             {"line", rule.pos.line},
-             {"condition", rule.condition_text},
-             {"fired", t.result}};
-        break;
-      }
-      case engine::trace_kind::raise:
-        e = {{"kind", "raise"}, {"event", m.events[t.index].name}, {"rule", m.rules[t.rule].name}};
-        break;
-      case engine::trace_kind::timer: {
-        const auto& timer = m.timers[t.index];
-        e = {{"kind", "timer"},
-             {"from", m.state(timer.source).name},
-             {"to", m.state(timer.target).name},
-             {"line", timer.pos.line},
-             {"after", timer.delay_text},
-             {"result", t.result}};
-        if (!timer.guard_text.empty()) e["condition"] = timer.guard_text;
-        break;
-      }
-      case engine::trace_kind::done:
-      case engine::trace_kind::always: {
-        const bool done = t.kind == engine::trace_kind::done;
-        const auto& tr = done ? m.done[t.index] : m.always[t.index];
-        e = {{"kind", done ? "done" : "always"},
-             {"from", m.state(tr.source).name},
-             {"to", m.state(tr.target).name},
-             {"line", tr.pos.line},
-             {"result", t.result}};
-        if (!tr.guard_text.empty()) e["condition"] = tr.guard_text;
-        break;
-      }
-      case engine::trace_kind::internal:
-        e = {{"kind", "internal"}, {"event", m.events[t.index].name}, {"taken", t.result}};
-        if (!t.note.empty()) e["note"] = t.note;
-        break;
-    }
-    if (t.depth > 0) e["depth"] = t.depth;
-    if (!t.error.empty()) e["error"] = t.error;
-    if (!t.parts.empty()) e["parts"] = parts_json(t.parts);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-// The transitions a step took, in order, as the journal keeps them: which table and index (the
-// record's definition fixes what they mean), with source line and states for people.
-json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& path) {
-  static constexpr const char* kinds[] = {"event", "done", "always", "timer"};
-  json a = json::array();
-  for (const auto& e : path) {
-    engine::state_id from{}, to{};
-    std::uint32_t line = 0;
-    if (e.kind == engine::edge_kind::timer) {
-      const auto& t = m.timers[e.index];
-      from = t.source, to = t.target, line = t.pos.line;
-    } else {
-      const auto& t = e.kind == engine::edge_kind::event  ? m.transitions[e.index]
-                      : e.kind == engine::edge_kind::done ? m.done[e.index]
-                                                          : m.always[e.index];
-      from = t.source, to = t.target, line = t.pos.line;
-    }
-    a.push_back({{"kind", kinds[static_cast<int>(e.kind)]},
-                 {"index", e.index},
-                 {"from", m.state(from).name},
-                 {"to", m.state(to).name},
-                 {"line", line}});
-  }
-  return a;
-}
-
-json changes_json(const engine::machine& m, const std::vector<engine::field_change>& changes) {
-  json a = json::array();
-  for (const auto& ch : changes) {
-    a.push_back({{"field", m.field(ch.field).name},
-                 {"before", to_json(ch.before)},
-                 {"after", to_json(ch.after)}});
-  }
-  return a;
 }
 
 // Text from outside must be UTF-8: the journal is JSON and append-only, so one bad byte would
@@ -443,7 +221,7 @@ struct engine_runtime::impl {
         return "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
                engine::to_string(ev.params[p].declared) + ")";
       }
-      params[ev.params[p].name] = to_json(call.params[p]);
+      params[ev.params[p].name] = value_to_json(call.params[p]);
     }
     return std::nullopt;
   }
@@ -707,7 +485,7 @@ step_outcome engine_runtime::start(const start_request& req) {
       }
       data[engine::index(*f)] = *v;
       given[engine::index(*f)] = true;
-      inputs[name] = to_json(*v);
+      inputs[name] = value_to_json(*v);
     }
     for (std::size_t i = 0; i < m.fields.size(); ++i) {
       if (m.fields[i].required && !given[i]) {
@@ -738,8 +516,9 @@ step_outcome engine_runtime::start(const start_request& req) {
     t.insert_instance(row);
     json changes = json::array();
     for (std::size_t i = 0; i < state.data.size(); ++i) {
-      changes.push_back(
-          {{"field", m.fields[i].name}, {"before", nullptr}, {"after", to_json(state.data[i])}});
+      changes.push_back({{"field", m.fields[i].name},
+                         {"before", nullptr},
+                         {"after", value_to_json(state.data[i])}});
     }
     journal_row j;
     j.instance = id;
@@ -1061,7 +840,7 @@ verify_outcome engine_runtime::verify(const std::string& id) {
         const json inputs = json::parse(r.params);
         for (const auto& [name, v] : inputs.items()) {
           if (const auto f = m.find_field(name))
-            data[engine::index(*f)] = from_json(v, m.field(*f).declared);
+            data[engine::index(*f)] = value_from_json(v, m.field(*f).declared);
         }
         state = engine::initial_state(m, std::move(data));
         engine::step_result sr;
@@ -1090,7 +869,7 @@ verify_outcome engine_runtime::verify(const std::string& id) {
         engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
         const json params = json::parse(r.params);
         for (const auto& p : m.event(*ev).params)
-          call.params.push_back(from_json(params.value(p.name, json()), p.declared));
+          call.params.push_back(value_from_json(params.value(p.name, json()), p.declared));
         if (!engine::step(m, state, call).is_taken()) {
           out.message =
               "record " + std::to_string(r.seq) + " was taken, but its replay is rejected";
