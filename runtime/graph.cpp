@@ -16,8 +16,8 @@ using engine::state_kind;
 
 // One edge of the picture: a transition (by event), a timer, a done or an always transition.
 struct edge {
-  std::string from, to, label;
-  std::string trigger, guard;  // the label's parts, for renderers that lay them out
+  std::string from, to;
+  std::string trigger, guard;  // the label: Mermaid writes it on one line, DOT on several
   engine::taken_edge id;
   engine::state_id source{}, target{};
   bool timer() const { return id.kind == engine::edge_kind::timer; }
@@ -45,7 +45,6 @@ std::vector<edge> edges_of(const engine::machine& m) {
                          const std::string& guard, engine::edge_kind k, std::uint32_t index) {
       out.push_back({st.name,
                      m.state(target).name,
-                     guarded(trigger, guard),
                      trigger,
                      guard,
                      {k, index},
@@ -180,9 +179,10 @@ std::string inner_node(const engine::machine& m, engine::state_id s) {
 
 class dot_writer {
  public:
-  dot_writer(const engine::machine& m, const graph_marks& marks, std::ostringstream& out)
+  dot_writer(const engine::machine& m, const graph_marks& marks, const std::vector<edge>& edges,
+             std::ostringstream& out)
       : m_(m), marks_(marks), out_(out) {
-    for (const edge& e : edges_of(m)) {
+    for (const edge& e : edges) {
       if (is_inner(m, e)) add_unique(inner_sources_, e.source);
     }
   }
@@ -326,7 +326,8 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
       << "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
       << "  edge [fontname=\"Helvetica\", fontsize=10];\n"
       << "  \"__initial\" [shape=point, width=0.15];\n";
-  dot_writer writer(m, marks, out);
+  const auto all = edges_of(m);
+  dot_writer writer(m, marks, all, out);
   for (const auto s : top_level(m)) writer.state(s, "  ");
   out << "  \"__initial\" -> " << dot_quote(dot_node(m, m.initial));
   if (has_children(m.state(m.initial)))
@@ -340,7 +341,6 @@ std::string render_dot(const engine::machine& m, const graph_marks& marks) {
     bool taken;
   };
   std::vector<drawn> lines;
-  const auto all = edges_of(m);
   for (const edge& e : all) {
     const bool taken = was_taken(marks, e);
     const std::string label = dot_label(e.trigger, e.guard);
@@ -385,9 +385,10 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
   out << "  [*] --> " << mermaid_id(m, m.initial) << "\n";
   mermaid_writer writer(m, marks, out);
   for (const auto s : top_level(m)) writer.state(s, "  ");
-  for (const edge& e : edges_of(m)) {
+  const auto all = edges_of(m);
+  for (const edge& e : all) {
     out << "  " << mermaid_id(m, e.source) << " --> " << mermaid_id(m, e.target) << " : "
-        << mermaid_label(e.label) << "\n";
+        << mermaid_label(guarded(e.trigger, e.guard)) << "\n";
   }
   for (const auto s : top_level(m)) {
     if (m.state(s).is_final) out << "  " << mermaid_id(m, s) << " --> [*]\n";
@@ -402,7 +403,7 @@ std::string render_mermaid(const engine::machine& m, const graph_marks& marks) {
   }
   if (!marks.taken.empty()) {
     std::map<std::string, bool> visited;
-    for (const edge& e : edges_of(m)) {
+    for (const edge& e : all) {
       if (was_taken(marks, e)) visited[e.from] = visited[e.to] = true;
     }
     out << "  classDef visited stroke-width:3px\n";

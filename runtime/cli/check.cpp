@@ -86,7 +86,7 @@ int run_check(const check_args& args, const global_options& global) {
                       {"diagnostics", diags},
                       {"diagnostics_not_shown", printer.not_shown()},
                       {"files", file_reports}};
-    std::cout << report.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(report);
   } else {
     std::cout << "checked " << files.size() << (files.size() == 1 ? " file: " : " files: ")
               << errors << (errors == 1 ? " error, " : " errors, ") << warnings

@@ -84,12 +84,10 @@ int run_graph(const graph_args& a, const global_options& g) {
   const std::string picture =
       a.format == "mermaid" ? runtime::render_mermaid(m, marks) : runtime::render_dot(m, marks);
   if (g.json) {
-    std::cout << json{{"format_version", format_version},
-                      {"workflow", m.name},
-                      {"format", a.format},
-                      {"graph", picture}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(json{{"format_version", format_version},
+                    {"workflow", m.name},
+                    {"format", a.format},
+                    {"graph", picture}});
   } else {
     std::cout << picture;
   }

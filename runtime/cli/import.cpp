@@ -33,13 +33,11 @@ int run_import(const import_args& a, const global_options& g) {
   const json diags = printer.finish();
   const bool ok = !r.flow.empty() && compiled.ok() && r.diagnostics.empty();
   if (g.json) {
-    std::cout << json{{"format_version", format_version},
-                      {"imported", ok},
-                      {"flow", r.flow},
-                      {"diagnostics", diags},
-                      {"diagnostics_not_shown", printer.not_shown()}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(json{{"format_version", format_version},
+                    {"imported", ok},
+                    {"flow", r.flow},
+                    {"diagnostics", diags},
+                    {"diagnostics_not_shown", printer.not_shown()}});
   } else {
     std::cout << r.flow;
   }

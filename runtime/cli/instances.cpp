@@ -76,7 +76,7 @@ std::optional<std::string> optional_of(const std::string& s) {
 // Prints the outcome of a request that changes an instance; returns the exit code.
 int report(const runtime::step_outcome& o, const global_options& g, const std::string& verb) {
   if (g.json) {
-    std::cout << to_json(o).dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(to_json(o));
   } else if (o.status == runtime::status::ok) {
     std::cout << outcome_text(o, verb);
   } else {
@@ -90,11 +90,8 @@ int report(const runtime::step_outcome& o, const global_options& g, const std::s
 int not_found_message(const global_options& g, const std::string& verb,
                       const std::string& message) {
   if (g.json) {
-    std::cout << json{{"format_version", format_version},
-                      {"status", "not_found"},
-                      {"message", message}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(
+        json{{"format_version", format_version}, {"status", "not_found"}, {"message", message}});
   } else {
     std::cerr << "vflow " << verb << ": " << safe(message) << '\n';
   }
@@ -139,13 +136,11 @@ int run_deploy(const deploy_args& a, const global_options& g) {
                            {"current", w.made_current},
                            {"file", w.source_name}});
     }
-    std::cout << json{{"format_version", format_version},
-                      {"deployed", out.ok()},
-                      {"workflows", workflows},
-                      {"diagnostics", diags},
-                      {"diagnostics_not_shown", printer.not_shown()}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(json{{"format_version", format_version},
+                    {"deployed", out.ok()},
+                    {"workflows", workflows},
+                    {"diagnostics", diags},
+                    {"diagnostics_not_shown", printer.not_shown()}});
   } else {
     if (!out.ok()) std::cerr << "vflow deploy: nothing deployed: fix the errors above\n";
     for (const auto& w : out.workflows) {
@@ -226,7 +221,7 @@ int run_gate(const gate_args& a, const global_options& g) {
   if (g.json) {
     json j = to_json(o);
     j["answer"] = o.status == runtime::status::ok;
-    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(j);
   } else if (o.record) {
     std::cout << (o.status == runtime::status::ok ? "yes" : "no") << ": "
               << (a.can.empty() ? "in " + a.in : "can " + a.can);
@@ -253,11 +248,9 @@ int run_tick(const tick_args& a, const global_options& g) {
       j["instance"] = r.instance;
       fired.push_back(std::move(j));
     }
-    std::cout << json{{"format_version", format_version},
-                      {"now", engine::format_time(out.now)},
-                      {"fired", fired}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(json{{"format_version", format_version},
+                    {"now", engine::format_time(out.now)},
+                    {"fired", fired}});
     return exit_ok;
   }
   for (const auto& r : out.fired) {
@@ -304,7 +297,7 @@ int run_explain(const explain_args& a, const global_options& g) {
   if (g.json) {
     json j{{"format_version", format_version}, {"id", a.id}};
     j.update(to_json(*record));
-    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(j);
   } else {
     std::cout << explain_text(*record);
   }
@@ -322,7 +315,7 @@ int run_status(const id_args& a, const global_options& g) {
   if (g.json) {
     json j{{"format_version", format_version}};
     j.update(to_json(*v));
-    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(j);
   } else {
     std::cout << status_text(*v);
   }
@@ -336,7 +329,7 @@ int run_history(const id_args& a, const global_options& g) {
   if (g.json) {
     json records = json::array();
     for (const auto& r : *h) records.push_back(to_json(r));
-    std::cout << records.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(records);
   } else {
     std::cout << history_text(*h);
   }
@@ -370,7 +363,7 @@ int run_list(const list_args& a, const global_options& g) {
       j.erase("data");
       arr.push_back(std::move(j));
     }
-    std::cout << arr.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    print_json(arr);
   } else {
     for (const auto& v : items) {
       std::string state;
@@ -401,13 +394,11 @@ int run_verify(const id_args& a, const global_options& g) {
   const auto v = rt.verify(a.id);
   if (v.status == runtime::status::not_found) return not_found(g, "verify", a.id);
   if (g.json) {
-    std::cout << json{{"format_version", format_version},
-                      {"id", a.id},
-                      {"consistent", v.consistent},
-                      {"records", v.records},
-                      {"message", v.message}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << '\n';
+    print_json(json{{"format_version", format_version},
+                    {"id", a.id},
+                    {"consistent", v.consistent},
+                    {"records", v.records},
+                    {"message", v.message}});
   } else {
     (v.consistent ? std::cout : std::cerr) << safe(a.id) << ": " << v.message << '\n';
   }

@@ -42,6 +42,10 @@ json to_json(const dsl::diagnostic& d) {
 
 std::string safe(std::string_view text) { return engine::escape_for_terminal(text); }
 
+void print_json(const json& j) {
+  std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+}
+
 runtime::engine_runtime open_runtime(const global_options& g, db_access access) {
   runtime::sqlite_options o;
   o.create = access == db_access::create;

@@ -27,6 +27,11 @@ enum class db_access { read, write, create };
 /// Opens the store at `--db` for `access`.
 runtime::engine_runtime open_runtime(const global_options& g, db_access access);
 
+/// Prints `j` on stdout, indented, with a newline. Cannot fail on the text it holds (bytes that
+/// are not UTF-8, from a database another program wrote, print as U+FFFD): output that follows a
+/// commit must not turn a success into an error.
+void print_json(const json& j);
+
 /// A diagnostic as a JSON object (code, severity, message, file, line, column, end_*, help).
 json to_json(const dsl::diagnostic& d);
 
