@@ -1,0 +1,426 @@
+// Check: expressions are type-checked and emitted as engine nodes. Operators and built-in
+// functions are checked against their signatures; a value's fit for a field is decided here.
+#include <algorithm>
+
+#include "dsl/compiler_stages.hpp"
+
+namespace vflow::dsl::detail {
+
+namespace {
+
+constexpr std::array<std::string_view, 4> builtin_functions{"len", "lower", "contains", "in_state"};
+
+std::string_view spelling(binary_op op) {
+  switch (op) {
+    case binary_op::or_: return "or";
+    case binary_op::and_: return "and";
+    case binary_op::eq: return "==";
+    case binary_op::ne: return "!=";
+    case binary_op::lt: return "<";
+    case binary_op::le: return "<=";
+    case binary_op::gt: return ">";
+    case binary_op::ge: return ">=";
+    case binary_op::coalesce: return "??";
+    case binary_op::add: return "+";
+    case binary_op::sub: return "-";
+    case binary_op::mul: return "*";
+    case binary_op::div: return "/";
+    case binary_op::mod: return "%";
+  }
+  return "?";
+}
+
+}  // namespace
+
+bool workflow_compiler::check_assignable(type from, type to, const source_span& span,
+                                         std::string_view what, const std::string& field) {
+  if (engine::is_assignable(from, to)) return true;
+  if (from.base == base_type::null_type) {
+    error("F0203", span,
+          "cannot assign null to field '" + field + "' of type '" + engine::to_string(to) + "'",
+          "declare the field as '" + engine::to_string(type{to.base, true}) + "' to allow null");
+  } else if (from.base == to.base && from.nullable && !to.nullable) {
+    error("F0203", span,
+          "cannot assign a value of type '" + engine::to_string(from) + "' to field '" + field +
+              "' of type '" + engine::to_string(to) + "': the value may be null",
+          "supply a default with '?"
+          "?', e.g. value ?? " +
+              default_literal(to.base));
+  } else {
+    error("F0202", span,
+          std::string(what) + " of type '" + engine::to_string(from) +
+              "' cannot be assigned to field '" + field + "' of type '" + engine::to_string(to) +
+              "'");
+  }
+  return false;
+}
+
+std::string workflow_compiler::default_literal(base_type b) {
+  switch (b) {
+    case base_type::int_type: return "0";
+    case base_type::bool_type: return "false";
+    case base_type::string_type: return "\"\"";
+    case base_type::duration_type: return "0s";
+    case base_type::time_type: return "now";
+    case base_type::null_type: return "null";
+  }
+  return "null";
+}
+
+// Compiles a condition that must be a bool; nothing when it is not.
+std::optional<std::uint32_t> workflow_compiler::compile_condition(expr_ref ref, const scope& sc,
+                                                                  std::string_view what) {
+  const expr& e = f_[ref];
+  const auto c = compile_expr(e, sc);
+  if (!c) return std::nullopt;
+  if (c->t != of(base_type::bool_type)) {
+    error("F0201", e.span,
+          std::string(what) + " must be of type 'bool', not '" + engine::to_string(c->t) + "'");
+    return std::nullopt;
+  }
+  return c->node;
+}
+
+std::optional<typed> workflow_compiler::compile_in_state(const expr& e, const scope&) {
+  if (e.child_count != 1 || f_.child(e, 0).kind != expr_kind::name) {
+    error("F0120", e.span, "in_state takes one state name, e.g. in_state(Approved)");
+    return std::nullopt;
+  }
+  const expr& arg = f_.child(e, 0);
+  const std::string_view name = f_.text(arg);
+  const auto s = state_ids_.find(name);
+  if (!s) {
+    error("F0102", arg.span, "unknown state '" + std::string(name) + "'",
+          suggest(name, [&] { return names_of(m_.states); }));
+    return std::nullopt;
+  }
+  return typed{of(base_type::bool_type), emit(op::in_state, *s, {})};
+}
+
+std::uint32_t workflow_compiler::emit(op code, std::uint32_t index,
+                                      std::initializer_list<std::uint32_t> children) {
+  engine::expr_node n;
+  n.code = code;
+  n.index = index;
+  n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+  n.operand_count = static_cast<std::uint32_t>(children.size());
+  m_.operands.insert(m_.operands.end(), children.begin(), children.end());
+  m_.nodes.push_back(n);
+  return static_cast<std::uint32_t>(m_.nodes.size() - 1);
+}
+
+std::uint32_t workflow_compiler::emit_literal(engine::value v) {
+  m_.literals.push_back(std::move(v));
+  return emit(op::literal, static_cast<std::uint32_t>(m_.literals.size() - 1), {});
+}
+
+std::optional<typed> workflow_compiler::not_constant(const expr& e, std::string_view what) {
+  error("F0207", e.span, "default values must be constant, but this reads " + std::string(what));
+  return std::nullopt;
+}
+
+std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope& sc) {
+  const std::string_view text = f_.text(e);
+  switch (e.kind) {
+    case expr_kind::int_literal:
+      if (e.overflow) {
+        error("F0206", e.span,
+              "integer literal '" + std::string(text) + "' does not fit in 64 bits",
+              "the range is -9223372036854775808 to 9223372036854775807");
+        return std::nullopt;
+      }
+      return typed{of(base_type::int_type), emit_literal(engine::value::of_int(e.number))};
+    case expr_kind::string_literal:
+      return typed{of(base_type::string_type),
+                   emit_literal(engine::value::of_string(std::string(text)))};
+    case expr_kind::bool_literal:
+      return typed{of(base_type::bool_type), emit_literal(engine::value::of_bool(e.number != 0))};
+    case expr_kind::null_literal:
+      return typed{of(base_type::null_type, true), emit_literal(engine::value::null())};
+    case expr_kind::duration_literal:
+      return typed{of(base_type::duration_type),
+                   emit_literal(engine::value::of_duration(e.number))};
+    case expr_kind::now:
+      if (sc.constant) return not_constant(e, "'now'");
+      return typed{of(base_type::time_type), emit(op::now, 0, {})};
+    case expr_kind::actor:
+      if (sc.constant) return not_constant(e, "'actor'");
+      return typed{of(base_type::string_type, true), emit(op::actor, 0, {})};
+    case expr_kind::name: {
+      if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
+      const auto f = field_ids_.find(text);
+      if (!f) {
+        std::string help = suggest(text, [&] { return names_of(m_.fields); });
+        if (help.empty() && sc.event) {
+          for (const auto& p : sc.event->params) {
+            if (p.name == text) help = "event parameters are written 'event." + p.name + "'";
+          }
+        }
+        error("F0108", e.span, "unknown field '" + std::string(text) + "'", std::move(help));
+        return std::nullopt;
+      }
+      if (!field_ok_[*f]) return std::nullopt;
+      return typed{m_.fields[*f].declared, emit(op::field, *f, {})};
+    }
+    case expr_kind::event_param: {
+      if (sc.constant) return not_constant(e, "'event." + std::string(text) + "'");
+      if (sc.rule) {
+        error("F0121", e.span, "rules cannot read event parameters",
+              "a rule runs after a step, not for one event: copy the parameter into a field "
+              "in the transition, then read the field");
+        return std::nullopt;
+      }
+      if (sc.eventless) {
+        error("F0128", e.span, "entry, exit, done and always cannot read event parameters",
+              "copy the parameter into a field in the transition, then read the field");
+        return std::nullopt;
+      }
+      if (sc.timer) {
+        error("F0125", e.span, "timers cannot read event parameters",
+              "a timer fires on its own, not for an event: copy the parameter into a field");
+        return std::nullopt;
+      }
+      if (!sc.event) return std::nullopt;  // the unknown event was reported already
+      const auto& params = sc.event->params;
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        if (params[i].name == text) {
+          if (params[i].declared.base == base_type::null_type) return std::nullopt;
+          return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {})};
+        }
+      }
+      std::string help = suggest(text, [&] { return names_of(params); });
+      if (help.empty()) {
+        help = params.empty()
+                   ? "event '" + sc.event->name + "' has no parameters"
+                   : "event '" + sc.event->name + "' has parameters: " + join_names(params);
+      }
+      error("F0109", e.span,
+            "unknown parameter '" + std::string(text) + "' of event '" + sc.event->name + "'",
+            std::move(help));
+      return std::nullopt;
+    }
+    case expr_kind::unary: return compile_unary(e, sc);
+    case expr_kind::binary: return compile_binary(e, sc);
+    case expr_kind::in_list: return compile_in(e, sc);
+    case expr_kind::call: return compile_call(e, sc);
+  }
+  return std::nullopt;
+}
+
+std::string workflow_compiler::join_names(const std::vector<engine::param_def>& params) {
+  std::string out;
+  for (const auto& p : params) out += (out.empty() ? "" : ", ") + p.name;
+  return out;
+}
+
+std::optional<typed> workflow_compiler::operator_error(const expr& e, std::string_view op_text,
+                                                       type l, std::optional<type> r) {
+  std::string msg =
+      "operator '" + std::string(op_text) + "' cannot be applied to '" + engine::to_string(l) + "'";
+  if (r) msg += " and '" + engine::to_string(*r) + "'";
+  std::string help;
+  if (l.nullable || (r && r->nullable)) help = "a nullable value needs a default first: x ?? value";
+  error("F0204", e.span, std::move(msg), std::move(help));
+  return std::nullopt;
+}
+
+std::optional<typed> workflow_compiler::compile_unary(const expr& e, const scope& sc) {
+  const auto x = compile_expr(f_.child(e, 0), sc);
+  if (!x) return std::nullopt;
+  if (e.uop == unary_op::not_) {
+    if (x->t != of(base_type::bool_type)) return operator_error(e, "not", x->t);
+    return typed{x->t, emit(op::not_, 0, {x->node})};
+  }
+  if (x->t == of(base_type::int_type)) return typed{x->t, emit(op::neg_int, 0, {x->node})};
+  if (x->t == of(base_type::duration_type)) {
+    return typed{x->t, emit(op::neg_duration, 0, {x->node})};
+  }
+  return operator_error(e, "-", x->t);
+}
+
+std::optional<typed> workflow_compiler::compile_binary(const expr& e, const scope& sc) {
+  const auto l = compile_expr(f_.child(e, 0), sc);
+  const auto r = compile_expr(f_.child(e, 1), sc);
+  if (!l || !r) return std::nullopt;
+  const type lt = l->t, rt = r->t;
+  const std::string_view sp = spelling(e.bop);
+  const auto both = [&](base_type b) { return lt == of(b) && rt == of(b); };
+  const auto bin = [&](op code, type result, bool swap = false) {
+    return typed{result,
+                 swap ? emit(code, 0, {r->node, l->node}) : emit(code, 0, {l->node, r->node})};
+  };
+  switch (e.bop) {
+    case binary_op::and_:
+    case binary_op::or_:
+      if (!both(base_type::bool_type)) return operator_error(e, sp, lt, rt);
+      return bin(e.bop == binary_op::and_ ? op::and_ : op::or_, of(base_type::bool_type));
+    case binary_op::eq:
+    case binary_op::ne:
+      if (lt.base != rt.base && lt.base != base_type::null_type &&
+          rt.base != base_type::null_type) {
+        return operator_error(e, sp, lt, rt);
+      }
+      return bin(e.bop == binary_op::eq ? op::eq : op::ne, of(base_type::bool_type));
+    case binary_op::lt:
+    case binary_op::le:
+    case binary_op::gt:
+    case binary_op::ge: {
+      const bool ordered = lt == rt && !lt.nullable && lt.base != base_type::bool_type &&
+                           lt.base != base_type::null_type;
+      if (!ordered) return operator_error(e, sp, lt, rt);
+      const op code = e.bop == binary_op::lt   ? op::lt
+                      : e.bop == binary_op::le ? op::le
+                      : e.bop == binary_op::gt ? op::gt
+                                               : op::ge;
+      return bin(code, of(base_type::bool_type));
+    }
+    case binary_op::coalesce: {
+      if (lt.base == base_type::null_type) return typed{rt, r->node};
+      if (rt.base != lt.base && rt.base != base_type::null_type) {
+        return operator_error(e, sp, lt, rt);
+      }
+      return bin(op::coalesce, type{lt.base, rt.nullable});
+    }
+    case binary_op::add:
+      if (both(base_type::int_type)) return bin(op::add_int, lt);
+      if (both(base_type::duration_type)) return bin(op::add_duration, lt);
+      if (both(base_type::string_type)) return bin(op::concat, lt);
+      if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
+        return bin(op::add_time_duration, lt);
+      }
+      if (lt == of(base_type::duration_type) && rt == of(base_type::time_type)) {
+        return bin(op::add_time_duration, rt, true);
+      }
+      return operator_error(e, sp, lt, rt);
+    case binary_op::sub:
+      if (both(base_type::int_type)) return bin(op::sub_int, lt);
+      if (both(base_type::duration_type)) return bin(op::sub_duration, lt);
+      if (both(base_type::time_type)) return bin(op::sub_time_time, of(base_type::duration_type));
+      if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
+        return bin(op::sub_time_duration, lt);
+      }
+      return operator_error(e, sp, lt, rt);
+    case binary_op::mul:
+      if (both(base_type::int_type)) return bin(op::mul_int, lt);
+      if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
+        return bin(op::mul_duration_int, lt);
+      }
+      if (lt == of(base_type::int_type) && rt == of(base_type::duration_type)) {
+        return bin(op::mul_duration_int, rt, true);
+      }
+      return operator_error(e, sp, lt, rt);
+    case binary_op::div:
+      if (both(base_type::int_type)) return bin(op::div_int, lt);
+      if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
+        return bin(op::div_duration_int, lt);
+      }
+      return operator_error(e, sp, lt, rt);
+    case binary_op::mod:
+      if (both(base_type::int_type)) return bin(op::mod_int, lt);
+      return operator_error(e, sp, lt, rt);
+  }
+  return std::nullopt;
+}
+
+std::optional<typed> workflow_compiler::compile_in(const expr& e, const scope& sc) {
+  const auto needle = compile_expr(f_.child(e, 0), sc);
+  std::vector<std::uint32_t> nodes;
+  bool ok = needle.has_value();
+  if (needle) nodes.push_back(needle->node);
+  for (std::uint32_t i = 1; i < e.child_count; ++i) {
+    const auto item = compile_expr(f_.child(e, i), sc);
+    if (!item) {
+      ok = false;
+      continue;
+    }
+    if (needle && item->t.base != needle->t.base && item->t.base != base_type::null_type) {
+      error("F0204", f_.child(e, i).span,
+            "list element of type '" + engine::to_string(item->t) + "' cannot be compared with '" +
+                engine::to_string(needle->t) + "'");
+      ok = false;
+    }
+    nodes.push_back(item->node);
+  }
+  if (!ok) return std::nullopt;
+  engine::expr_node n;
+  n.code = op::in_list;
+  n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+  n.operand_count = static_cast<std::uint32_t>(nodes.size());
+  m_.operands.insert(m_.operands.end(), nodes.begin(), nodes.end());
+  m_.nodes.push_back(n);
+  return typed{of(base_type::bool_type), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
+}
+
+std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope& sc) {
+  const std::string_view text = f_.text(e);
+  struct signature {
+    std::string_view name;
+    op code;
+    std::vector<base_type> params;
+    base_type result;
+  };
+  static const std::array<signature, 3> functions{{
+      {"len", op::len, {base_type::string_type}, base_type::int_type},
+      {"lower", op::lower, {base_type::string_type}, base_type::string_type},
+      {"contains",
+       op::contains,
+       {base_type::string_type, base_type::string_type},
+       base_type::bool_type},
+  }};
+  if (text == "in_state") return compile_in_state(e, sc);
+  std::vector<std::optional<typed>> args;
+  for (std::uint32_t i = 0; i < e.child_count; ++i) {
+    args.push_back(compile_expr(f_.child(e, i), sc));
+  }
+  const auto fn = std::find_if(functions.begin(), functions.end(),
+                               [&](const signature& s) { return s.name == text; });
+  const source_span name_span{
+      e.span.begin, static_cast<std::uint32_t>(e.span.begin + text.size()),
+      e.span.line,  e.span.column,
+      e.span.line,  static_cast<std::uint32_t>(e.span.column + text.size())};
+  if (fn == functions.end()) {
+    std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
+    std::string help = did_you_mean(text, names);
+    if (help.empty()) {
+      help = "the built-in functions are len(s), lower(s), contains(s, t) and in_state(STATE)";
+    }
+    error("F0110", name_span, "unknown function '" + std::string(text) + "'", std::move(help));
+    return std::nullopt;
+  }
+  if (args.size() != fn->params.size()) {
+    error("F0120", e.span,
+          "function '" + std::string(text) + "' takes " + std::to_string(fn->params.size()) +
+              " argument(s), not " + std::to_string(args.size()));
+    return std::nullopt;
+  }
+  std::vector<std::uint32_t> nodes;
+  bool ok = true;
+  for (std::uint32_t i = 0; i < args.size(); ++i) {
+    if (!args[i]) {
+      ok = false;
+      continue;
+    }
+    if (args[i]->t != of(fn->params[i])) {
+      std::string help;
+      if (args[i]->t.nullable) help = "a nullable value needs a default first: x ?? \"\"";
+      error("F0205", f_.child(e, i).span,
+            "argument " + std::to_string(i + 1) + " of '" + std::string(text) + "' must be '" +
+                std::string(engine::to_string(fn->params[i])) + "', not '" +
+                engine::to_string(args[i]->t) + "'",
+            std::move(help));
+      ok = false;
+      continue;
+    }
+    nodes.push_back(args[i]->node);
+  }
+  if (!ok) return std::nullopt;
+  engine::expr_node n;
+  n.code = fn->code;
+  n.first_operand = static_cast<std::uint32_t>(m_.operands.size());
+  n.operand_count = static_cast<std::uint32_t>(nodes.size());
+  m_.operands.insert(m_.operands.end(), nodes.begin(), nodes.end());
+  m_.nodes.push_back(n);
+  return typed{of(fn->result), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
+}
+
+}  // namespace vflow::dsl::detail

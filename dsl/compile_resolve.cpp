@@ -1,0 +1,175 @@
+// Resolve: the names a workflow declares (fields, events, states) become dense ids, with their
+// declared types; duplicates, unknown types and missing initial states are reported here.
+#include <algorithm>
+
+#include "dsl/compiler_stages.hpp"
+
+namespace vflow::dsl::detail {
+
+// Sizes the machine's tables from the syntax tree, so lowering a large workflow never moves
+// them (the expression pool is shared by the file's workflows: an upper bound).
+void workflow_compiler::reserve_tables() {
+  std::size_t transitions = 0, assignments = 0;
+  for (const state_decl& s : w_.states) {
+    transitions += s.transitions.size();
+    for (const transition_decl& t : s.transitions) assignments += t.assignments.size();
+  }
+  m_.fields.reserve(w_.fields.size());
+  m_.events.reserve(w_.events.size());
+  m_.states.reserve(w_.states.size());
+  m_.transitions.reserve(transitions);
+  m_.assignments.reserve(assignments);
+  m_.nodes.reserve(f_.exprs.size());
+  m_.operands.reserve(f_.children.size());
+  m_.literals.reserve(f_.exprs.size() / 3);
+}
+
+std::optional<type> workflow_compiler::resolve_type(const type_ref& t) {
+  static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
+                                                  base_type::string_type, base_type::time_type,
+                                                  base_type::duration_type};
+  for (std::size_t i = 0; i < known_types.size(); ++i) {
+    if (t.name == known_types[i]) return type{bases[i], t.nullable};
+  }
+  std::vector<std::string_view> names(known_types.begin(), known_types.end());
+  error("F0115", t.span, "unknown type '" + t.name + "'", did_you_mean(t.name, names));
+  return std::nullopt;
+}
+
+void workflow_compiler::declare_fields() {
+  for (const field_decl& f : w_.fields) {
+    const auto t = resolve_type(f.type);
+    if (!field_ids_.insert(f.name, static_cast<std::uint32_t>(m_.fields.size()))) {
+      error("F0105", f.name_span, "duplicate field '" + f.name + "'");
+      continue;
+    }
+    engine::field_def def;
+    def.name = f.name;
+    def.declared = t.value_or(of(base_type::null_type, true));
+    def.required = !f.initial && t && !t->nullable;
+    m_.fields.push_back(std::move(def));
+    field_decls_.push_back(&f);
+    field_ok_.push_back(t.has_value());
+  }
+}
+
+void workflow_compiler::declare_events() {
+  for (const event_decl& e : w_.events) {
+    if (!event_ids_.insert(e.name, static_cast<std::uint32_t>(m_.events.size()))) {
+      error("F0104", e.name_span, "duplicate event '" + e.name + "'");
+      continue;
+    }
+    engine::event_def def;
+    def.name = e.name;
+    for (const param_decl& p : e.params) {
+      const bool dup = std::any_of(def.params.begin(), def.params.end(),
+                                   [&](const engine::param_def& q) { return q.name == p.name; });
+      if (dup) {
+        error("F0106", p.name_span,
+              "duplicate parameter '" + p.name + "' of event '" + e.name + "'");
+        continue;
+      }
+      def.params.push_back({p.name, resolve_type(p.type).value_or(of(base_type::null_type, true))});
+    }
+    m_.events.push_back(std::move(def));
+  }
+}
+
+void workflow_compiler::declare_states() {
+  const auto top = declare_children(w_.states, engine::no_state, 0);
+  has_initial_ = top.has_value();
+  if (top) m_.initial = *top;
+  if (!top && !had_initial_error_) {
+    error("F0111", w_.name_span, "workflow '" + w_.name + "' has no initial state",
+          w_.states.empty()
+              ? "declare a state: initial state NAME { ... }"
+              : "mark the first state 'initial': initial state " + w_.states.front().name);
+  }
+}
+
+// Declares `list` (in document order, each state before its children) under `parent`; returns
+// the initial one among them (for a compound parent or the workflow).
+std::optional<engine::state_id> workflow_compiler::declare_children(
+    const std::vector<state_decl>& list, engine::state_id parent, std::uint32_t depth) {
+  const bool parallel_parent =
+      parent != engine::no_state &&
+      m_.states[engine::index(parent)].kind == engine::state_kind::parallel;
+  const state_decl* initial = nullptr;
+  std::optional<engine::state_id> initial_id;
+  for (const state_decl& s : list) {
+    const auto id = static_cast<engine::state_id>(m_.states.size());
+    if (!state_ids_.insert(s.name, engine::index(id))) {
+      error("F0103", s.name_span, "duplicate state '" + s.name + "'");
+      continue;
+    }
+    engine::state_def def;
+    def.name = s.name;
+    def.is_final = s.is_final;
+    def.pos = {s.name_span.line, s.name_span.column};
+    def.parent = parent;
+    def.depth = depth;
+    switch (s.kind) {
+      case state_kind::parallel: def.kind = engine::state_kind::parallel; break;
+      case state_kind::history: def.kind = engine::state_kind::history; break;
+      case state_kind::deep_history: def.kind = engine::state_kind::deep_history; break;
+      default:
+        def.kind = s.children.empty() ? engine::state_kind::atomic : engine::state_kind::compound;
+    }
+    const bool history =
+        def.kind == engine::state_kind::history || def.kind == engine::state_kind::deep_history;
+    if (history && (parent == engine::no_state || parallel_parent)) {
+      error("F0127", s.name_span, "history state '" + s.name + "' must be inside a compound state");
+    }
+    if (s.is_final && !s.children.empty()) {
+      error("F0127", s.name_span, "final state '" + s.name + "' cannot have child states");
+    }
+    if (def.kind == engine::state_kind::parallel && s.children.empty()) {
+      error("F0127", s.name_span, "parallel state '" + s.name + "' has no regions");
+    }
+    if (s.kind == state_kind::region && s.children.empty()) {
+      error("F0127", s.name_span, "region '" + s.name + "' has no states");
+    }
+    m_.states.push_back(std::move(def));
+    state_decls_.push_back(&s);
+    if (s.is_initial && !parallel_parent) {
+      if (initial) {
+        ++errors_;
+        had_initial_error_ = true;
+        diags_.push_back({"F0112", severity::error, file_, s.keyword_span,
+                          (parent == engine::no_state
+                               ? "workflow '" + w_.name + "'"
+                               : "state '" + m_.states[engine::index(parent)].name + "'") +
+                              " has more than one initial state: '" + initial->name + "' and '" +
+                              s.name + "'",
+                          "only one state may be marked 'initial'"});
+      } else {
+        initial = &s;
+        initial_id = id;
+      }
+    }
+    if (!s.children.empty()) {
+      const auto child_initial = declare_children(s.children, id, depth + 1);
+      engine::state_def& me = m_.states[engine::index(id)];
+      if (me.kind == engine::state_kind::compound) {
+        if (child_initial) {
+          me.initial_child = *child_initial;
+        } else {
+          error("F0111", s.name_span, "state '" + s.name + "' has child states but none is initial",
+                "mark the one entered first: initial state NAME");
+        }
+      }
+    }
+  }
+  // The child list of `parent`: its direct children, in document order.
+  if (parent != engine::no_state) {
+    engine::state_def& p = m_.states[engine::index(parent)];
+    p.first_child = static_cast<std::uint32_t>(m_.children.size());
+    for (std::uint32_t i = engine::index(parent) + 1; i < m_.states.size(); ++i) {
+      if (m_.states[i].parent == parent) m_.children.push_back(static_cast<engine::state_id>(i));
+    }
+    p.child_count = static_cast<std::uint32_t>(m_.children.size()) - p.first_child;
+  }
+  return initial_id;
+}
+
+}  // namespace vflow::dsl::detail
