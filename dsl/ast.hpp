@@ -33,8 +33,10 @@ enum class expr_kind : std::uint8_t {
   actor,  // the identity that fired the event
   unary,
   binary,
-  in_list,  // children[0] in [children[1..]]
-  call,     // text(children...)
+  in_list,      // children[0] in [children[1..]]
+  call,         // text(children...)
+  member,       // LINK.FIELD (text: the whole of it)
+  conditional,  // if children[0] then children[1] else children[2]
 };
 
 enum class unary_op : std::uint8_t { negate, not_ };
@@ -77,9 +79,24 @@ struct expr {
 
 /// `int`, `string?`, ... as written.
 struct type_ref {
-  std::string name;
+  std::string name;  // for `ref W`, the workflow W
   bool nullable = false;
   source_span span;
+  bool is_ref = false;  // `ref W`
+};
+
+/// How many instances a link holds.
+enum class link_cardinality : std::uint8_t { one, optional, many };
+
+/// `NAME: WORKFLOW[?|[]] [inverse OTHER]` in a links block.
+struct link_decl {
+  std::string name;
+  source_span name_span;
+  std::string workflow;
+  source_span workflow_span;
+  link_cardinality cardinality = link_cardinality::one;
+  std::string inverse;
+  source_span inverse_span;
 };
 
 /// `name: type [= default]` in a data block.
@@ -104,11 +121,40 @@ struct event_decl {
   std::vector<param_decl> params;
 };
 
-/// `field = expr` inside a transition's block.
+/// `NAME: expr` in a spawn.
+struct spawn_arg {
+  std::string name;
+  source_span name_span;
+  expr_ref value = 0;
+};
+
+/// `spawn WORKFLOW(name: expr, ...)`.
+struct spawn_decl {
+  std::string workflow;
+  source_span workflow_span;
+  std::vector<spawn_arg> args;
+};
+
+/// How an assignment changes its target: `=`, `+=` (add to a link), `-=` (remove from a link).
+enum class assign_op : std::uint8_t { set, add, remove };
+
+/// `field = expr`, or `LINK = REF`, `LINK += REF`, `LINK -= REF` inside a transition's block.
 struct assignment_stmt {
   std::string field;
   source_span field_span;
   expr_ref value = 0;
+  assign_op op = assign_op::set;
+  std::optional<spawn_decl> spawn;  // the value is `spawn W(...)`
+};
+
+/// `send[!] EVENT[(args)] to LINK`.
+struct send_decl {
+  std::string event;
+  source_span event_span;
+  std::vector<expr_ref> args;
+  std::string link;
+  source_span link_span;
+  bool must = false;
 };
 
 /// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
@@ -122,13 +168,16 @@ struct transition_decl {
   source_span target_span;
   std::optional<expr_ref> guard;
   std::vector<assignment_stmt> assignments;
-  source_span span;  // from `on` to the end of the transition
+  std::vector<send_decl> sends;  // applied after the link changes, in order
+  bool targetless = false;       // `on EVENT [when GUARD] { ... }`: the state is not left
+  source_span span;              // from `on` to the end of the transition
 };
 
 /// An action of a rule: `field = expr` or `raise EVENT(args)`.
 struct rule_action {
   bool is_raise = false;
-  std::string target;  // the field assigned, or the event raised
+  std::optional<send_decl> send;  // `send ...` (entry and exit blocks)
+  std::string target;             // the field assigned, or the event raised
   source_span target_span;
   expr_ref value = 0;          // assignments
   std::vector<expr_ref> args;  // raises
@@ -188,6 +237,7 @@ struct workflow_decl {
   source_span name_span;
   std::vector<title_decl> titles;
   std::vector<field_decl> fields;
+  std::vector<link_decl> links;
   std::vector<event_decl> events;
   std::vector<state_decl> states;
   std::vector<policy_decl> policies;

@@ -151,8 +151,9 @@ void workflow_compiler::check_structure() {
     bool way_out = false;
     for (auto a = static_cast<engine::state_id>(s); a != engine::no_state && !way_out;
          a = m_.states[engine::index(a)].parent) {
-      targets(m_.states[engine::index(a)],
-              [&](engine::state_id t) { way_out = way_out || engine::index(t) != s; });
+      targets(m_.states[engine::index(a)], [&](engine::state_id t) {
+        way_out = way_out || (t != engine::no_state && engine::index(t) != s);
+      });
     }
     if (!way_out) {
       warning("W0302", state_decls_[s]->name_span,

@@ -8,7 +8,8 @@ namespace vflow::dsl::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> builtin_functions{"len", "lower", "contains", "in_state"};
+constexpr std::array<std::string_view, 7> builtin_functions{
+    "len", "lower", "contains", "in_state", "count", "all", "any"};
 
 std::string_view spelling(binary_op op) {
   switch (op) {
@@ -148,6 +149,7 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
       return typed{of(base_type::string_type, true), emit(op::actor, 0, {})};
     case expr_kind::name: {
       if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
+      if (sc.each) return compile_each_name(e, sc);
       const auto f = field_ids_.find(text);
       if (!f) {
         std::string help = suggest(text, [&] { return names_of(m_.fields); });
@@ -160,7 +162,13 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
         return std::nullopt;
       }
       if (!field_ok_[*f]) return std::nullopt;
-      return typed{m_.fields[*f].declared, emit(op::field, *f, {})};
+      if (link_ids_.find(text) && !field_ids_.find(text)) {
+        error("F0133", e.span, "'" + std::string(text) + "' is a link, not a value",
+              "ask about it: count(" + std::string(text) + "), in_state(" + std::string(text) +
+                  ", STATE), " + std::string(text) + ".FIELD");
+        return std::nullopt;
+      }
+      return typed{m_.fields[*f].declared, emit(op::field, *f, {}), m_.fields[*f].ref};
     }
     case expr_kind::event_param: {
       if (sc.constant) return not_constant(e, "'event." + std::string(text) + "'");
@@ -185,7 +193,8 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
       for (std::size_t i = 0; i < params.size(); ++i) {
         if (params[i].name == text) {
           if (params[i].declared.base == base_type::null_type) return std::nullopt;
-          return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {})};
+          return typed{params[i].declared, emit(op::param, static_cast<std::uint32_t>(i), {}),
+                       params[i].ref};
         }
       }
       std::string help = suggest(text, [&] { return names_of(params); });
@@ -203,6 +212,31 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
     case expr_kind::binary: return compile_binary(e, sc);
     case expr_kind::in_list: return compile_in(e, sc);
     case expr_kind::call: return compile_call(e, sc);
+    case expr_kind::member: return compile_member(e, sc);
+    case expr_kind::conditional: {
+      const auto c = compile_expr(f_.child(e, 0), sc);
+      const auto a = compile_expr(f_.child(e, 1), sc);
+      const auto b = compile_expr(f_.child(e, 2), sc);
+      if (!c || !a || !b) return std::nullopt;
+      if (c->t != of(base_type::bool_type)) {
+        error(
+            "F0201", f_.child(e, 0).span,
+            "the condition of 'if' must be of type 'bool', not '" + engine::to_string(c->t) + "'");
+        return std::nullopt;
+      }
+      const bool a_null = a->t.base == base_type::null_type;
+      const bool b_null = b->t.base == base_type::null_type;
+      if (!a_null && !b_null && a->t.base != b->t.base) {
+        error("F0204", e.span,
+              "the branches of 'if' have different types: '" + engine::to_string(a->t) + "' and '" +
+                  engine::to_string(b->t) + "'");
+        return std::nullopt;
+      }
+      const base_type base = a_null ? b->t.base : a->t.base;
+      const bool nullable = a->t.nullable || b->t.nullable;
+      return typed{type{base, nullable}, emit(op::cond, 0, {c->node, a->node, b->node}),
+                   a->ref.empty() ? b->ref : a->ref};
+    }
   }
   return std::nullopt;
 }
@@ -367,6 +401,10 @@ std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope&
        {base_type::string_type, base_type::string_type},
        base_type::bool_type},
   }};
+  if (text == "count" || text == "all" || text == "any" ||
+      (text == "in_state" && (e.child_count == 2 || sc.each))) {
+    return compile_link_call(e, text, sc);
+  }
   if (text == "in_state") return compile_in_state(e, sc);
   std::vector<std::optional<typed>> args;
   for (std::uint32_t i = 0; i < e.child_count; ++i) {
@@ -382,7 +420,9 @@ std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope&
     std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
     std::string help = did_you_mean(text, names);
     if (help.empty()) {
-      help = "the built-in functions are len(s), lower(s), contains(s, t) and in_state(STATE)";
+      help =
+          "the built-in functions are len(s), lower(s), contains(s, t), in_state(STATE), and "
+          "over links count(LINK), all(LINK, COND), any(LINK, COND), in_state(LINK, STATE)";
     }
     error("F0110", name_span, "unknown function '" + std::string(text) + "'", std::move(help));
     return std::nullopt;

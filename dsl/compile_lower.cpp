@@ -117,6 +117,13 @@ std::optional<engine::assignment> workflow_compiler::compile_assignment(
   if (!v || !field_ok_[*f]) return std::nullopt;
   if (!check_assignable(v->t, m_.fields[*f].declared, f_[value].span, "value", field))
     return std::nullopt;
+  const std::string& ref = m_.fields[*f].ref;
+  if (!fits(*v, m_.fields[*f].declared, ref)) {
+    error("F0202", f_[value].span,
+          "field '" + field + "' holds a 'ref " + ref + "', but this value is " +
+              (v->ref.empty() ? "a '" + engine::to_string(v->t) + "'" : "a 'ref " + v->ref + "'"));
+    return std::nullopt;
+  }
   return engine::assignment{static_cast<engine::field_id>(*f),
                             static_cast<engine::expr_id>(v->node)};
 }
@@ -126,6 +133,14 @@ std::pair<std::uint32_t, std::uint32_t> workflow_compiler::define_assignments(
     const std::vector<assignment_stmt>& list, const scope& sc) {
   const auto first = static_cast<std::uint32_t>(m_.assignments.size());
   for (const assignment_stmt& a : list) {
+    if (link_ids_.find(a.field)) continue;  // a link change: an effect (define_effects)
+    if (a.spawn || a.op != assign_op::set) {
+      error("F0136", a.field_span,
+            a.spawn ? "'" + a.field + "' is not a link: a spawned instance is assigned to a link"
+                    : "'" + a.field + "' is not a link: '+=' and '-=' add to and remove from links",
+            suggest(a.field, [&] { return names_of(m_.links); }));
+      continue;
+    }
     if (const auto lowered = compile_assignment(a.field, a.field_span, a.value, sc)) {
       m_.assignments.push_back(*lowered);
     }
@@ -172,6 +187,7 @@ std::optional<engine::timer_def> workflow_compiler::define_timer(engine::state_i
     }
   }
   std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
+  std::tie(def.first_effect, def.effect_count) = define_effects(t, sc);
   if (!valid) return std::nullopt;
   return def;
 }
@@ -194,7 +210,9 @@ std::optional<engine::transition_def> workflow_compiler::define_transition(
           suggest(t.event, [&] { return names_of(m_.events); }));
     valid = false;
   }
-  if (const auto target = state_ids_.find(t.target)) {
+  if (t.targetless) {
+    def.target = engine::no_state;
+  } else if (const auto target = state_ids_.find(t.target)) {
     def.target = static_cast<engine::state_id>(*target);
   } else {
     error("F0102", t.target_span, "unknown state '" + t.target + "'",
@@ -219,6 +237,7 @@ std::optional<engine::transition_def> workflow_compiler::define_transition(
     }
   }
   std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
+  std::tie(def.first_effect, def.effect_count) = define_effects(t, sc);
   if (!valid) return std::nullopt;
   return def;
 }
@@ -321,6 +340,15 @@ void workflow_compiler::define_rules() {
 void workflow_compiler::define_actions(const std::vector<rule_action>& actions, const scope& sc,
                                        const std::string& owner) {
   for (const rule_action& a : actions) {
+    if (a.send) {
+      if (const auto effect = define_send(*a.send, sc)) {
+        engine::rule_action_def d;
+        d.kind = engine::action_kind::effect;
+        d.first_arg = *effect;
+        m_.rule_actions.push_back(d);
+      }
+      continue;
+    }
     if (a.is_raise) {
       define_raise(owner, a, sc);
       continue;

@@ -25,6 +25,10 @@ void workflow_compiler::reserve_tables() {
 }
 
 std::optional<type> workflow_compiler::resolve_type(const type_ref& t) {
+  if (t.is_ref) {  // the id of an instance of a workflow
+    if (!find_workflow(t.name, t.span, "type 'ref " + t.name + "'")) return std::nullopt;
+    return type{base_type::string_type, t.nullable};
+  }
   static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
                                                   base_type::string_type, base_type::time_type,
                                                   base_type::duration_type};
@@ -46,6 +50,7 @@ void workflow_compiler::declare_fields() {
     engine::field_def def;
     def.name = f.name;
     def.declared = t.value_or(of(base_type::null_type, true));
+    if (f.type.is_ref) def.ref = f.type.name;
     def.required = !f.initial && t && !t->nullable;
     m_.fields.push_back(std::move(def));
     field_decls_.push_back(&f);
@@ -69,7 +74,8 @@ void workflow_compiler::declare_events() {
               "duplicate parameter '" + p.name + "' of event '" + e.name + "'");
         continue;
       }
-      def.params.push_back({p.name, resolve_type(p.type).value_or(of(base_type::null_type, true))});
+      def.params.push_back({p.name, resolve_type(p.type).value_or(of(base_type::null_type, true)),
+                            p.type.is_ref ? p.type.name : ""});
     }
     m_.events.push_back(std::move(def));
   }

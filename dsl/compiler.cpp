@@ -23,6 +23,7 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   }
   reserve_tables();
   declare_fields();
+  declare_links();
   declare_events();
   declare_states();
   define_defaults();
@@ -42,8 +43,11 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
 using detail::known_streams;
 using detail::workflow_compiler;
 
-compile_result check_and_lower(const flow_file& file, std::string_view text,
-                               const std::string& source_name) {
+namespace {
+
+// Checks and lowers one parsed file, naming other workflows through `workflows`.
+compile_result check_file(const flow_file& file, std::string_view text,
+                          const std::string& source_name, detail::workflow_directory& workflows) {
   compile_result result;
   auto& diags = result.diagnostics;
   if (!file.stream) {
@@ -68,7 +72,7 @@ compile_result check_and_lower(const flow_file& file, std::string_view text,
       any_error = true;
       continue;
     }
-    workflow_compiler wc(file, w, text, source_name, diags);
+    workflow_compiler wc(file, w, text, source_name, diags, workflows);
     engine::machine m = wc.run(file.stream);
     any_error = any_error || wc.had_error();
     result.machines.push_back(std::move(m));
@@ -85,21 +89,72 @@ compile_result check_and_lower(const flow_file& file, std::string_view text,
                                    a.span.end == b.span.end && a.message == b.message;
                           }),
               diags.end());
+  // The workflows the machines name: what the runtime must know to load them again later.
+  for (const engine::machine& m : result.machines) {
+    std::vector<std::string> names;
+    for (const auto& l : m.links) names.push_back(l.workflow);
+    for (const auto& f : m.fields) names.push_back(f.ref);
+    for (const auto& e : m.events) {
+      for (const auto& p : e.params) names.push_back(p.ref);
+    }
+    for (const auto& name : names) {
+      if (name.empty()) continue;
+      const workflow_signature* s = workflows.find(name);
+      const bool have = std::any_of(result.imports.begin(), result.imports.end(),
+                                    [&](const workflow_signature& x) { return x.name == name; });
+      if (s && !have) result.imports.push_back(*s);
+    }
+  }
   if (any_error || !result.ok()) result.machines.clear();
   return result;
 }
 
+}  // namespace
+
+compile_result check_and_lower(const flow_file& file, std::string_view text,
+                               const std::string& source_name, const workflow_lookup& lookup) {
+  detail::workflow_directory workflows(lookup);
+  for (const workflow_decl& w : file.workflows)
+    workflows.add(detail::signature_from(w, file.stream));
+  return check_file(file, text, source_name, workflows);
+}
+
 compile_result compile(std::string_view text, const std::string& source_name,
-                       const parse_limits& limits) {
+                       const parse_limits& limits, const workflow_lookup& lookup) {
   parse_result parsed = parse(text, source_name, limits);
   if (!parsed.file) {
     compile_result r;
     r.diagnostics = std::move(parsed.diagnostics);
     return r;
   }
-  compile_result r = check_and_lower(*parsed.file, text, source_name);
+  compile_result r = check_and_lower(*parsed.file, text, source_name, lookup);
   r.ast = std::move(parsed.file);
   return r;
+}
+
+std::vector<compile_result> compile_set(const std::vector<flow_source>& files,
+                                        const workflow_lookup& lookup, const parse_limits& limits) {
+  std::vector<compile_result> out(files.size());
+  std::vector<parse_result> parsed;
+  parsed.reserve(files.size());
+  detail::workflow_directory workflows(lookup);
+  for (const flow_source& f : files) {
+    parsed.push_back(parse(f.text, f.name, limits));
+    if (const auto& file = parsed.back().file) {
+      for (const workflow_decl& w : file->workflows) {
+        workflows.add(detail::signature_from(w, file->stream));
+      }
+    }
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!parsed[i].file) {
+      out[i].diagnostics = std::move(parsed[i].diagnostics);
+      continue;
+    }
+    out[i] = check_file(*parsed[i].file, files[i].text, files[i].name, workflows);
+    out[i].ast = std::move(parsed[i].file);
+  }
+  return out;
 }
 
 }  // namespace vflow::dsl

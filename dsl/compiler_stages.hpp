@@ -8,12 +8,15 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dsl/ast.hpp"
+#include "dsl/compiler.hpp"
 #include "dsl/diagnostic.hpp"
 #include "dsl/suggest.hpp"
 #include "engine/eval.hpp"
@@ -112,7 +115,46 @@ class name_table {
 struct typed {
   type t;
   std::uint32_t node;
+  std::string ref = {};  // `ref W` values: the workflow W
 };
+
+// The workflows a compilation can name: those of the files compiled together, then those the
+// caller's lookup finds (deployed ones), each asked for at most once.
+class workflow_directory {
+ public:
+  explicit workflow_directory(const workflow_lookup& lookup) : lookup_(lookup) {}
+  // Declares a workflow of the set; the first of a name wins (duplicates are reported).
+  void add(workflow_signature s) {
+    const std::string name = s.name;
+    local_.emplace(name, std::move(s));
+  }
+  const workflow_signature* find(std::string_view name) {
+    if (const auto it = local_.find(name); it != local_.end()) return &it->second;
+    if (const auto it = found_.find(name); it != found_.end()) return &it->second;
+    if (!lookup_ || missing_.count(name) > 0) return nullptr;
+    auto s = lookup_(std::string(name));
+    if (!s) {
+      missing_.emplace(name);
+      return nullptr;
+    }
+    return &found_.emplace(std::string(name), std::move(*s)).first->second;
+  }
+  std::vector<std::string_view> names() const {
+    std::vector<std::string_view> out;
+    for (const auto& [name, s] : local_) out.emplace_back(name);
+    for (const auto& [name, s] : found_) out.emplace_back(name);
+    return out;
+  }
+
+ private:
+  const workflow_lookup& lookup_;
+  std::map<std::string, workflow_signature, std::less<>> local_, found_;
+  std::set<std::string, std::less<>> missing_;
+};
+
+// The signature a workflow declaration shows to others, read off its syntax tree (types that do
+// not resolve are left null: the workflow's own compilation reports them).
+workflow_signature signature_from(const workflow_decl& w, const std::optional<std::string>& stream);
 
 // What names an expression may read where it appears.
 struct scope {
@@ -121,13 +163,15 @@ struct scope {
   bool rule = false;                         // rule conditions and actions: no event.PARAM
   bool timer = false;                        // timer delays, guards and actions: no event.PARAM
   bool eventless = false;                    // entry, exit, done and always: no event.PARAM
+  const workflow_signature* each = nullptr;  // inside all(LINK, ...) / any(LINK, ...)
 };
 
 class workflow_compiler {
  public:
   workflow_compiler(const flow_file& f, const workflow_decl& w, std::string_view text,
-                    const std::string& file, std::vector<diagnostic>& diags)
-      : f_(f), w_(w), text_(text), file_(file), diags_(diags) {}
+                    const std::string& file, std::vector<diagnostic>& diags,
+                    workflow_directory& workflows)
+      : f_(f), w_(w), text_(text), file_(file), diags_(diags), workflows_(workflows) {}
 
   // Checks and lowers the workflow; the machine (complete only when had_error() is false).
   engine::machine run(const std::optional<std::string>& stream);
@@ -266,17 +310,42 @@ class workflow_compiler {
 
   void check_structure();
 
+  // ---- links: declarations, reads and effects (compile_links.cpp) ----
+
+  void declare_links();
+  // The workflow `name` names; reported (at `span`, for `what`) when unknown.
+  const workflow_signature* find_workflow(const std::string& name, const source_span& span,
+                                          const std::string& what);
+  // The link `name`; reported when unknown.
+  std::optional<std::uint32_t> find_link(std::string_view name, const source_span& span);
+  const workflow_signature* link_target(std::uint32_t link);
+  std::optional<typed> compile_link_call(const expr& e, std::string_view fn, const scope& sc);
+  std::optional<typed> compile_member(const expr& e, const scope& sc);
+  std::optional<typed> compile_each_name(const expr& e, const scope& sc);
+  std::uint32_t emit_named(op code, std::uint32_t index, const std::string& name,
+                           std::optional<type> t = std::nullopt);
+  // The effects of a transition's block: link changes and spawns, then sends.
+  std::pair<std::uint32_t, std::uint32_t> define_effects(const transition_decl& t, const scope& sc);
+  bool define_link_change(const assignment_stmt& a, std::uint32_t link, const scope& sc);
+  bool define_spawn(const assignment_stmt& a, std::uint32_t link, const scope& sc,
+                    engine::effect_def& d);
+  std::optional<std::uint32_t> define_send(const send_decl& s, const scope& sc);
+  // Whether a value of type `from` fits a field or parameter declared `to` (with `ref`).
+  bool fits(const typed& from, type to, const std::string& ref) const;
+
   const flow_file& f_;
   const workflow_decl& w_;
   std::string_view text_;
   const std::string& file_;
   std::vector<diagnostic>& diags_;
+  workflow_directory& workflows_;
   engine::machine m_;
   std::size_t errors_ = 0;
   std::size_t suggestions_ = 0;
   bool has_initial_ = false;
   bool had_initial_error_ = false;
-  name_table field_ids_, event_ids_, state_ids_;
+  name_table field_ids_, event_ids_, state_ids_, link_ids_;
+  std::vector<const workflow_signature*> link_targets_;  // by link; null when unknown
   std::vector<const field_decl*> field_decls_;
   std::vector<bool> field_ok_;
   std::vector<const state_decl*> state_decls_;

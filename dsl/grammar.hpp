@@ -74,13 +74,23 @@ struct kw_parallel : key<TAO_PEGTL_STRING("parallel")> {};
 struct kw_region : key<TAO_PEGTL_STRING("region")> {};
 struct kw_history : key<TAO_PEGTL_STRING("history")> {};
 struct kw_deep : key<TAO_PEGTL_STRING("deep")> {};
+struct kw_links : key<TAO_PEGTL_STRING("links")> {};
+struct kw_inverse : key<TAO_PEGTL_STRING("inverse")> {};
+struct kw_ref : key<TAO_PEGTL_STRING("ref")> {};
+struct kw_spawn : key<TAO_PEGTL_STRING("spawn")> {};
+struct kw_send : key<TAO_PEGTL_STRING("send")> {};
+struct kw_to : key<TAO_PEGTL_STRING("to")> {};
+struct kw_if : key<TAO_PEGTL_STRING("if")> {};
+struct kw_then : key<TAO_PEGTL_STRING("then")> {};
+struct kw_else : key<TAO_PEGTL_STRING("else")> {};
 
 // Words that can never name a field, state, event or parameter.
 inline bool is_reserved(std::string_view word) {
   switch (word.size()) {
-    case 2: return word == "or" || word == "in";
+    case 2: return word == "or" || word == "in" || word == "if";
     case 3: return word == "and" || word == "not" || word == "now";
-    case 4: return word == "true" || word == "null" || word == "when";
+    case 4:
+      return word == "true" || word == "null" || word == "when" || word == "then" || word == "else";
     case 5: return word == "false" || word == "event" || word == "actor";
     default: return false;
   }
@@ -141,10 +151,18 @@ struct call : seq<ident, sp, call_open, sp, opt<expr, sp, star<one<','>, sp, mus
                   must<rparen>> {};
 // A data field.
 struct name_ref : ident {};
+// LINK.FIELD: a field of the instance a single link holds.
+struct member_ref : seq<ident, one<'.'>, ident> {};
+// if COND then A else B
+struct if_then : seq<sp, kw_then> {};
+struct if_else : seq<sp, kw_else> {};
+struct if_expr
+    : seq<kw_if, sp, must<expr>, must<if_then>, sp, must<expr>, must<if_else>, sp, must<expr>> {};
 // ( expr )
 struct paren_expr : seq<one<'('>, sp, must<expr>, sp, must<rparen>> {};
-struct primary : sor<paren_expr, string_literal, number_literal, true_literal, false_literal,
-                     null_literal, now_ref, actor_ref, event_ref, call, name_ref> {};
+struct primary
+    : sor<paren_expr, string_literal, number_literal, true_literal, false_literal, null_literal,
+          now_ref, actor_ref, event_ref, if_expr, call, member_ref, name_ref> {};
 
 struct unary;
 // -x
@@ -195,7 +213,21 @@ struct expr : or_expr {};
 // int, string?, ...
 struct type_name : ident {};
 struct nullable_mark : one<'?'> {};
-struct type_ref : seq<type_name, opt<nullable_mark>> {};
+// `ref W`: the id of an instance of workflow W.
+struct ref_mark : kw_ref {};
+struct type_ref : seq<opt<ref_mark, sp>, type_name, opt<nullable_mark>> {};
+
+// links { NAME: WORKFLOW[?|[]] [inverse OTHER] }
+struct link_name : ident {};
+struct link_workflow : ident {};
+struct link_many : seq<one<'['>, sp, must<one<']'>>> {};
+struct link_optional : one<'?'> {};
+struct link_inverse : ident {};
+struct link_decl
+    : seq<link_name, sp, must<colon>, sp, must<link_workflow>, opt<sor<link_many, link_optional>>,
+          sp, opt<kw_inverse, sp, must<link_inverse>>> {};
+struct links_close : one<'}'> {};
+struct links_block : seq<kw_links, sp, must<lbrace>, sp, star<link_decl, sp>, must<links_close>> {};
 
 // name: type [= default]
 struct field_name : ident {};
@@ -217,21 +249,44 @@ struct event_decl : seq<kw_event, sp, must<event_name>, sp, opt<param_list>> {};
 // title "text"
 struct title_decl : seq<kw_title, sp, must<string_literal>> {};
 
-// field = expr
+// spawn WORKFLOW(name: expr, ...): a new instance, linked by the assignment it stands in.
+struct spawn_workflow : ident {};
+struct spawn_arg_name : ident {};
+struct spawn_arg : seq<spawn_arg_name, sp, must<colon>, sp, must<expr>> {};
+struct spawn_open : one<'('> {};
+struct spawn_expr : seq<kw_spawn, sp, must<spawn_workflow>, sp, must<spawn_open>, sp,
+                        opt<spawn_arg, sp, star<one<','>, sp, must<spawn_arg>, sp>>, must<rparen>> {
+};
+// send[!] EVENT[(args)] to LINK: the event, to every instance the link holds.
+struct send_must : one<'!'> {};
+struct send_event : ident {};
+struct send_open : one<'('> {};
+struct send_args
+    : seq<send_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<rparen>> {};
+struct send_link : ident {};
+struct send_to : kw_to {};
+struct send_start : kw_send {};
+struct send_stmt : seq<send_start, opt<send_must>, sp, must<send_event>, sp, opt<send_args>, sp,
+                       must<send_to>, sp, must<send_link>> {};
+// field = expr; LINK = REF, LINK += REF, LINK -= REF (REF may be a spawn)
 struct assign_field : ident {};
-struct assign_eq : one<'='> {};
-struct assignment : seq<assign_field, sp, must<assign_eq>, sp, must<expr>> {};
+struct assign_eq : sor<string<'+', '='>, string<'-', '='>, one<'='>> {};
+struct assign_value : sor<spawn_expr, expr> {};
+struct assignment : seq<assign_field, sp, must<assign_eq>, sp, must<assign_value>> {};
 struct assign_close : one<'}'> {};
-// { assignments separated by ';' or line breaks }
-struct assign_block : seq<lbrace, sp, star<assignment, sp, opt<one<';'>>, sp>, must<assign_close>> {
+// { assignments and sends separated by ';' or line breaks }
+struct assign_block
+    : seq<lbrace, sp, star<sor<send_stmt, assignment>, sp, opt<one<';'>>, sp>, must<assign_close>> {
 };
 
 struct trans_event : ident {};
 struct trans_target : ident {};
 struct guard : seq<kw_when, sp, must<expr>> {};
-// on EVENT -> TARGET [when GUARD] [{ assignments }]
-struct transition : seq<kw_on, sp, must<trans_event>, sp, must<arrow>, sp, must<trans_target>, sp,
-                        opt<guard>, sp, opt<assign_block>> {};
+// -> TARGET, or nothing before `when` or `{`: a targetless transition, which leaves no state.
+struct trans_head_rest : sor<seq<arrow, sp, must<trans_target>>, at<kw_when>, at<lbrace>> {};
+// on EVENT -> TARGET [when GUARD] [{ assignments }], or on EVENT [when GUARD] { assignments }
+struct transition : seq<kw_on, sp, must<trans_event>, sp, must<trans_head_rest>, sp, opt<guard>, sp,
+                        opt<assign_block>> {};
 
 struct initial_mark : kw_initial {};
 struct final_mark : kw_final {};
@@ -267,7 +322,8 @@ struct raise_args
     : seq<raise_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<rparen>> {};
 struct raise_action : seq<kw_raise, sp, raise_event, sp, opt<raise_args>> {};
 struct rule_assign_field : ident {};
-struct rule_assignment : seq<rule_assign_field, sp, must<assign_eq>, sp, must<expr>> {};
+struct rule_assign_eq : one<'='> {};
+struct rule_assignment : seq<rule_assign_field, sp, must<rule_assign_eq>, sp, must<expr>> {};
 struct rule_close : one<'}'> {};
 struct rule_when : seq<kw_when, sp, must<expr>> {};
 struct rule_name : ident {};
@@ -289,7 +345,7 @@ struct always_transition : seq<always_start, sp, must<arrow>, sp, must<trans_tar
 // The statements of entry and exit blocks: assignments and raises, as in rules.
 struct action_close : one<'}'> {};
 struct action_block
-    : seq<lbrace, sp, star<sor<raise_action, rule_assignment>, sp, opt<one<';'>>, sp>,
+    : seq<lbrace, sp, star<sor<raise_action, send_stmt, rule_assignment>, sp, opt<one<';'>>, sp>,
           must<action_close>> {};
 // entry { ... } and exit { ... }
 struct entry_start : kw_entry {};
@@ -306,13 +362,15 @@ struct history_decl
 
 struct state_decl;
 struct parallel_decl;
+struct initial_parallel;
 // region NAME { states }: one orthogonal part of a parallel state.
 struct region_name : ident {};
 struct region_close : one<'}'> {};
-struct region_decl
-    : seq<kw_region, sp, must<region_name>, sp, must<lbrace>, sp,
-          star<sor<state_decl, parallel_decl, history_decl, entry_block, exit_block>, sp>,
-          must<region_close>> {};
+struct region_decl : seq<kw_region, sp, must<region_name>, sp, must<lbrace>, sp,
+                         star<sor<initial_parallel, state_decl, parallel_decl, history_decl,
+                                  entry_block, exit_block>,
+                              sp>,
+                         must<region_close>> {};
 // parallel NAME { regions, transitions }: every region is active at once.
 struct parallel_name : ident {};
 struct parallel_close : one<'}'> {};
@@ -322,16 +380,19 @@ struct parallel_decl : seq<kw_parallel, sp, must<parallel_name>, sp, must<lbrace
                                 sp>,
                            must<parallel_close>> {};
 
+// initial parallel NAME { ... }: a parallel state entered first.
+struct initial_parallel : seq<initial_mark, sp, parallel_decl> {};
+
 struct state_item : sor<transition, timer, done_transition, always_transition, entry_block,
-                        exit_block, history_decl, parallel_decl, state_decl> {};
+                        exit_block, history_decl, parallel_decl, initial_parallel, state_decl> {};
 struct state_body : seq<lbrace, sp, star<state_item, sp>, must<state_close>> {};
 struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
 // [initial] [final] state NAME [{ transitions, timers, entry/exit, child states }]
 struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
                         seq<state_mark, state_rest>> {};
 
-struct workflow_item
-    : sor<title_decl, data_block, event_decl, policy_decl, rule_decl, parallel_decl, state_decl> {};
+struct workflow_item : sor<title_decl, data_block, links_block, event_decl, policy_decl, rule_decl,
+                           parallel_decl, initial_parallel, state_decl> {};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

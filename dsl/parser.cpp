@@ -104,6 +104,10 @@ struct builder {
   bool pending_final = false;
   std::optional<source_span> pending_mark;
   bool pending_deep = false;
+  bool pending_ref = false;
+  std::optional<spawn_decl> pending_spawn;
+  send_decl pending_send;
+  bool in_actions = false;  // a send belongs to an entry or exit block, not a transition
   std::vector<state_decl*> open_states;  // the state being parsed and its ancestors
   std::vector<rule_action>* action_target = nullptr;
 };
@@ -249,7 +253,8 @@ struct leaf_action {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     expr e = leaf(b, Kind, in);
-    if constexpr (Kind == expr_kind::name) b.set_text(e, in.string_view());
+    if constexpr (Kind == expr_kind::name || Kind == expr_kind::member)
+      b.set_text(e, in.string_view());
     push_node(b, std::move(e), in);
   }
 };
@@ -261,6 +266,22 @@ template <>
 struct action<g::name_ref> : leaf_action<expr_kind::name> {};
 template <>
 struct action<g::actor_ref> : leaf_action<expr_kind::actor> {};
+
+template <>
+struct action<g::member_ref> : leaf_action<expr_kind::member> {};
+
+template <>
+struct action<g::if_expr> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    expr e = leaf(b, expr_kind::conditional, in);
+    const expr_ref parts[3] = {b.stack[b.stack.size() - 3], b.stack[b.stack.size() - 2],
+                               b.stack.back()};
+    b.stack.resize(b.stack.size() - 3);
+    adopt(b, e, parts, 3);
+    push_node(b, std::move(e), in);
+  }
+};
 
 template <>
 struct action<g::event_ref> {
@@ -490,16 +511,67 @@ struct action<g::type_name> {
 };
 
 template <>
+struct action<g::ref_mark> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_ref = true;
+  }
+};
+
+template <>
 struct action<g::type_ref> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     b.pending_type.nullable = in.string_view().back() == '?';
+    b.pending_type.is_ref = b.pending_ref;
+    b.pending_ref = false;
     b.pending_type.span = b.span(in);
     if (b.types_for == type_context::field) {
       b.workflow().fields.back().type = std::move(b.pending_type);
     } else {
       b.workflow().events.back().params.back().type = std::move(b.pending_type);
     }
+  }
+};
+
+template <>
+struct action<g::link_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    link_decl l;
+    l.name = in.string();
+    l.name_span = b.span(in);
+    b.workflow().links.push_back(std::move(l));
+  }
+};
+template <>
+struct action<g::link_workflow> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().links.back().workflow = in.string();
+    b.workflow().links.back().workflow_span = b.span(in);
+  }
+};
+template <>
+struct action<g::link_many> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().links.back().cardinality = link_cardinality::many;
+  }
+};
+template <>
+struct action<g::link_optional> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().links.back().cardinality = link_cardinality::optional;
+  }
+};
+template <>
+struct action<g::link_inverse> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().links.back().inverse = in.string();
+    b.workflow().links.back().inverse_span = b.span(in);
   }
 };
 
@@ -585,7 +657,10 @@ struct open_named_state {
     s.kind = Kind;
     s.name = in.string();
     s.name_span = b.span(in);
-    s.keyword_span = s.name_span;
+    s.keyword_span = b.pending_mark.value_or(s.name_span);
+    s.is_initial = b.pending_initial;
+    b.pending_initial = false;
+    b.pending_mark.reset();
     b.open_state(std::move(s));
   }
 };
@@ -621,6 +696,7 @@ struct action<g::entry_start> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
     b.action_target = &b.state().entry;
+    b.in_actions = true;
   }
 };
 template <>
@@ -628,6 +704,7 @@ struct action<g::exit_start> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
     b.action_target = &b.state().exit;
+    b.in_actions = true;
   }
 };
 
@@ -640,6 +717,7 @@ struct start_pseudo_transition {
     t.always = !Done;
     t.event_span = b.span(in);
     b.state().transitions.push_back(std::move(t));
+    b.in_actions = false;
   }
 };
 template <>
@@ -655,6 +733,7 @@ struct action<g::trans_event> {
     t.event = in.string();
     t.event_span = b.span(in);
     b.state().transitions.push_back(std::move(t));
+    b.in_actions = false;
   }
 };
 
@@ -665,6 +744,7 @@ struct action<g::timer_start> {
     transition_decl t;
     t.event_span = b.span(in);
     b.state().transitions.push_back(std::move(t));
+    b.in_actions = false;
   }
 };
 
@@ -702,15 +782,111 @@ struct action<g::assign_field> {
 };
 
 template <>
-struct action<g::assignment> {
+struct action<g::assign_eq> {
   template <typename Input>
-  static void apply(const Input&, builder& b) {
-    b.transition().assignments.back().value = b.pop();
+  static void apply(const Input& in, builder& b) {
+    const char c = in.string_view().front();
+    b.transition().assignments.back().op =
+        c == '+' ? assign_op::add : (c == '-' ? assign_op::remove : assign_op::set);
   }
 };
 
 template <>
-struct action<g::transition> {
+struct action<g::spawn_workflow> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_spawn = spawn_decl{in.string(), b.span(in), {}};
+  }
+};
+template <>
+struct action<g::spawn_arg_name> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_spawn->args.push_back({in.string(), b.span(in), 0});
+  }
+};
+template <>
+struct action<g::spawn_arg> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_spawn->args.back().value = b.pop();
+  }
+};
+
+template <>
+struct action<g::assignment> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    assignment_stmt& a = b.transition().assignments.back();
+    if (b.pending_spawn) {
+      a.spawn = std::move(b.pending_spawn);
+      b.pending_spawn.reset();
+    } else {
+      a.value = b.pop();
+    }
+  }
+};
+
+template <>
+struct action<g::send_start> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_send = send_decl{};
+  }
+};
+template <>
+struct action<g::send_must> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_send.must = true;
+  }
+};
+template <>
+struct action<g::send_event> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_send.event = in.string();
+    b.pending_send.event_span = b.span(in);
+  }
+};
+template <>
+struct action<g::send_open> : push_marker {};
+template <>
+struct action<g::send_args> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    const std::size_t mark = b.markers.back();
+    b.markers.pop_back();
+    b.pending_send.args.assign(b.stack.begin() + static_cast<std::ptrdiff_t>(mark), b.stack.end());
+    b.stack.resize(mark);
+  }
+};
+template <>
+struct action<g::send_link> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_send.link = in.string();
+    b.pending_send.link_span = b.span(in);
+  }
+};
+template <>
+struct action<g::send_stmt> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    if (b.in_actions) {
+      rule_action a;
+      a.target = b.pending_send.event;
+      a.target_span = b.pending_send.event_span;
+      a.send = std::move(b.pending_send);
+      b.actions().push_back(std::move(a));
+    } else {
+      b.transition().sends.push_back(std::move(b.pending_send));
+    }
+    b.pending_send = send_decl{};
+  }
+};
+
+struct end_transition {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     // The trailing blanks the rule consumed are not part of the transition.
@@ -721,11 +897,20 @@ struct action<g::transition> {
 };
 
 template <>
-struct action<g::timer> : action<g::transition> {};
+struct action<g::transition> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    end_transition::apply(in, b);
+    b.transition().targetless = b.transition().target.empty();
+  }
+};
+
 template <>
-struct action<g::done_transition> : action<g::transition> {};
+struct action<g::timer> : end_transition {};
 template <>
-struct action<g::always_transition> : action<g::transition> {};
+struct action<g::done_transition> : end_transition {};
+template <>
+struct action<g::always_transition> : end_transition {};
 
 // ---- policies and rules ----
 
@@ -907,17 +1092,32 @@ template <> constexpr const char* error_message<g::data_close> = "expected a fie
 template <> constexpr const char* error_message<g::param_decl> = "expected a parameter 'name: type'";
 template <> constexpr const char* error_message<g::event_name> = "expected the event's name";
 template <> constexpr const char* error_message<g::string_literal> = "expected a string in double quotes";
-template <> constexpr const char* error_message<g::assign_eq> = "expected '=' in the assignment 'field = expression'";
-template <> constexpr const char* error_message<g::assign_close> = "expected an assignment 'field = expression' or '}' to close the block";
+template <> constexpr const char* error_message<g::assign_eq> = "expected '=' in the assignment 'field = expression' (or '+=' / '-=' for a link)";
+template <> constexpr const char* error_message<g::rule_assign_eq> = "expected '=' in the assignment 'field = expression'";
+template <> constexpr const char* error_message<g::assign_value> = "expected an expression";
+template <> constexpr const char* error_message<g::trans_head_rest> = "expected '->' and a target state after the event (or '{' for a targetless transition)";
+template <> constexpr const char* error_message<g::if_then> = "expected 'then' after the condition of 'if'";
+template <> constexpr const char* error_message<g::if_else> = "expected 'else' and a value: if COND then A else B";
+template <> constexpr const char* error_message<g::link_workflow> = "expected the linked workflow's name after ':'";
+template <> constexpr const char* error_message<g::link_inverse> = "expected the name of the other workflow's link after 'inverse'";
+template <> constexpr const char* error_message<g::links_close> = "expected a link 'name: Workflow', 'name: Workflow?', 'name: Workflow[]' or '}' to close the links block";
+template <> constexpr const char* error_message<g::spawn_workflow> = "expected the workflow to spawn after 'spawn'";
+template <> constexpr const char* error_message<g::spawn_open> = "expected '(' and its fields: spawn WORKFLOW(field: value, ...)";
+template <> constexpr const char* error_message<g::spawn_arg> = "expected 'field: value' in the spawn";
+template <> constexpr const char* error_message<g::send_event> = "expected the event to send after 'send'";
+template <> constexpr const char* error_message<g::send_to> = "expected 'to LINK' after the event sent";
+template <> constexpr const char* error_message<g::send_link> = "expected the link to send to after 'to'";
+template <> constexpr const char* error_message<pegtl::one<']'>> = "expected ']' after '[' in a link's type (Workflow[])";
+template <> constexpr const char* error_message<g::assign_close> = "expected an assignment 'field = expression', 'send EVENT to LINK' or '}' to close the block";
 template <> constexpr const char* error_message<g::trans_event> = "expected an event name after 'on'";
-template <> constexpr const char* error_message<g::arrow> = "expected '->' and a target state after the event";
+template <> constexpr const char* error_message<g::arrow> = "expected '->' and a target state";
 template <> constexpr const char* error_message<g::trans_target> = "expected the target state after '->'";
 template <> constexpr const char* error_message<g::state_mark> = "expected 'state' after 'initial' or 'final'";
 template <> constexpr const char* error_message<g::state_name> = "expected the state's name";
 template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET', a timer 'after DELAY -> TARGET', 'done', 'always', 'entry', 'exit', a child state, or '}' to close the state";
 template <> constexpr const char* error_message<g::timer_delay> = "expected a delay after 'after', e.g. after 4h -> Escalated";
 template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
-template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'event', 'policy', 'rule', 'state', 'parallel' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'links', 'event', 'policy', 'rule', 'state', 'parallel' or '}' to close the workflow";
 template <> constexpr const char* error_message<g::policy_name> = "expected the policy's name";
 template <> constexpr const char* error_message<g::policy_description> = "expected the policy's description in double quotes";
 template <> constexpr const char* error_message<g::policy_close> = "expected a clause 'deny EVENT when CONDITION' or '}' to close the policy";
@@ -926,7 +1126,7 @@ template <> constexpr const char* error_message<g::deny_when> = "expected 'when 
 template <> constexpr const char* error_message<g::rule_name> = "expected the rule's name";
 template <> constexpr const char* error_message<g::rule_when> = "expected 'when CONDITION' after the rule's name";
 template <> constexpr const char* error_message<g::action_block> = "expected '{' and assignments or raises";
-template <> constexpr const char* error_message<g::action_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}'";
+template <> constexpr const char* error_message<g::action_close> = "expected an assignment 'field = expression', 'raise EVENT', 'send EVENT to LINK' or '}'";
 template <> constexpr const char* error_message<g::history_mark> = "expected 'history' after 'deep'";
 template <> constexpr const char* error_message<g::history_name> = "expected the history state's name";
 template <> constexpr const char* error_message<g::region_name> = "expected the region's name";
@@ -942,7 +1142,8 @@ template <> constexpr const char* error_message<g::end_of_file> = "expected 'wor
 template <typename Rule>
 constexpr bool counts_nesting =
     std::is_same_v<Rule, g::expr> || std::is_same_v<Rule, g::negate> ||
-    std::is_same_v<Rule, g::not_app> || std::is_same_v<Rule, g::coalesce_tail>;
+    std::is_same_v<Rule, g::not_app> || std::is_same_v<Rule, g::coalesce_tail> ||
+    std::is_same_v<Rule, g::if_expr>;
 
 // Rules through which state declarations nest; bounded separately from expressions.
 template <typename Rule>

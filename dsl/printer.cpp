@@ -26,6 +26,7 @@ int level_of(const expr& e, std::string_view text) {
         case binary_op::mod: return l_mul;
         default: return l_cmp;
       }
+    case expr_kind::conditional: return 0;  // looser than anything: always in parentheses
     case expr_kind::int_literal:
       return (e.overflow ? text.front() == '-' : e.number < 0) ? l_unary : l_primary;
     default: return l_primary;
@@ -73,7 +74,16 @@ class printer {
       case expr_kind::bool_literal: out += e.number ? "true" : "false"; break;
       case expr_kind::null_literal: out += "null"; break;
       case expr_kind::duration_literal: out += engine::format_duration(e.number); break;
-      case expr_kind::name: out += text; break;
+      case expr_kind::name:
+      case expr_kind::member: out += text; break;
+      case expr_kind::conditional:
+        out += "if ";
+        expression(f_.child_ref(e, 0), l_or, out);
+        out += " then ";
+        expression(f_.child_ref(e, 1), l_or, out);
+        out += " else ";
+        expression(f_.child_ref(e, 2), l_or, out);
+        break;
       case expr_kind::event_param:
         out += "event.";
         out += text;
@@ -122,7 +132,33 @@ class printer {
     return out;
   }
 
-  static std::string type_text(const type_ref& t) { return t.name + (t.nullable ? "?" : ""); }
+  static std::string type_text(const type_ref& t) {
+    return (t.is_ref ? "ref " : "") + t.name + (t.nullable ? "?" : "");
+  }
+
+  std::string send_text(const send_decl& s) const {
+    std::string out = s.must ? "send! " : "send ";
+    out += s.event;
+    if (!s.args.empty()) {
+      out += '(';
+      for (std::size_t i = 0; i < s.args.size(); ++i)
+        out += (i > 0 ? ", " : "") + expression(s.args[i]);
+      out += ')';
+    }
+    return out + " to " + s.link;
+  }
+
+  std::string assignment_text(const assignment_stmt& a) const {
+    std::string out = a.field;
+    out += a.op == assign_op::add ? " += " : a.op == assign_op::remove ? " -= " : " = ";
+    if (!a.spawn) return out + expression(a.value);
+    out += "spawn " + a.spawn->workflow + '(';
+    for (std::size_t i = 0; i < a.spawn->args.size(); ++i) {
+      out +=
+          (i > 0 ? ", " : "") + a.spawn->args[i].name + ": " + expression(a.spawn->args[i].value);
+    }
+    return out + ')';
+  }
 
   void file(std::string& out) const {
     if (f_.stream) out += "stream " + *f_.stream + "\n";
@@ -142,6 +178,17 @@ class printer {
       for (const field_decl& fd : w.fields) {
         out += "    " + fd.name + ": " + type_text(fd.type);
         if (fd.initial) out += " = " + expression(*fd.initial);
+        out += '\n';
+      }
+      out += "  }\n";
+    }
+    if (!w.links.empty()) {
+      out += "\n  links {\n";
+      for (const link_decl& l : w.links) {
+        out += "    " + l.name + ": " + l.workflow;
+        if (l.cardinality == link_cardinality::optional) out += '?';
+        if (l.cardinality == link_cardinality::many) out += "[]";
+        if (!l.inverse.empty()) out += " inverse " + l.inverse;
         out += '\n';
       }
       out += "  }\n";
@@ -187,7 +234,9 @@ class printer {
   void actions(const std::vector<rule_action>& list, const std::string& indent,
                std::string& out) const {
     for (const rule_action& a : list) {
-      if (a.is_raise) {
+      if (a.send) {
+        out += indent + send_text(*a.send);
+      } else if (a.is_raise) {
         out += indent + "raise " + a.target;
         if (!a.args.empty()) {
           out += '(';
@@ -210,15 +259,15 @@ class printer {
       out += " -> " + t.target;
     } else {  // on EVENT -> TARGET [when GUARD], done -> ..., always -> ...
       out += t.done ? "done" : t.always ? "always" : "on " + t.event;
-      out += " -> " + t.target;
+      if (!t.targetless) out += " -> " + t.target;
       if (t.guard) out += " when " + expression(*t.guard);
     }
-    if (!t.assignments.empty()) {
+    if (!t.assignments.empty() || !t.sends.empty() || t.targetless) {
       out += " {";
-      for (std::size_t i = 0; i < t.assignments.size(); ++i) {
-        out += i > 0 ? "; " : " ";
-        out += t.assignments[i].field + " = " + expression(t.assignments[i].value);
-      }
+      std::size_t i = 0;
+      for (const assignment_stmt& a : t.assignments)
+        out += (i++ > 0 ? "; " : " ") + assignment_text(a);
+      for (const send_decl& s : t.sends) out += (i++ > 0 ? "; " : " ") + send_text(s);
       out += " }";
     }
     out += '\n';
@@ -228,7 +277,9 @@ class printer {
     switch (s.kind) {
       case state_kind::history: out += indent + "history " + s.name + '\n'; return;
       case state_kind::deep_history: out += indent + "deep history " + s.name + '\n'; return;
-      case state_kind::parallel: out += indent + "parallel " + s.name; break;
+      case state_kind::parallel:
+        out += indent + (s.is_initial ? "initial parallel " : "parallel ") + s.name;
+        break;
       case state_kind::region: out += indent + "region " + s.name; break;
       case state_kind::basic:
         out += indent;

@@ -102,6 +102,37 @@ class evaluator {
       case op::le:
       case op::gt:
       case op::ge: return compare(node);
+      case op::cond: {
+        const value c = operand(node, 0);
+        if (failed_) return {};
+        return operand(node, c.as_bool() ? 1 : 2);
+      }
+      case op::link_count: return value::of_int(static_cast<std::int64_t>(linked(node).size()));
+      case op::link_in_state: {
+        const auto& targets = linked(node);
+        return value::of_bool(!targets.empty() && in_state_of(targets.front(), name_of(node)));
+      }
+      case op::link_field: {
+        const auto& targets = linked(node);
+        if (targets.empty()) return value::null();
+        return field_of(targets.front(), node);
+      }
+      case op::link_all:
+      case op::link_any: {
+        const bool all = node.code == op::link_all;
+        const linked_instance* outer = each_;
+        for (const linked_instance& target : linked(node)) {
+          each_ = &target;
+          const value v = operand(node, 0);
+          each_ = outer;
+          if (failed_) return {};
+          if (v.as_bool() != all) return value::of_bool(!all);
+        }
+        return value::of_bool(all);
+      }
+      case op::each_in_state:
+        return each_ ? value::of_bool(in_state_of(*each_, name_of(node))) : value::of_bool(false);
+      case op::each_field: return each_ ? field_of(*each_, node) : value::null();
       default: return arithmetic(node);
     }
   }
@@ -112,6 +143,41 @@ class evaluator {
  private:
   value operand(const expr_node& node, std::uint32_t i) {
     return eval(m_.operands[node.first_operand + i]);
+  }
+
+  static const std::vector<linked_instance>& none() {
+    static const std::vector<linked_instance> empty;
+    return empty;
+  }
+  const std::vector<linked_instance>& linked(const expr_node& node) const {
+    if (!a_.links || node.index >= a_.links->size()) return none();
+    return (*a_.links)[node.index];
+  }
+  const std::string& name_of(const expr_node& node) const {
+    return m_.literals[m_.nodes[m_.operands[node.first_operand]].index].as_string();
+  }
+  static bool in_state_of(const linked_instance& target, const std::string& name) {
+    const auto s = target.definition->find_state(name);
+    return s && std::find(target.configuration.begin(), target.configuration.end(), *s) !=
+                    target.configuration.end();
+  }
+  // A field of a linked instance. Its workflow may have been redeployed since this one was
+  // compiled: a field that is gone or changed type is an evaluation error, never a wrong value.
+  // Operand 1 spells the type the expression was checked against.
+  value field_of(const linked_instance& target, const expr_node& node) {
+    const std::string& name = name_of(node);
+    const auto f = target.definition->find_field(name);
+    if (!f || index(*f) >= target.data.size()) {
+      return fail("linked instance '" + target.id + "' (" + target.definition->name +
+                  ") has no field '" + name + "'");
+    }
+    const std::string& expected =
+        m_.literals[m_.nodes[m_.operands[node.first_operand + 1]].index].as_string();
+    if (to_string(target.definition->field(*f).declared) != expected) {
+      return fail("field '" + name + "' of linked instance '" + target.id + "' is " +
+                  to_string(target.definition->field(*f).declared) + ", not " + expected);
+    }
+    return target.data[index(*f)];
   }
 
   value fail(std::string message) {
@@ -190,6 +256,7 @@ class evaluator {
 
   const machine& m_;
   const activation& a_;
+  const linked_instance* each_ = a_.each;
   bool failed_ = false;
   std::string error_;
 };
@@ -226,6 +293,21 @@ std::vector<std::pair<std::string, value>> reads_of(const machine& m, expr_id e,
         break;
       case op::actor: add("actor", a.actor ? *a.actor : value::null()); break;
       case op::now: add("now", value::of_time(a.now)); break;
+      case op::link_count:
+      case op::link_in_state:
+      case op::link_field:
+      case op::link_all:
+      case op::link_any: {
+        // What a guard over links saw: the linked instances' ids, in link order.
+        const std::string& link = m.links[node.index].name;
+        std::string ids;
+        if (a.links && node.index < a.links->size()) {
+          for (const auto& target : (*a.links)[node.index])
+            ids += (ids.empty() ? "" : ",") + target.id;
+        }
+        add(link, value::of_string(ids));
+        break;
+      }
       default: break;
     }
   }

@@ -8,6 +8,17 @@
 
 namespace vflow::engine {
 
+/// A linked instance as a step sees it: read-only, as it was when the step began.
+struct linked_instance {
+  std::string id;
+  const machine* definition = nullptr;  // the workflow version it runs
+  std::vector<state_id> configuration;  // of `definition`
+  std::vector<value> data;              // one per field of `definition`
+};
+
+/// The instances each link of a machine holds, by link index: what guards over links read.
+using link_snapshot = std::vector<std::vector<linked_instance>>;
+
 /// What an expression may read while it runs: instance data, the event's parameters, and the
 /// event's time. Nothing else, so replaying a journal gives the same results.
 struct activation {
@@ -16,7 +27,9 @@ struct activation {
   std::int64_t now = 0;
   const value* actor = nullptr;                          // null pointer: no actor
   const std::vector<state_id>* configuration = nullptr;  // for in_state()
-  std::uint64_t* budget = nullptr;  // operations left; evaluation fails when it runs out
+  std::uint64_t* budget = nullptr;        // operations left; evaluation fails when it runs out
+  const link_snapshot* links = nullptr;   // linked instances (none when absent)
+  const linked_instance* each = nullptr;  // inside all(link, ...) / any(link, ...)
 };
 
 /// The outcome of evaluating an expression: a value, or an error (overflow, division by zero)

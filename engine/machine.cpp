@@ -25,6 +25,10 @@ std::optional<field_id> machine::find_field(std::string_view n) const {
   return find_by_name<field_id>(fields, n);
 }
 
+std::optional<std::uint32_t> machine::find_link(std::string_view n) const {
+  return find_by_name<std::uint32_t>(links, n);
+}
+
 std::optional<std::uint32_t> machine::find_rule(std::string_view n) const {
   return find_by_name<std::uint32_t>(rules, n);
 }

@@ -64,6 +64,15 @@ enum class op : std::uint8_t {
   len,       // len(string) -> int (bytes)
   lower,     // lower(string) -> string (ASCII)
   contains,  // contains(string, string) -> bool
+  cond,      // if operand 0 then operand 1 else operand 2
+  // Reads of linked instances (see `link_def`; the activation's `links` holds them):
+  link_count,     // index = a link: how many instances it holds -> int
+  link_in_state,  // index = a single link; operand 0: literal state name -> bool
+  link_field,     // index = a single link; operands: literal field name, literal type spelling
+  link_all,       // index = a link; operand 0: a condition over each linked instance -> bool
+  link_any,       // likewise, true when one holds
+  each_in_state,  // inside link_all/link_any: operand 0: literal state name -> bool
+  each_field,     // inside link_all/link_any: operands as for link_field
 };
 
 /// One node of a resolved expression. Children are listed in `machine::operands`.
@@ -92,6 +101,7 @@ struct condition_part {
 struct field_def {
   std::string name;
   type declared;
+  std::string ref;        // `ref W`: the workflow the id must name (the value is the instance's id)
   bool required = false;  // no default and not nullable: must be given at start
   value initial;          // the default (null for nullable fields without one)
 };
@@ -100,6 +110,41 @@ struct field_def {
 struct param_def {
   std::string name;
   type declared;
+  std::string ref;  // `ref W`: the workflow the id must name (the value is the instance's id)
+};
+
+/// How many instances a link holds: exactly one (`W`), zero or one (`W?`), any number (`W[]`).
+enum class cardinality : std::uint8_t { one, optional, many };
+
+/// `links { NAME: WORKFLOW[?|[]] [inverse OTHER] }`: a typed reference to other instances.
+struct link_def {
+  std::string name;
+  std::string workflow;
+  engine::cardinality cardinality = cardinality::one;
+  std::string inverse;  // the link of the other workflow kept in step with this one, or empty
+  source_pos pos;
+};
+
+/// What an effect does to the world outside the instance. The engine only reports effects; the
+/// runtime applies them in the step's transaction.
+enum class effect_kind : std::uint8_t {
+  link_add,     // LINK += REF
+  link_remove,  // LINK -= REF
+  link_set,     // LINK = REF (a single link; null unlinks)
+  spawn,        // LINK += spawn W(...) or LINK = spawn W(...): a new instance, linked
+  send,         // send EVENT(args) to LINK: the event, to every linked instance
+};
+
+/// A link change, spawn or send in a transition, timer, or entry or exit block.
+struct effect_def {
+  effect_kind kind = effect_kind::send;
+  std::uint32_t link = 0;
+  expr_id target{};                // link changes: the id (a `ref` value)
+  std::string name;                // spawn: the workflow; send: the event
+  std::vector<std::string> names;  // spawn: fields and links given; send: the parameters
+  std::vector<expr_id> args;       // their values, in the same order
+  bool must = false;               // `send!`: a refused delivery rolls the sender back
+  source_pos pos;
 };
 
 /// A declared event.
@@ -129,7 +174,7 @@ struct deny_def {
 };
 
 /// What a rule does when it fires.
-enum class action_kind : std::uint8_t { assign, raise };
+enum class action_kind : std::uint8_t { assign, raise, effect };
 
 /// `field = expr` or `raise EVENT(args)` inside a rule.
 struct rule_action_def {
@@ -137,7 +182,8 @@ struct rule_action_def {
   field_id field{};
   expr_id value{};
   event_id event{};
-  std::uint32_t first_arg = 0;  // into machine::rule_args
+  std::uint32_t first_arg =
+      0;  // into machine::rule_args; for an effect, its machine::effects index
   std::uint32_t arg_count = 0;
 };
 
@@ -202,6 +248,8 @@ struct transition_def {
   expr_id guard = no_expr;
   std::uint32_t first_assignment = 0;
   std::uint32_t assignment_count = 0;
+  std::uint32_t first_effect = 0;  // machine::effects[first_effect, + effect_count)
+  std::uint32_t effect_count = 0;
   source_pos pos;
   std::string guard_text;  // the guard as written, for explanations
   std::vector<condition_part> guard_parts;
@@ -219,6 +267,8 @@ struct timer_def {
   std::vector<condition_part> guard_parts;
   std::uint32_t first_assignment = 0;
   std::uint32_t assignment_count = 0;
+  std::uint32_t first_effect = 0;
+  std::uint32_t effect_count = 0;
   source_pos pos;
 };
 
@@ -243,6 +293,7 @@ struct machine {
   state_id initial{};
 
   std::vector<field_def> fields;
+  std::vector<link_def> links;
   std::vector<event_def> events;
   std::vector<state_def> states;
   std::vector<transition_def> transitions;
@@ -265,6 +316,9 @@ struct machine {
   std::vector<rule_def> rules;
   std::vector<rule_action_def> rule_actions;
   std::vector<expr_id> rule_args;
+  std::vector<effect_def> effects;
+  /// Whether any expression reads linked instances (the runtime then loads and journals them).
+  bool reads_links = false;
 
   /// Rule firings allowed in one step before it is rolled back as a cycle.
   std::uint32_t max_rule_firings = 64;
@@ -280,6 +334,7 @@ struct machine {
   std::optional<state_id> find_state(std::string_view name) const;
   std::optional<event_id> find_event(std::string_view name) const;
   std::optional<field_id> find_field(std::string_view name) const;
+  std::optional<std::uint32_t> find_link(std::string_view name) const;
   std::optional<std::uint32_t> find_rule(std::string_view name) const;
   std::optional<std::uint32_t> find_policy(std::string_view name) const;
 };

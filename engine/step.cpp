@@ -93,6 +93,8 @@ struct chosen {
   std::uint32_t first_assignment = 0;
   std::uint32_t assignment_count = 0;
   std::uint32_t line = 0;
+  std::uint32_t first_effect = 0;
+  std::uint32_t effect_count = 0;
 };
 
 edge_kind edge_of(chosen::kind k) {
@@ -106,7 +108,9 @@ edge_kind edge_of(chosen::kind k) {
 }
 
 chosen choose(const transition_def& t, chosen::kind which, std::uint32_t index) {
-  return {which, index, t.source, t.target, t.first_assignment, t.assignment_count, t.pos.line};
+  return {
+      which,      index,          t.source,      t.target, t.first_assignment, t.assignment_count,
+      t.pos.line, t.first_effect, t.effect_count};
 }
 
 // An internal event waiting: one a rule or an entry/exit block raised, or the completion of a
@@ -235,9 +239,11 @@ class stepper {
         return false;
       }
     }
-    const chosen c{
-        chosen::kind::timer,    timer_index,   timer.source, timer.target, timer.first_assignment,
-        timer.assignment_count, timer.pos.line};
+    const chosen c{chosen::kind::timer,    timer_index,
+                   timer.source,           timer.target,
+                   timer.first_assignment, timer.assignment_count,
+                   timer.pos.line,         timer.first_effect,
+                   timer.effect_count};
     return take({c}, act);
   }
 
@@ -387,8 +393,9 @@ class stepper {
   }
 
   std::vector<state_id> exit_set(const chosen& c) const {
-    const state_id d = domain(c);
     std::vector<state_id> out;
+    if (c.target == no_state) return out;  // targetless: leaves nothing
+    const state_id d = domain(c);
     for (const state_id s : s_.configuration) {
       if (d == no_state || is_descendant(s, d)) out.push_back(s);
     }
@@ -506,6 +513,9 @@ class stepper {
     if (options_.explain) {  // the journal records the path, so pictures can show it
       for (const chosen& t : transitions) out_.path.push_back({edge_of(t.which), t.index});
     }
+    if (transitions.size() == 1 && transitions.front().target == no_state) {
+      return take_targetless(transitions.front(), act);
+    }
     if (transitions.size() == 1 && s_.configuration.size() == 1) {
       const chosen& t = transitions.front();
       const state_def& from = m_.state(t.source);
@@ -536,6 +546,7 @@ class stepper {
     thread_local std::vector<state_id> exits;
     exits.clear();
     for (const chosen& t : transitions) {
+      if (t.target == no_state) continue;  // targetless: exits nothing
       const state_id d = domain(t);
       for (const state_id s : s_.configuration) {
         if (d == no_state || is_descendant(s, d)) add_unique(exits, s);
@@ -593,14 +604,47 @@ class stepper {
         }
         assign(a.field, std::move(v.result));
       }
+      if (!make_effects(t, act)) {
+        const reject_reason why = out_.reason;
+        const std::string message = out_.message;
+        fail();
+        out_.reason = why;
+        out_.message = message;
+        return false;
+      }
     }
     thread_local std::vector<state_id> to_enter;
     to_enter.clear();
     for (const chosen& t : transitions) {
+      if (t.target == no_state) continue;
       add_descendants(t.target, to_enter);
       add_ancestors(t.target, domain(t), to_enter);
     }
     if (!enter_states(to_enter, act)) return fail();
+    return true;
+  }
+
+  // A targetless transition: its assignments and effects, and no state left or entered (its
+  // timers keep running, its siblings keep what they recorded).
+  bool take_targetless(const chosen& t, const activation& act) {
+    for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
+      const assignment& a = m_.assignments[t.first_assignment + i];
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        undo();
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
+                " failed: " + v.error);
+        return false;
+      }
+      assign(a.field, std::move(v.result));
+    }
+    if (!make_effects(t, act)) {
+      undo();
+      return false;
+    }
     return true;
   }
 
@@ -620,6 +664,10 @@ class stepper {
         return false;
       }
       assign(a.field, std::move(v.result));
+    }
+    if (!make_effects(t, act)) {
+      undo();
+      return false;
     }
     const bool timed = m_.state(t.source).timer_count + m_.state(t.target).timer_count > 0;
     std::vector<armed_timer> saved_timers;
@@ -724,7 +772,45 @@ class stepper {
     return true;
   }
 
+  // The link changes, spawns and sends of a transition, with their values computed now.
+  bool make_effects(const chosen& t, const activation& act) {
+    for (std::uint32_t i = 0; i < t.effect_count; ++i) {
+      if (!make_effect(m_.effects[t.first_effect + i], act)) return false;
+    }
+    return true;
+  }
+
+  bool make_effect(const effect_def& d, const activation& act) {
+    effect e;
+    e.kind = d.kind;
+    e.link = d.link;
+    e.name = d.name;
+    e.must = d.must;
+    e.line = d.pos.line;
+    const auto failed = [&](const std::string& error) {
+      reject(out_,
+             budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+             "the " + std::string(d.kind == effect_kind::send ? "send" : "link change") +
+                 " at line " + std::to_string(d.pos.line) + " failed: " + error);
+      return false;
+    };
+    if (d.kind == effect_kind::link_add || d.kind == effect_kind::link_remove ||
+        d.kind == effect_kind::link_set) {
+      eval_result v = evaluate(m_, d.target, act);
+      if (!v.ok) return failed(v.error);
+      e.target = std::move(v.result);
+    }
+    for (std::size_t k = 0; k < d.args.size(); ++k) {
+      eval_result v = evaluate(m_, d.args[k], act);
+      if (!v.ok) return failed(v.error);
+      e.args.emplace_back(d.names[k], std::move(v.result));
+    }
+    out_.effects.push_back(std::move(e));
+    return true;
+  }
+
   bool run_action(const rule_action_def& a, const activation& act, const std::string& owner) {
+    if (a.kind == action_kind::effect) return make_effect(m_.effects[a.first_arg], act);
     if (a.kind == action_kind::assign) {
       eval_result v = evaluate(m_, a.value, act);
       if (!v.ok) {
@@ -754,7 +840,7 @@ class stepper {
   }
 
   activation activation_for(const std::vector<value>* params) {
-    return activation{&s_.data, params, now_, &actor_, &s_.configuration, &budget_};
+    return activation{&s_.data, params, now_, &actor_, &s_.configuration, &budget_, options_.links};
   }
 
   trace_entry& record(trace_kind kind, std::uint32_t index, std::uint32_t depth) {
@@ -818,6 +904,7 @@ class stepper {
   void undo() {
     for (const field_change& c : out_.changes) s_.data[index(c.field)] = c.before;
     out_.changes.clear();
+    out_.effects.clear();
   }
 
   // Evaluates every rule; the first whose condition turned from false to true fires. Memory is
@@ -897,6 +984,7 @@ struct saved_shape {
   void restore(instance_state& s, step_result& out) {
     for (const field_change& c : out.changes) s.data[index(c.field)] = c.before;
     out.changes.clear();
+    out.effects.clear();
     s.configuration = std::move(configuration);
     s.timers = std::move(timers);
     s.history = std::move(history);
@@ -913,6 +1001,7 @@ void reset(step_result& out, const instance_state& state) {
   out.trace.clear();
   out.changes.clear();
   out.path.clear();
+  out.effects.clear();
   out.from = state.configuration;
 }
 
@@ -937,7 +1026,8 @@ void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, st
   stepper st(m, state, out, options, value::null(), now);
   if (!st.fire(timer)) {
     if (out.reason == reject_reason::guards_false) {
-      out.changes.clear();  // a lapsed timer stays consumed; nothing else changed
+      out.changes.clear();
+      out.effects.clear();  // a lapsed timer stays consumed; nothing else changed
     } else {
       saved.restore(state, out);
     }
@@ -973,6 +1063,7 @@ void step(const machine& m, instance_state& state, const event_call& call, step_
   if (!st.micro_step(call, 0)) {
     if (saved) saved->restore(state, out);
     out.changes.clear();
+    out.effects.clear();
     return;
   }
   if (saved && !st.run_to_completion()) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/eval.hpp"
 #include "engine/machine.hpp"
 
 namespace vflow::engine {
@@ -97,6 +98,18 @@ struct field_change {
   value after;
 };
 
+/// A link change, spawn or send a taken step asks for, with its values computed. The runtime
+/// applies them in the step's transaction, in order.
+struct effect {
+  effect_kind kind = effect_kind::send;
+  std::uint32_t link = 0;  // machine::links index
+  value target;            // link changes: the other instance's id (null: unlink, for link_set)
+  std::string name;        // spawn: the workflow; send: the event
+  std::vector<std::pair<std::string, value>> args;  // spawn: fields and links; send: parameters
+  bool must = false;
+  std::uint32_t line = 0;
+};
+
 /// The outcome of one step and the explanation of how it was decided.
 struct step_result {
   engine::outcome outcome = outcome::rejected;
@@ -108,6 +121,7 @@ struct step_result {
   std::vector<field_change> changes;  // net changes of the whole step, rules included
   std::vector<state_id> from;         // configuration before the step
   std::vector<taken_edge> path;       // every transition taken, in order (when explaining)
+  std::vector<effect> effects;        // link changes, spawns and sends, in the order made
 
   bool is_taken() const { return outcome == outcome::taken; }
 };
@@ -117,6 +131,9 @@ struct step_options {
   /// Record each condition's parts, values and the names they read (the journal wants this; a
   /// tight in-memory loop does not).
   bool explain = false;
+  /// The instances this one links to, as of the start of the step (guards over links read
+  /// them). None: every link is empty.
+  const link_snapshot* links = nullptr;
 };
 
 /// The declared defaults of every field (null for required fields, which callers must supply).

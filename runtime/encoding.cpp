@@ -140,7 +140,7 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
         e = {{"kind", "guard"},
              {"event", m.event(tr.event).name},
              {"from", m.state(tr.source).name},
-             {"to", m.state(tr.target).name},
+             {"to", m.state(tr.target == engine::no_state ? tr.source : tr.target).name},
              {"line", tr.pos.line},
              {"condition", tr.guard_text},
              {"result", t.result}};
@@ -209,7 +209,7 @@ json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& 
       const auto& t = e.kind == engine::edge_kind::event  ? m.transitions[e.index]
                       : e.kind == engine::edge_kind::done ? m.done[e.index]
                                                           : m.always[e.index];
-      from = t.source, to = t.target, line = t.pos.line;
+      from = t.source, to = t.target == engine::no_state ? t.source : t.target, line = t.pos.line;
     }
     a.push_back({{"kind", kinds[static_cast<int>(e.kind)]},
                  {"index", e.index},

@@ -53,7 +53,9 @@ std::vector<edge> edges_of(const engine::machine& m) {
     };
     for (const auto t : ts) {
       const auto& tr = m.transitions[t];
-      add(tr.target, m.event(tr.event).name, tr.guard_text, engine::edge_kind::event, t);
+      // A targetless transition stays where it is: drawn as a loop on its state.
+      add(tr.target == engine::no_state ? tr.source : tr.target, m.event(tr.event).name,
+          tr.guard_text, engine::edge_kind::event, t);
     }
     for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
       const auto& timer = m.timers[t];

@@ -341,7 +341,10 @@ struct engine_runtime::impl {
     d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
     if (d.result.taken) {
       const auto& tr = m.transition(*d.result.taken);
-      d.detail["transition"] = {{"line", tr.pos.line}, {"to", m.state(tr.target).name}};
+      d.detail["transition"] = {
+          {"line", tr.pos.line},
+          {"to", m.state(tr.target == engine::no_state ? tr.source : tr.target).name}};
+      if (tr.target == engine::no_state) d.detail["transition"]["targetless"] = true;
     }
     d.detail["trace"] = trace_json(m, d.result);
     if (d.result.is_taken()) d.detail["path"] = path_json(m, d.result.path);

@@ -130,10 +130,13 @@ TEST(Parser, SyntaxErrorNamesWhatWasExpectedAndFound) {
   EXPECT_EQ(d.code, "F0001");
   EXPECT_EQ(d.span.line, 4u);
   EXPECT_EQ(d.span.column, 10u);
-  EXPECT_EQ(d.message, "expected '->' and a target state after the event, found 'B'");
-  EXPECT_EQ(render_text(d, "stream D2C\nworkflow W {\n  initial state A {\n    on e B\n"),
-            "t.flow:4:10: error[F0001]: expected '->' and a target state after the event, "
-            "found 'B'\n 4 |     on e B\n   |          ^\n");
+  EXPECT_EQ(d.message,
+            "expected '->' and a target state after the event (or '{' for a targetless "
+            "transition), found 'B'");
+  EXPECT_EQ(
+      render_text(d, "stream D2C\nworkflow W {\n  initial state A {\n    on e B\n"),
+      "t.flow:4:10: error[F0001]: expected '->' and a target state after the event (or '{' for a "
+      "targetless transition), found 'B'\n 4 |     on e B\n   |          ^\n");
 }
 
 }  // namespace
