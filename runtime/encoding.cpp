@@ -230,4 +230,129 @@ json changes_json(const engine::machine& m, const std::vector<engine::field_chan
   return a;
 }
 
+namespace {
+
+std::string cardinality_text(engine::cardinality c) {
+  switch (c) {
+    case engine::cardinality::one: return "one";
+    case engine::cardinality::optional: return "optional";
+    case engine::cardinality::many: return "many";
+  }
+  return "one";
+}
+
+engine::cardinality cardinality_from(const std::string& s) {
+  if (s == "optional") return engine::cardinality::optional;
+  if (s == "many") return engine::cardinality::many;
+  return engine::cardinality::one;
+}
+
+// `int?` -> int, nullable; a spelling this vflow does not know is the null type.
+engine::type type_from(const std::string& text) {
+  const bool nullable = !text.empty() && text.back() == '?';
+  const std::string base = nullable ? text.substr(0, text.size() - 1) : text;
+  for (const auto b :
+       {engine::base_type::int_type, engine::base_type::bool_type, engine::base_type::string_type,
+        engine::base_type::time_type, engine::base_type::duration_type}) {
+    if (engine::to_string(b) == base) return engine::type{b, nullable};
+  }
+  return engine::type{engine::base_type::null_type, true};
+}
+
+json typed_json(const std::string& name, engine::type t, const std::string& ref) {
+  json o{{"name", name}, {"type", engine::to_string(t)}};
+  if (!ref.empty()) o["ref"] = ref;
+  return o;
+}
+
+}  // namespace
+
+json signatures_json(const std::vector<dsl::workflow_signature>& signatures) {
+  json a = json::array();
+  for (const auto& s : signatures) {
+    json fields = json::array(), events = json::array(), links = json::array();
+    for (const auto& f : s.fields) {
+      json o = typed_json(f.name, f.declared, f.ref);
+      o["required"] = f.required;
+      fields.push_back(std::move(o));
+    }
+    for (const auto& e : s.events) {
+      json params = json::array();
+      for (const auto& p : e.params) params.push_back(typed_json(p.name, p.declared, p.ref));
+      events.push_back({{"name", e.name}, {"params", std::move(params)}});
+    }
+    for (const auto& l : s.links) {
+      json o{{"name", l.name},
+             {"workflow", l.workflow},
+             {"cardinality", cardinality_text(l.cardinality)}};
+      if (!l.inverse.empty()) o["inverse"] = l.inverse;
+      links.push_back(std::move(o));
+    }
+    a.push_back({{"name", s.name},
+                 {"stream", s.stream},
+                 {"states", s.states},
+                 {"fields", std::move(fields)},
+                 {"events", std::move(events)},
+                 {"links", std::move(links)}});
+  }
+  return a;
+}
+
+std::vector<dsl::workflow_signature> signatures_from_json(const std::string& text) {
+  std::vector<dsl::workflow_signature> out;
+  for (const auto& o : json::parse(text)) {
+    dsl::workflow_signature s;
+    s.name = o.at("name").get<std::string>();
+    s.stream = o.at("stream").get<std::string>();
+    s.states = o.at("states").get<std::vector<std::string>>();
+    for (const auto& f : o.at("fields")) {
+      engine::field_def d;
+      d.name = f.at("name").get<std::string>();
+      d.declared = type_from(f.at("type").get<std::string>());
+      d.ref = f.value("ref", "");
+      d.required = f.value("required", false);
+      s.fields.push_back(std::move(d));
+    }
+    for (const auto& e : o.at("events")) {
+      engine::event_def d;
+      d.name = e.at("name").get<std::string>();
+      for (const auto& p : e.at("params")) {
+        d.params.push_back({p.at("name").get<std::string>(),
+                            type_from(p.at("type").get<std::string>()), p.value("ref", "")});
+      }
+      s.events.push_back(std::move(d));
+    }
+    for (const auto& l : o.at("links")) {
+      s.links.push_back({l.at("name").get<std::string>(),
+                         l.at("workflow").get<std::string>(),
+                         cardinality_from(l.at("cardinality").get<std::string>()),
+                         l.value("inverse", ""),
+                         {}});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+json effects_json(const engine::machine& m, const std::vector<engine::effect>& effects) {
+  json a = json::array();
+  for (const auto& e : effects) {
+    static constexpr const char* kinds[] = {"link", "unlink", "set_link", "spawn", "send"};
+    json o{{"kind", kinds[static_cast<int>(e.kind)]},
+           {"link", m.links[e.link].name},
+           {"line", e.line}};
+    if (e.kind == engine::effect_kind::spawn || e.kind == engine::effect_kind::send) {
+      o[e.kind == engine::effect_kind::spawn ? "workflow" : "event"] = e.name;
+      json args = json::object();
+      for (const auto& [name, v] : e.args) args[name] = to_json(v);
+      o["args"] = std::move(args);
+      if (e.must) o["must"] = true;
+    } else {
+      o["other"] = to_json(e.target);
+    }
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
 }  // namespace vflow::runtime

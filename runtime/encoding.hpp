@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dsl/compiler.hpp"
 #include "engine/machine.hpp"
 #include "engine/step.hpp"
 #include "runtime/store.hpp"
@@ -36,5 +37,11 @@ json trace_json(const engine::machine& m, const engine::step_result& r);
 json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& path);
 /// The fields a step changed, with values before and after.
 json changes_json(const engine::machine& m, const std::vector<engine::field_change>& changes);
+
+/// The signatures a definition was checked against (definitions.imports), and back.
+json signatures_json(const std::vector<dsl::workflow_signature>& signatures);
+std::vector<dsl::workflow_signature> signatures_from_json(const std::string& text);
+/// The effects a step made, for the journal: link changes, spawns and sends.
+json effects_json(const engine::machine& m, const std::vector<engine::effect>& effects);
 
 }  // namespace vflow::runtime

@@ -2,25 +2,13 @@
 // vector inside; JSON only at the store boundary.
 #include "runtime/runtime.hpp"
 
-#include <spdlog/spdlog.h>
 #include <chrono>
-#include <map>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <random>
 
-#include "dsl/compiler.hpp"
 #include "dsl/printer.hpp"
-#include "dsl/suggest.hpp"
-#include "engine/step.hpp"
-#include "engine/text.hpp"
-#include "runtime/encoding.hpp"
+#include "runtime/runtime_impl.hpp"
 #include "runtime/sha256.hpp"
-#include "runtime/value_json.hpp"
 
 namespace vflow::runtime {
-
-using json = nlohmann::ordered_json;
 
 std::string_view to_string(status s) {
   switch (s) {
@@ -39,322 +27,6 @@ std::int64_t wall_clock_ms() {
       .count();
 }
 
-namespace {
-
-std::string names_list(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (const auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
-  return out;
-}
-
-template <typename Defs>
-std::vector<std::string_view> names_of(const Defs& defs) {
-  std::vector<std::string_view> out;
-  for (const auto& d : defs) out.emplace_back(d.name);
-  return out;
-}
-
-// A deployed definition together with its compiled machine.
-struct compiled {
-  definition_row row;
-  engine::machine machine;
-};
-
-std::string generate_id(const std::string& workflow) {
-  static std::mt19937_64 rng(std::random_device{}() ^ static_cast<std::uint64_t>(wall_clock_ms()));
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id;
-  for (const char c : workflow)
-    id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  id += '-';
-  std::uint64_t bits = rng();
-  for (int i = 0; i < 12; ++i, bits >>= 4) id += hex[bits & 0xf];
-  return id;
-}
-
-// Text from outside must be UTF-8: the journal is JSON and append-only, so one bad byte would
-// break every later read of it. Ids must be safe identifiers: they are printed to terminals and
-// logs and used in file names. A message naming the first problem, or nothing.
-std::optional<std::string> bad_id(const char* what, const std::optional<std::string>& id) {
-  if (!id || engine::is_safe_id(*id)) return std::nullopt;
-  return std::string(what) + " '" + engine::escape_for_terminal(*id) +
-         "' is not a valid id: use 1 to " + std::to_string(engine::max_id_length) +
-         " letters, digits and . _ : @ / + - starting with a letter or digit";
-}
-
-std::optional<std::string> bad_text(const std::optional<std::string>& actor,
-                                    const named_values& values,
-                                    const std::optional<std::string>& reason = std::nullopt) {
-  if (actor && !engine::is_utf8(*actor)) return "the actor is not valid UTF-8";
-  if (reason && !engine::is_utf8(*reason)) return "the reason is not valid UTF-8";
-  for (const auto& [name, text] : values) {
-    if (!engine::is_utf8(name) || !engine::is_utf8(text)) {
-      return "the value of '" + engine::escape_for_terminal(name) + "' is not valid UTF-8";
-    }
-  }
-  return std::nullopt;
-}
-
-// An outcome refusing bad input: nothing was read or written.
-step_outcome invalid_input(std::string message) {
-  step_outcome out;
-  out.status = status::invalid;
-  out.message = std::move(message);
-  return out;
-}
-
-engine::value actor_value(const std::optional<std::string>& actor) {
-  return actor ? engine::value::of_string(*actor) : engine::value::null();
-}
-
-}  // namespace
-
-struct engine_runtime::impl {
-  std::unique_ptr<store> db;
-  std::mutex cache_mutex;
-  std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
-
-  // The store's transactions. A record that is not the JSON vflow wrote (a database someone
-  // else wrote or altered) is a store error with a message of ours, not the JSON library's.
-  void write(const std::function<void(store_transaction&)>& work) {
-    readable([&] { db->write(work); });
-  }
-  void read(const std::function<void(store_transaction&)>& work) {
-    readable([&] { db->read(work); });
-  }
-  template <typename F>
-  static void readable(F&& body) {
-    try {
-      body();
-    } catch (const nlohmann::json::exception& e) {
-      spdlog::debug("malformed record: {}", e.what());
-      throw store_error(-1,
-                        "the database holds a record this vflow cannot read (malformed JSON): it "
-                        "was not written by vflow, or has been altered");
-    }
-  }
-
-  // The compiled machine of a stored definition, compiled once per process.
-  std::shared_ptr<const compiled> load(store_transaction& t, const std::string& hash) {
-    {
-      std::lock_guard lock(cache_mutex);
-      const auto it = cache.find(hash);
-      if (it != cache.end()) return it->second;
-    }
-    auto row = t.definition(hash);
-    if (!row) throw store_error(-1, "the store has no definition " + hash);
-    auto r = dsl::compile(row->source, row->source_name);
-    const auto m = std::find_if(r.machines.begin(), r.machines.end(),
-                                [&](const engine::machine& x) { return x.name == row->name; });
-    if (!r.ok() || m == r.machines.end()) {
-      throw store_error(-1, "stored definition " + row->name + " v" + std::to_string(row->version) +
-                                " no longer compiles");
-    }
-    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m)});
-    std::lock_guard lock(cache_mutex);
-    return cache.emplace(hash, std::move(c)).first->second;
-  }
-
-  instance_view view(const compiled& c, const instance_row& row, bool with_data = true) {
-    instance_view v;
-    v.id = row.id;
-    v.workflow = row.workflow;
-    v.version = c.row.version;
-    v.stream = c.row.stream;
-    v.definition = row.definition;
-    v.lifecycle = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
-    for (const auto& s : json::parse(row.configuration)) {
-      const std::string name = s.get<std::string>();
-      v.configuration.push_back(name);
-      const auto id = c.machine.find_state(name);
-      if (id && c.machine.state(*id).kind == engine::state_kind::atomic) v.state.push_back(name);
-    }
-    if (with_data) {
-      const auto data = data_from_json(c.machine, row.data);
-      for (std::size_t i = 0; i < data.size(); ++i)
-        v.data.emplace_back(c.machine.fields[i].name, data[i]);
-    }
-    const json memory = json::parse(row.memory);
-    const json history = memory.value("history", json::object());
-    for (const auto& [h, states] : history.items()) {
-      v.history.emplace_back(h, states.get<std::vector<std::string>>());
-    }
-    const json timers = memory.value("timers", json::array());
-    for (const auto& t : timers) {
-      v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
-                          t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
-    }
-    v.seq = row.seq;
-    v.created_at = row.created_at;
-    v.updated_at = row.updated_at;
-    return v;
-  }
-
-  // Parses `name=value` event parameters by their declared types; a message when they are wrong.
-  static std::optional<std::string> parse_params(const engine::event_def& ev,
-                                                 const named_values& given,
-                                                 engine::event_call& call, json& params) {
-    call.params.assign(ev.params.size(), engine::value::null());
-    std::vector<bool> seen(ev.params.size(), false);
-    for (const auto& [name, text] : given) {
-      std::size_t p = 0;
-      while (p < ev.params.size() && ev.params[p].name != name) ++p;
-      if (p == ev.params.size()) {
-        std::string message = "event '" + ev.name + "' has no parameter '" + name + "'";
-        const std::string help = dsl::did_you_mean(name, names_of(ev.params));
-        message += !help.empty()       ? "; " + help
-                   : ev.params.empty() ? std::string(" (it takes none)")
-                                       : " (parameters: " + names_list(names_of(ev.params)) + ")";
-        return message;
-      }
-      if (seen[p]) return "parameter '" + name + "' of event '" + ev.name + "' is given twice";
-      const auto v = engine::parse_value(ev.params[p].declared, text);
-      if (!v) {
-        return "parameter '" + name + "' of event '" + ev.name + "' must be " +
-               engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
-      }
-      call.params[p] = *v;
-      seen[p] = true;
-    }
-    for (std::size_t p = 0; p < ev.params.size(); ++p) {
-      if (!seen[p] && !ev.params[p].declared.nullable) {
-        return "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
-               engine::to_string(ev.params[p].declared) + ")";
-      }
-      params[ev.params[p].name] = value_to_json(call.params[p]);
-    }
-    return std::nullopt;
-  }
-
-  // Resolves an event by name; a message (with a suggestion) when the workflow has no such event.
-  static std::optional<engine::event_id> find_event(const engine::machine& m,
-                                                    const std::string& name, std::string& message) {
-    const auto event = m.find_event(name);
-    if (!event) {
-      message = "unknown event '" + name + "' of workflow " + m.name;
-      const std::string help = dsl::did_you_mean(name, names_of(m.events));
-      message += help.empty() ? " (events: " + names_list(names_of(m.events)) + ")" : "; " + help;
-    }
-    return event;
-  }
-
-  // The instance `id`, or nothing with `out` saying it is unknown.
-  static std::optional<instance_row> find_instance(store_transaction& t, const std::string& id,
-                                                   step_outcome& out) {
-    auto row = t.instance(id);
-    if (!row) {
-      out.status = status::not_found;
-      out.message = "unknown instance '" + id + "'";
-    }
-    return row;
-  }
-
-  // Runs `body(t, row, compiled, out)` on instance `id` inside one write transaction; an unknown
-  // instance is reported in the outcome without calling `body`.
-  template <typename Body>
-  step_outcome on_instance(const std::string& id, Body&& body) {
-    step_outcome out;
-    write([&](store_transaction& t) {
-      out = step_outcome{};
-      auto row = find_instance(t, id, out);
-      if (!row) return;
-      body(t, row, load(t, row->definition), out);
-    });
-    return out;
-  }
-
-  // The next journal record of an instance, before anything is decided: nothing changes yet.
-  static journal_row next_record(const instance_row& row, std::string kind,
-                                 const std::optional<std::string>& actor, std::int64_t at) {
-    journal_row j;
-    j.instance = row.id;
-    j.seq = row.seq + 1;
-    j.definition = row.definition;
-    j.kind = std::move(kind);
-    j.actor = actor;
-    j.at = at;
-    j.recorded_at = wall_clock_ms();
-    j.from_config = row.configuration;
-    j.to_config = row.configuration;
-    j.lifecycle = row.lifecycle;
-    return j;
-  }
-
-  // Appends `j` and advances the instance to it; `out` reports the record and the instance.
-  void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
-              step_outcome& out) {
-    row.seq = j.seq;
-    if (j.kind != "gate") row.updated_at = j.at;  // a question does not change the instance
-    t.update_instance(row);
-    t.append_journal(j);
-    out.status = j.outcome == "taken" ? status::ok : status::rejected;
-    out.message = j.reason.value_or("");
-    out.instance = view(c, row);
-    out.record = std::move(j);
-  }
-
-  // The event call for `name` with `given` parameters at `at`, or nothing with `out` saying what
-  // is wrong (unknown event, bad parameters). `params` receives the parameters as JSON.
-  static std::optional<engine::event_call> make_call(const engine::machine& m,
-                                                     const std::string& name,
-                                                     const named_values& given, std::int64_t at,
-                                                     const std::optional<std::string>& actor,
-                                                     json& params, step_outcome& out) {
-    const auto event = find_event(m, name, out.message);
-    if (!event) {
-      out.status = status::invalid;
-      return std::nullopt;
-    }
-    engine::event_call call{*event, {}, at, actor_value(actor)};
-    if (auto problem = parse_params(m.event(*event), given, call, params)) {
-      out.status = status::invalid;
-      out.message = std::move(*problem);
-      return std::nullopt;
-    }
-    return call;
-  }
-
-  // What would happen if `call` were delivered now: the step's result on a copy of the state.
-  struct decision {
-    engine::step_result result;
-    engine::instance_state after;
-    lifecycle next = lifecycle::active;
-    json detail;
-  };
-
-  static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
-                         const std::string& instance_id) {
-    const engine::machine& m = c.machine;
-    decision d;
-    d.after = state_of(m, row);
-    const lifecycle lc = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
-    d.next = lc;
-    d.detail = json{{"source", c.row.source_name}};
-    if (lc != lifecycle::active) {
-      d.result.outcome = engine::outcome::rejected;
-      d.result.message =
-          "instance '" + instance_id + "' is " + std::string(to_string(lc)) + ", not active";
-      d.detail["reason_code"] = "not_active";
-      return d;
-    }
-    engine::step(m, d.after, call, d.result, engine::step_options{true});
-    d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
-    if (d.result.taken) {
-      const auto& tr = m.transition(*d.result.taken);
-      d.detail["transition"] = {
-          {"line", tr.pos.line},
-          {"to", m.state(tr.target == engine::no_state ? tr.source : tr.target).name}};
-      if (tr.target == engine::no_state) d.detail["transition"]["targetless"] = true;
-    }
-    d.detail["trace"] = trace_json(m, d.result);
-    if (d.result.is_taken()) d.detail["path"] = path_json(m, d.result.path);
-    if (d.result.is_taken() && engine::is_complete(m, d.after)) {
-      d.next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
-    }
-    return d;
-  }
-};
-
 engine_runtime::engine_runtime(std::unique_ptr<store> s) : impl_(std::make_unique<impl>()) {
   impl_->db = std::move(s);
 }
@@ -372,10 +44,11 @@ std::string engine_runtime::backend() const { return impl_->db->backend(); }
 deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   deploy_outcome out;
   struct candidate {
-    std::string source_name, source, name, stream, hash;
+    std::string source_name, source, name, stream, hash, imports;
   };
   std::vector<candidate> candidates;
   std::map<std::string, std::string> defined_in;
+  std::vector<dsl::flow_source> sources;
   for (const source_file& f : files) {
     if (!engine::is_utf8(f.name)) {
       out.diagnostics.push_back({"F0001",
@@ -386,7 +59,24 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
                                  {}});
       continue;
     }
-    auto r = dsl::compile(f.text, f.name);
+    sources.push_back({f.name, f.text});
+  }
+  // The files are compiled together: a workflow may link to one in another file of the deploy,
+  // or to one deployed before (its current version).
+  const auto deployed = [&](const std::string& name) -> std::optional<dsl::workflow_signature> {
+    std::optional<dsl::workflow_signature> s;
+    impl_->read([&](store_transaction& t) {
+      s.reset();
+      if (const auto d = t.current_definition(name)) {
+        s = dsl::signature_of(impl_->load(t, d->hash)->machine);
+      }
+    });
+    return s;
+  };
+  auto results = dsl::compile_set(sources, deployed);
+  for (std::size_t n = 0; n < sources.size(); ++n) {
+    const dsl::flow_source& f = sources[n];
+    auto& r = results[n];
     out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
     if (!r.ok()) continue;
     for (std::size_t i = 0; i < r.ast->workflows.size(); ++i) {
@@ -397,10 +87,27 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
                                    "it is also defined in " + it->second});
         continue;
       }
+      // What this workflow names of others: kept with it, to compile it the same way later.
+      std::vector<dsl::workflow_signature> imports;
+      if (i < r.machines.size()) {
+        const engine::machine& m = r.machines[i];
+        for (const auto& s : r.imports) {
+          const bool named = std::any_of(m.links.begin(), m.links.end(),
+                                         [&](const auto& l) { return l.workflow == s.name; }) ||
+                             std::any_of(m.fields.begin(), m.fields.end(),
+                                         [&](const auto& x) { return x.ref == s.name; }) ||
+                             std::any_of(m.events.begin(), m.events.end(), [&](const auto& e) {
+                               return std::any_of(e.params.begin(), e.params.end(),
+                                                  [&](const auto& p) { return p.ref == s.name; });
+                             });
+          if (named) imports.push_back(s);
+        }
+      }
       // The hash is of the canonical text, so comments and layout do not make a new version;
       // the file itself is stored, so explanations point at the lines its author wrote.
-      candidates.push_back({f.name, f.text, w.name, r.ast->stream.value_or(""),
-                            sha256_hex(dsl::print_workflow(*r.ast, i))});
+      candidates.push_back({std::string(f.name), std::string(f.text), w.name,
+                            r.ast->stream.value_or(""), sha256_hex(dsl::print_workflow(*r.ast, i)),
+                            signatures_json(imports).dump()});
     }
   }
   if (!out.ok()) return out;
@@ -419,7 +126,8 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
         d.version = latest ? latest->version + 1 : 1;
         d.created = true;
         d.made_current = true;
-        t.insert_definition({c.hash, c.name, d.version, c.stream, c.source, c.source_name, now});
+        t.insert_definition(
+            {c.hash, c.name, d.version, c.stream, c.source, c.source_name, now, c.imports});
       }
       if (d.made_current) t.set_current(c.name, c.hash, now);
       out.workflows.push_back(std::move(d));
@@ -439,7 +147,7 @@ step_outcome engine_runtime::start(const start_request& req) {
   if (auto problem = bad_text(req.actor, req.fields)) return invalid_input(std::move(*problem));
   step_outcome out;
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  impl_->write([&](store_transaction& t) {
+  const auto work = [&](store_transaction& t) {
     out = step_outcome{};
     const auto def = req.version ? t.definition_version(req.workflow, *req.version)
                                  : t.current_definition(req.workflow);
@@ -462,29 +170,47 @@ step_outcome engine_runtime::start(const start_request& req) {
     }
     std::vector<engine::value> data = engine::initial_data(m);
     std::vector<bool> given(m.fields.size(), false);
+    std::vector<std::vector<std::string>> links(m.links.size());
     json inputs = json::object();
+    const auto refuse = [&](std::string message) {
+      out.status = status::invalid;
+      out.message = std::move(message);
+    };
     for (const auto& [name, text] : req.fields) {
+      if (const auto link = m.find_link(name)) {  // service=AS-7, incidents=INC-1,INC-2
+        std::size_t from = 0;
+        do {
+          const std::size_t comma = text.find(',', from);
+          const std::string other =
+              text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+          from = comma == std::string::npos ? text.size() + 1 : comma + 1;
+          if (other.empty()) continue;
+          if (auto bad = impl_->bad_ref(t, m.links[*link].workflow, other, "link '" + name + "'")) {
+            return refuse(*bad);
+          }
+          if (std::find(links[*link].begin(), links[*link].end(), other) == links[*link].end())
+            links[*link].push_back(other);
+        } while (from <= text.size());
+        continue;
+      }
       const auto f = m.find_field(name);
       if (!f) {
-        out.status = status::invalid;
-        out.message = "unknown field '" + name + "' of workflow " + m.name;
-        const std::string help = dsl::did_you_mean(name, names_of(m.fields));
-        out.message +=
-            help.empty() ? " (fields: " + names_list(names_of(m.fields)) + ")" : "; " + help;
-        return;
+        std::vector<std::string_view> names = names_of(m.fields);
+        for (const auto& l : m.links) names.emplace_back(l.name);
+        const std::string help = dsl::did_you_mean(name, names);
+        return refuse("unknown field '" + name + "' of workflow " + m.name +
+                      (help.empty() ? " (fields: " + names_list(names) + ")" : "; " + help));
       }
-      if (given[engine::index(*f)]) {
-        out.status = status::invalid;
-        out.message = "field '" + name + "' is given twice";
-        return;
-      }
+      if (given[engine::index(*f)]) return refuse("field '" + name + "' is given twice");
       const auto& fd = m.field(*f);
       const auto v = engine::parse_value(fd.declared, text);
       if (!v) {
-        out.status = status::invalid;
-        out.message = "field '" + name + "' must be " + engine::to_string(fd.declared) + ", got '" +
-                      text + "'";
-        return;
+        return refuse("field '" + name + "' must be " + engine::to_string(fd.declared) + ", got '" +
+                      text + "'");
+      }
+      if (!fd.ref.empty() && !v->is_null()) {
+        if (auto bad = impl_->bad_ref(t, fd.ref, v->as_string(), "field '" + name + "'"))
+          return refuse(*bad);
       }
       data[engine::index(*f)] = *v;
       given[engine::index(*f)] = true;
@@ -492,31 +218,56 @@ step_outcome engine_runtime::start(const start_request& req) {
     }
     for (std::size_t i = 0; i < m.fields.size(); ++i) {
       if (m.fields[i].required && !given[i]) {
-        out.status = status::invalid;
-        out.message = "missing required field '" + m.fields[i].name + "' (" +
-                      engine::to_string(m.fields[i].declared) + ")";
-        return;
+        return refuse("missing required field '" + m.fields[i].name + "' (" +
+                      engine::to_string(m.fields[i].declared) + ")");
       }
     }
-    engine::instance_state state = engine::initial_state(m, data);
-    engine::step_result r;
-    engine::start(m, state, actor_value(req.actor), at, r, engine::step_options{true});
-    if (!r.is_taken()) {  // a rule cycle or failure on start: nothing is created
-      out.status = status::rejected;
-      out.message = r.message;
-      return;
+    for (std::size_t l = 0; l < m.links.size(); ++l) {
+      const engine::link_def& ld = m.links[l];
+      if (ld.cardinality == engine::cardinality::one && links[l].empty()) {
+        return refuse("missing required link '" + ld.name + "' (" + ld.workflow + "): give it as " +
+                      ld.name + "=ID");
+      }
+      if (ld.cardinality != engine::cardinality::many && links[l].size() > 1) {
+        return refuse("link '" + ld.name + "' holds at most one instance, but " +
+                      std::to_string(links[l].size()) + " are given");
+      }
+      if (!links[l].empty()) inputs[ld.name] = links[l];
     }
-    const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
+    engine::instance_state state = engine::initial_state(m, data);
     instance_row row;
     row.id = id;
     row.definition = def->hash;
     row.workflow = m.name;
-    row.lifecycle = std::string(to_string(lc));
+    row.lifecycle = std::string(to_string(lifecycle::active));
     store_state(m, state, row);
-    row.seq = 1;
+    row.seq = 0;
     row.created_at = at;
     row.updated_at = at;
     t.insert_instance(row);
+    // Linked before it starts, so its first guards and rules see the links; the others' records
+    // of the links follow the start record, which causes them.
+    impl::cascade k{req.actor, at, 0, {id + " start"}};
+    std::vector<std::pair<std::string, json>> notes;
+    for (std::size_t l = 0; l < m.links.size(); ++l) {
+      for (const auto& other : links[l]) {
+        impl_->change_link(t, *c, id, static_cast<std::uint32_t>(l), other, true, std::nullopt, k,
+                           false, false, &notes);
+      }
+    }
+    json reads;
+    const auto snap = impl_->snapshot(t, *c, id, reads);
+    engine::step_result r;
+    engine::start(m, state, actor_value(req.actor), at, r,
+                  engine::step_options{true, m.reads_links ? &snap : nullptr});
+    if (!r.is_taken()) {  // a rule cycle or failure on start: nothing is created
+      throw request_failure(status::rejected, r.message);
+    }
+    const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
+    row.lifecycle = std::string(to_string(lc));
+    store_state(m, state, row);
+    row.seq = 1;
+    t.update_instance(row);
     json changes = json::array();
     for (std::size_t i = 0; i < state.data.size(); ++i) {
       changes.push_back({{"field", m.fields[i].name},
@@ -535,17 +286,31 @@ step_outcome engine_runtime::start(const start_request& req) {
     j.to_config = row.configuration;
     j.changes = changes.dump();
     j.outcome = "taken";
-    j.detail = json{{"source", def->source_name},
-                    {"workflow", m.name},
-                    {"version", def->version},
-                    {"trace", trace_json(m, r)},
-                    {"path", path_json(m, r.path)}}
-                   .dump();
+    json detail{{"source", def->source_name},
+                {"workflow", m.name},
+                {"version", def->version},
+                {"trace", trace_json(m, r)},
+                {"path", path_json(m, r.path)}};
+    if (!reads.empty()) detail["links_read"] = reads;
+    if (!r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
+    j.detail = detail.dump();
     j.lifecycle = row.lifecycle;
     t.append_journal(j);
-    out.instance = impl_->view(*c, row);
+    for (const auto& [other, params] : notes)
+      impl_->append_link_record(t, other, true, params, j.gseq, k);
+    if (!r.effects.empty()) impl_->apply_effects(t, *c, id, j.gseq, r.effects, k);
+    const auto now_row = t.instance(id);
+    out.instance = impl_->view(*c, *now_row);
+    out.instance->links = impl::links_of(t, *c, id);
     out.record = std::move(j);
-  });
+  };
+  try {
+    impl_->write(work);
+  } catch (const request_failure& f) {
+    out = step_outcome{};
+    out.status = f.outcome();
+    out.message = f.what();
+  }
   return out;
 }
 
@@ -587,7 +352,20 @@ step_outcome engine_runtime::fire(const fire_request& req) {
                     ", not the expected " + std::to_string(*req.expect_seq);
       return;
     }
-    impl::decision d = impl::decide(*c, *row, call, req.id);
+    for (std::size_t p = 0; p < call.params.size(); ++p) {  // a `ref W` names a W
+      const auto& pd = m.event(call.event).params[p];
+      if (pd.ref.empty() || call.params[p].is_null()) continue;
+      if (auto bad = impl_->bad_ref(t, pd.ref, call.params[p].as_string(),
+                                    "parameter '" + pd.name + "'")) {
+        out.status = status::invalid;
+        out.message = std::move(*bad);
+        return;
+      }
+    }
+    json reads;
+    const auto snap = impl_->snapshot(t, *c, req.id, reads);
+    impl::decision d =
+        impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads);
     journal_row j = impl::next_record(*row, "event", req.actor, at);
     j.event = req.event;
     j.params = params.dump();
@@ -612,11 +390,23 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     }
     row->lifecycle = j.lifecycle;
     impl_->commit(t, *c, *row, std::move(j), out);
+    if (d.result.is_taken() && !d.result.effects.empty()) {
+      impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
+      impl_->apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);
+      out.instance = impl_->view(*c, *t.instance(req.id));
+    }
+    out.instance->links = impl::links_of(t, *c, req.id);
   };
-  if (req.dry_run) {
-    impl_->read(work);
-  } else {
-    impl_->write(work);
+  try {
+    if (req.dry_run) {
+      impl_->read(work);
+    } else {
+      impl_->write(work);
+    }
+  } catch (const request_failure& f) {
+    out = step_outcome{};
+    out.status = f.outcome();
+    out.message = f.what();
   }
   if (out.record && !out.duplicate) {
     spdlog::debug("fire {} {} -> {} (seq {}){}{}", req.id, req.event, out.record->outcome,
@@ -641,7 +431,10 @@ step_outcome engine_runtime::gate(const gate_request& req) {
       const auto made = impl::make_call(m, *req.can, req.params, at, req.actor, params, out);
       if (!made) return;
       const engine::event_call& call = *made;
-      impl::decision d = impl::decide(*c, *row, call, req.id);
+      json reads;
+      const auto snap = impl_->snapshot(t, *c, req.id, reads);
+      impl::decision d =
+          impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads);
       yes = d.result.is_taken();
       j.event = *req.can;
       j.params = params.dump();
@@ -690,64 +483,83 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
   for (const std::string& id : ids) {
     std::vector<journal_row> fired;
     // One transaction per instance: the due timers are read again under the write lock, so two
-    // ticks running at once never fire a timer twice.
-    impl_->write([&](store_transaction& t) {
-      fired.clear();
-      auto row = t.instance(id);
-      if (!row || row->lifecycle != "active") return;
-      const auto c = impl_->load(t, row->definition);
-      const engine::machine& m = c->machine;
-      engine::instance_state state = state_of(m, *row);
-      for (;;) {
-        const engine::armed_timer* next = nullptr;
-        for (const auto& a : state.timers) {
-          if (a.due <= now && (!next || a.due < next->due)) next = &a;
-        }
-        if (!next || row->lifecycle != "active") break;
-        const engine::armed_timer timer = *next;
-        const engine::timer_def& def = m.timers[timer.timer];
-        journal_row j = impl::next_record(*row, "timer", std::nullopt, now);
-        j.event = "after " + def.delay_text;
-        engine::step_result r;
-        engine::fire_timer(m, state, timer.timer, now, r, engine::step_options{true});
-        if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
-          // It could not fire (an evaluation failed): consume it, so a tick never loops.
-          state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
-                             state.timers.end());
-        }
-        json detail{{"source", c->row.source_name},
-                    {"reason_code", std::string(engine::to_string(r.reason))},
-                    {"timer",
-                     {{"index", timer.timer},
-                      {"state", m.state(def.source).name},
-                      {"line", def.pos.line},
-                      {"after", def.delay_text},
-                      {"due", engine::format_time(timer.due)}}},
-                    {"trace", trace_json(m, r)}};
-        if (r.is_taken()) detail["path"] = path_json(m, r.path);
-        j.detail = detail.dump();
-        if (r.is_taken()) {
-          j.outcome = "taken";
-          j.to_config = config_json(m, state.configuration).dump();
-          j.changes = changes_json(m, r.changes).dump();
-          if (engine::is_complete(m, state)) {
-            row->lifecycle =
-                std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
-                                          .value_or(lifecycle::active)));
+    // ticks running at once never fire a timer twice. A timer whose sends or spawns fail is left
+    // due, with nothing written, and reported: the next tick tries it again.
+    try {
+      impl_->write([&](store_transaction& t) {
+        fired.clear();
+        auto row = t.instance(id);
+        if (!row || row->lifecycle != "active") return;
+        const auto c = impl_->load(t, row->definition);
+        const engine::machine& m = c->machine;
+        engine::instance_state state = state_of(m, *row);
+        for (;;) {
+          const engine::armed_timer* next = nullptr;
+          for (const auto& a : state.timers) {
+            if (a.due <= now && (!next || a.due < next->due)) next = &a;
           }
-        } else {
-          j.outcome = "rejected";
-          j.reason = r.message;
+          if (!next || row->lifecycle != "active") break;
+          const engine::armed_timer timer = *next;
+          const engine::timer_def& def = m.timers[timer.timer];
+          journal_row j = impl::next_record(*row, "timer", std::nullopt, now);
+          j.event = "after " + def.delay_text;
+          engine::step_result r;
+          json reads;
+          const auto snap = impl_->snapshot(t, *c, id, reads);
+          engine::fire_timer(m, state, timer.timer, now, r,
+                             engine::step_options{true, m.reads_links ? &snap : nullptr});
+          if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
+            // It could not fire (an evaluation failed): consume it, so a tick never loops.
+            state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
+                               state.timers.end());
+          }
+          json detail{{"source", c->row.source_name},
+                      {"reason_code", std::string(engine::to_string(r.reason))},
+                      {"timer",
+                       {{"index", timer.timer},
+                        {"state", m.state(def.source).name},
+                        {"line", def.pos.line},
+                        {"after", def.delay_text},
+                        {"due", engine::format_time(timer.due)}}},
+                      {"trace", trace_json(m, r)}};
+          if (r.is_taken()) detail["path"] = path_json(m, r.path);
+          if (!reads.empty()) detail["links_read"] = reads;
+          if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
+          j.detail = detail.dump();
+          if (r.is_taken()) {
+            j.outcome = "taken";
+            j.to_config = config_json(m, state.configuration).dump();
+            j.changes = changes_json(m, r.changes).dump();
+            if (engine::is_complete(m, state)) {
+              row->lifecycle =
+                  std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
+                                            .value_or(lifecycle::active)));
+            }
+          } else {
+            j.outcome = "rejected";
+            j.reason = r.message;
+          }
+          j.lifecycle = row->lifecycle;
+          store_state(m, state, *row);
+          row->seq = j.seq;
+          row->updated_at = now;
+          t.update_instance(*row);
+          t.append_journal(j);
+          if (r.is_taken() && !r.effects.empty()) {
+            // The effects may come back to this instance: read it again afterwards.
+            impl::cascade k{std::nullopt, now, 0, {id + " " + j.event.value_or("timer")}};
+            impl_->apply_effects(t, *c, id, j.gseq, r.effects, k);
+            row = t.instance(id);
+            state = state_of(m, *row);
+          }
+          fired.push_back(std::move(j));
         }
-        j.lifecycle = row->lifecycle;
-        store_state(m, state, *row);
-        row->seq = j.seq;
-        row->updated_at = now;
-        t.append_journal(j);
-        fired.push_back(std::move(j));
-      }
-      if (!fired.empty()) t.update_instance(*row);
-    });
+      });
+    } catch (const request_failure& f) {
+      spdlog::warn("tick {}: a timer's effects failed, nothing written: {}", id, f.what());
+      out.failed.emplace_back(id, f.what());
+      continue;
+    }
     for (auto& j : fired) {
       spdlog::debug("tick {} {} due {} -> {}", j.instance, j.event.value_or(""),
                     json::parse(j.detail)["timer"]["due"].get<std::string>(), j.outcome);
@@ -788,7 +600,11 @@ std::optional<instance_view> engine_runtime::status(const std::string& id) {
   std::optional<instance_view> out;
   impl_->read([&](store_transaction& t) {
     out.reset();
-    if (const auto row = t.instance(id)) out = impl_->view(*impl_->load(t, row->definition), *row);
+    if (const auto row = t.instance(id)) {
+      const auto c = impl_->load(t, row->definition);
+      out = impl_->view(*c, *row);
+      out->links = impl::links_of(t, *c, id);
+    }
   });
   return out;
 }
@@ -837,7 +653,29 @@ verify_outcome engine_runtime::verify(const std::string& id) {
     out.records = records.size();
     engine::instance_state state;
     std::string lc;
+    // What a record's guards read of linked instances, as the record keeps it: the replay reads
+    // the same, whatever those instances became since.
+    std::vector<std::shared_ptr<const compiled>> keep;
+    const auto links_read = [&](const journal_row& r) {
+      engine::link_snapshot snap(m.links.size());
+      const json detail = json::parse(r.detail);
+      if (!detail.contains("links_read")) return snap;
+      for (const auto& [name, targets] : detail["links_read"].items()) {
+        const auto link = m.find_link(name);
+        if (!link) continue;
+        for (const auto& x : targets) {
+          const auto tc = impl_->load(t, x.at("definition").get<std::string>());
+          keep.push_back(tc);
+          snap[*link].push_back({x.at("id").get<std::string>(), &tc->machine,
+                                 config_from_json(tc->machine, x.at("configuration").dump()),
+                                 data_from_json(tc->machine, x.at("data").dump())});
+        }
+      }
+      return snap;
+    };
     for (const journal_row& r : records) {
+      const engine::link_snapshot snap = links_read(r);
+      const engine::step_options replay{false, &snap};
       if (r.kind == "start") {
         std::vector<engine::value> data = engine::initial_data(m);
         const json inputs = json::parse(r.params);
@@ -847,12 +685,12 @@ verify_outcome engine_runtime::verify(const std::string& id) {
         }
         state = engine::initial_state(m, std::move(data));
         engine::step_result sr;
-        engine::start(m, state, actor_value(r.actor), r.at, sr);
+        engine::start(m, state, actor_value(r.actor), r.at, sr, replay);
       } else if (r.kind == "timer") {
         const json detail = json::parse(r.detail);
         const auto index = detail["timer"]["index"].get<std::uint32_t>();
         engine::step_result sr;
-        engine::fire_timer(m, state, index, r.at, sr);
+        engine::fire_timer(m, state, index, r.at, sr, replay);
         if ((r.outcome == "taken") != sr.is_taken()) {
           out.message =
               "record " + std::to_string(r.seq) + ": the timer's replay decided differently";
@@ -873,7 +711,7 @@ verify_outcome engine_runtime::verify(const std::string& id) {
         const json params = json::parse(r.params);
         for (const auto& p : m.event(*ev).params)
           call.params.push_back(value_from_json(params.value(p.name, json()), p.declared));
-        if (!engine::step(m, state, call).is_taken()) {
+        if (!engine::step(m, state, call, replay).is_taken()) {
           out.message =
               "record " + std::to_string(r.seq) + " was taken, but its replay is rejected";
           return;

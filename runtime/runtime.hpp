@@ -52,6 +52,8 @@ struct instance_view {
   std::vector<std::string> configuration;                   // every active state, parents included
   std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
   std::vector<pending_timer> timers;
+  /// The instances each link holds, in the workflow's link order (links holding none included).
+  std::vector<std::pair<std::string, std::vector<std::string>>> links;
   /// What each history state remembers (restored by a transition to it).
   std::vector<std::pair<std::string, std::vector<std::string>>> history;
   std::int64_t seq = 0;
@@ -95,6 +97,8 @@ struct deploy_outcome {
 struct start_request {
   std::string workflow;
   std::optional<std::string> id;  ///< generated when absent
+  /// Field values, and links (`service=AS-7`; a `[]` link may be named more than once, or take
+  /// ids separated by commas).
   named_values fields;
   std::optional<std::string> actor;
   std::optional<std::int64_t> at;       ///< ms since the epoch; default: now
@@ -133,10 +137,59 @@ struct lifecycle_request {
   std::optional<std::int64_t> at;
 };
 
+/// A request to link two instances (`vflow link`) or to unlink them (`vflow unlink`).
+struct link_request {
+  std::string id;
+  std::string link;   ///< a link of `id`'s workflow
+  std::string other;  ///< the instance it is to hold, or to stop holding
+  bool unlink = false;
+  std::optional<std::string> actor;
+  std::optional<std::int64_t> at;
+};
+
+/// Which links `trace` follows: those an instance holds (down), those held to it (up), or both.
+enum class trace_direction { down, up, both };
+
+/// A request to trace an instance's lineage through its links.
+struct trace_request {
+  std::string id;
+  trace_direction direction = trace_direction::down;
+  std::optional<std::size_t> depth;  ///< links followed from the instance; default: no limit
+  std::size_t max_nodes = 10000;     ///< a bound on the answer
+};
+
+/// One instance of a trace, with how far from the traced one it is.
+struct trace_node {
+  std::string id;
+  std::string workflow;
+  std::string stream;
+  std::int64_t version = 0;
+  std::vector<std::string> state;
+  runtime::lifecycle lifecycle = runtime::lifecycle::active;
+  std::size_t depth = 0;
+};
+
+/// One link of a trace: `from`'s link `link` holds `to`.
+struct trace_edge {
+  std::string from;
+  std::string link;
+  std::string to;
+};
+
+/// The lineage graph of an instance: nodes in the order reached (breadth first), edges between
+/// them.
+struct trace_graph {
+  std::vector<trace_node> nodes;
+  std::vector<trace_edge> edges;
+  bool cut = false;  ///< more was reachable than max_nodes allowed
+};
+
 /// What a tick did: each timer fired (or lapsed), with the instance and its journal record.
 struct tick_outcome {
   std::int64_t now = 0;
   std::vector<journal_row> fired;
+  /// Instances whose due timer could not fire (its sends or spawns failed), with why.
+  std::vector<std::pair<std::string, std::string>> failed;
 };
 
 /// The result of comparing an instance with the replay of its journal.
@@ -179,6 +232,11 @@ class engine_runtime {
   tick_outcome tick(std::optional<std::int64_t> now = std::nullopt);
   /// Suspends, resumes or cancels an instance.
   step_outcome change_lifecycle(const lifecycle_request& r);
+  /// Links or unlinks two instances, checked like any link (the workflow, the cardinality, the
+  /// inverse), journaled on both. Status invalid, and nothing written, when the link is wrong.
+  step_outcome link(const link_request& r);
+  /// The lineage of an instance through its links; nothing when the instance is unknown.
+  std::optional<trace_graph> trace(const trace_request& r);
   /// The current state of an instance.
   std::optional<instance_view> status(const std::string& id);
   /// The definition an instance runs on: its name, version, source file and source text.

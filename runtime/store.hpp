@@ -37,6 +37,17 @@ struct definition_row {
   std::string source;  // the .flow file it was deployed from (its hash is of the canonical text)
   std::string source_name;  // the file it was deployed from
   std::int64_t deployed_at = 0;
+  /// The workflows it links to, spawns or sends to, as JSON signatures: what it was checked
+  /// against when deployed, and is compiled against again when loaded.
+  std::string imports = "[]";
+};
+
+/// One link between two instances: `source`'s link `name` holds `target`.
+struct link_row {
+  std::string source;
+  std::string name;
+  std::string target;
+  std::int64_t made_at = 0;
 };
 
 /// An instance's current state. `configuration` and `data` are JSON text.
@@ -74,6 +85,8 @@ struct journal_row {
   std::optional<std::string> reason;
   std::string detail = "{}";
   std::string lifecycle;  // the instance's lifecycle after this record
+  /// The global sequence of the record that caused this one (a send or spawn), if any.
+  std::optional<std::int64_t> cause;
 };
 
 /// Which instances `list` returns.
@@ -112,6 +125,13 @@ class store_transaction {
   virtual std::vector<instance_row> list(const instance_filter& f) = 0;
   /// Ids of active instances with a timer due at or before `now`, earliest first.
   virtual std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) = 0;
+  /// The links an instance holds, by link name then time made.
+  virtual std::vector<link_row> links_from(const std::string& source) = 0;
+  /// The links other instances hold to `target`.
+  virtual std::vector<link_row> links_to(const std::string& target) = 0;
+  virtual void insert_link(const link_row& l) = 0;
+  virtual void delete_link(const std::string& source, const std::string& name,
+                           const std::string& target) = 0;
 };
 
 /// A database of definitions, instances and the journal.

@@ -20,7 +20,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 4;
+constexpr int schema_version = 5;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -120,6 +120,21 @@ CREATE TABLE IF NOT EXISTS current_definitions (
 INSERT OR IGNORE INTO current_definitions (name, hash, since)
   SELECT name, hash, deployed_at FROM definitions AS d
   WHERE version = (SELECT max(version) FROM definitions WHERE name = d.name);
+)sql";
+
+// Version 5: links between instances, what a definition was checked against, and the cause of
+// a journal record (the send or spawn that made it).
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE IF NOT EXISTS links (
+  source  TEXT NOT NULL REFERENCES instances (id),
+  name    TEXT NOT NULL,
+  target  TEXT NOT NULL REFERENCES instances (id),
+  made_at INTEGER NOT NULL,
+  PRIMARY KEY (source, name, target)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_by_target ON links (target);
+ALTER TABLE definitions ADD COLUMN imports TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE journal ADD COLUMN cause INTEGER;
 )sql";
 
 [[noreturn]] void fail(sqlite3* db, int rc) {
@@ -232,6 +247,11 @@ class sqlite_transaction : public store_transaction {
   std::vector<journal_row> history(const std::string& instance) override;
   std::vector<instance_row> list(const instance_filter& f) override;
   std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;
+  std::vector<link_row> links_from(const std::string& source) override;
+  std::vector<link_row> links_to(const std::string& target) override;
+  void insert_link(const link_row& l) override;
+  void delete_link(const std::string& source, const std::string& name,
+                   const std::string& target) override;
 
  private:
   sqlite_store& s_;
@@ -467,6 +487,7 @@ class sqlite_store : public store {
         if (id.version < 2) exec(schema_v2);
         if (id.version < 3) exec(schema_v3);
         if (id.version < 4) exec(schema_v4);
+        if (id.version < 5) exec(schema_v5);
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
@@ -514,19 +535,22 @@ auto one_row(statement& s, Read read) -> std::optional<decltype(read(s))> {
 }
 
 definition_row read_definition(const statement& s) {
-  return {s.text(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.text(5), s.integer(6)};
+  return {s.text(0), s.text(1), s.integer(2), s.text(3),
+          s.text(4), s.text(5), s.integer(6), s.text(7)};
 }
 
 std::optional<definition_row> sqlite_transaction::definition(const std::string& hash) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "definitions "
       "WHERE hash = ?1");
   return one_row(s.bind(hash), read_definition);
 }
 
 std::optional<definition_row> sqlite_transaction::latest_definition(const std::string& name) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "definitions "
       "WHERE name = ?1 ORDER BY version DESC LIMIT 1");
   return one_row(s.bind(name), read_definition);
 }
@@ -534,14 +558,16 @@ std::optional<definition_row> sqlite_transaction::latest_definition(const std::s
 std::optional<definition_row> sqlite_transaction::definition_version(const std::string& name,
                                                                      std::int64_t version) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at FROM definitions "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "definitions "
       "WHERE name = ?1 AND version = ?2");
   return one_row(s.bind(name, version), read_definition);
 }
 
 std::optional<definition_row> sqlite_transaction::current_definition(const std::string& name) {
   auto& s = s_.prepare(
-      "SELECT d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at FROM "
+      "SELECT d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, "
+      "d.imports FROM "
       "current_definitions AS c JOIN definitions AS d ON d.hash = c.hash WHERE c.name = ?1");
   return one_row(s.bind(name), read_definition);
 }
@@ -557,9 +583,9 @@ void sqlite_transaction::set_current(const std::string& name, const std::string&
 
 void sqlite_transaction::insert_definition(const definition_row& d) {
   s_.prepare(
-        "INSERT INTO definitions (hash, name, version, stream, source, source_name, deployed_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-      .bind(d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at)
+        "INSERT INTO definitions (hash, name, version, stream, source, source_name, deployed_at, "
+        "imports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+      .bind(d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, d.imports)
       .run();
 }
 
@@ -607,8 +633,8 @@ void sqlite_transaction::update_instance(const instance_row& i) {
 
 constexpr const char* journal_select =
     "SELECT gseq, instance, seq, definition, kind, event, params, actor, event_id, at, "
-    "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle FROM "
-    "journal ";
+    "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle, cause "
+    "FROM journal ";
 
 journal_row read_journal(const statement& s) {
   journal_row r;
@@ -630,6 +656,7 @@ journal_row read_journal(const statement& s) {
   r.reason = s.optional_text(15);
   r.detail = s.text(16);
   r.lifecycle = s.text(17);
+  r.cause = s.optional_integer(18);
   return r;
 }
 
@@ -644,12 +671,12 @@ std::optional<journal_row> sqlite_transaction::journal_by_event_id(const std::st
 void sqlite_transaction::append_journal(journal_row& r) {
   auto& s = s_.prepare(
       "INSERT INTO journal (instance, seq, definition, kind, event, params, actor, event_id, at, "
-      "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle) VALUES "
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+      "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle, cause) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
       "RETURNING gseq");
   s.bind(r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, r.event_id, r.at,
          r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, r.reason, r.detail,
-         r.lifecycle);
+         r.lifecycle, r.cause);
   if (s.step()) r.gseq = s.integer(0);
   s.run();
 }
@@ -685,6 +712,41 @@ std::vector<std::string> sqlite_transaction::due_instances(std::int64_t now, std
   s.bind(now, static_cast<std::int64_t>(limit));
   while (s.step()) out.push_back(s.text(0));
   return out;
+}
+
+link_row read_link(const statement& s) { return {s.text(0), s.text(1), s.text(2), s.integer(3)}; }
+
+std::vector<link_row> sqlite_transaction::links_from(const std::string& source) {
+  auto& s = s_.prepare(
+      "SELECT source, name, target, made_at FROM links WHERE source = ?1 "
+      "ORDER BY name, made_at, target");
+  std::vector<link_row> out;
+  s.bind(source);
+  while (s.step()) out.push_back(read_link(s));
+  return out;
+}
+
+std::vector<link_row> sqlite_transaction::links_to(const std::string& target) {
+  auto& s = s_.prepare(
+      "SELECT source, name, target, made_at FROM links WHERE target = ?1 "
+      "ORDER BY source, name");
+  std::vector<link_row> out;
+  s.bind(target);
+  while (s.step()) out.push_back(read_link(s));
+  return out;
+}
+
+void sqlite_transaction::insert_link(const link_row& l) {
+  s_.prepare("INSERT OR IGNORE INTO links (source, name, target, made_at) VALUES (?1, ?2, ?3, ?4)")
+      .bind(l.source, l.name, l.target, l.made_at)
+      .run();
+}
+
+void sqlite_transaction::delete_link(const std::string& source, const std::string& name,
+                                     const std::string& target) {
+  s_.prepare("DELETE FROM links WHERE source = ?1 AND name = ?2 AND target = ?3")
+      .bind(source, name, target)
+      .run();
 }
 
 }  // namespace

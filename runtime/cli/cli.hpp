@@ -41,6 +41,8 @@ void add_check_command(CLI::App& app, global_options& global, command_runner& ru
 void add_import_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `graph`.
 void add_graph_command(CLI::App& app, global_options& global, command_runner& run);
+/// Registers `trace`.
+void add_trace_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `deploy`, `start`, `fire`, `status`, `history`, `list`, `suspend`, `resume`,
 /// `cancel` and `verify`.
 void add_instance_commands(CLI::App& app, global_options& global, command_runner& run);

@@ -389,6 +389,16 @@ int run_lifecycle(runtime::lifecycle_event action, const lifecycle_args& a,
   return report(o, g, std::string(runtime::to_string(action)));
 }
 
+struct link_args {
+  std::string id, link, other, actor, at;
+};
+
+int run_link(const link_args& a, const global_options& g, bool unlink) {
+  auto rt = open_runtime(g, db_access::write);
+  const auto out = rt.link({a.id, a.link, a.other, unlink, optional_of(a.actor), parse_at(a.at)});
+  return report(out, g, unlink ? "unlink" : "link");
+}
+
 int run_verify(const id_args& a, const global_options& g) {
   auto rt = open_runtime(g, db_access::read);
   const auto v = rt.verify(a.id);
@@ -527,6 +537,23 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
                       lifecycle_setup, [](const lifecycle_args& a, const global_options& gg) {
                         return run_lifecycle(runtime::lifecycle_event::cancel, a, gg);
                       });
+  const auto link_setup = [](CLI::App& c, link_args& a) {
+    c.add_option("id", a.id, "Instance id")->required();
+    c.add_option("link", a.link, "A link of its workflow")->required();
+    c.add_option("other", a.other, "The other instance's id")->required();
+    c.add_option("--actor", a.actor, "Who (journaled)");
+    c.add_option("--at", a.at, "Time, ISO-8601 UTC (default: now)");
+    c.footer(
+        "Checked like any link: the other instance exists and runs the linked workflow, and the\n"
+        "cardinality of both sides holds (the inverse link is kept in step). Journaled on both\n"
+        "instances. Exit 1, with nothing written, when the link is wrong.");
+  };
+  add<link_args>(
+      app, g, run, "link", "Link an instance to another through one of its links", link_setup,
+      [](const link_args& a, const global_options& gg) { return run_link(a, gg, false); });
+  add<link_args>(
+      app, g, run, "unlink", "Remove another instance from one of an instance's links", link_setup,
+      [](const link_args& a, const global_options& gg) { return run_link(a, gg, true); });
   add<id_args>(
       app, g, run, "verify", "Check that an instance equals the replay of its journal",
       [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },

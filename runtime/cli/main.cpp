@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add_instance_commands(app, global, run);
   add_graph_command(app, global, run);
   add_import_command(app, global, run);
+  add_trace_command(app, global, run);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
 
   try {

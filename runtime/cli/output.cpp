@@ -92,6 +92,8 @@ json to_json(const runtime::instance_view& v) {
   for (const auto& [name, value] : v.data) data[name] = runtime::value_to_json(value);
   json history = json::object();
   for (const auto& [h, states] : v.history) history[h] = states;
+  json links = json::object();
+  for (const auto& [name, ids] : v.links) links[name] = ids;
   json timers = json::array();
   for (const auto& t : v.timers) {
     timers.push_back({{"state", t.state},
@@ -110,6 +112,7 @@ json to_json(const runtime::instance_view& v) {
           {"seq", v.seq},
           {"data", data},
           {"timers", timers},
+          {"links", links},
           {"history", history},
           {"created_at", engine::format_time(v.created_at)},
           {"updated_at", engine::format_time(v.updated_at)}};
@@ -132,6 +135,7 @@ json to_json(const runtime::journal_row& r) {
           {"changes", json::parse(r.changes)},
           {"lifecycle", r.lifecycle},
           {"definition", r.definition},
+          {"cause", r.cause ? json(*r.cause) : json()},
           {"detail", json::parse(r.detail)}};
 }
 
@@ -164,6 +168,14 @@ std::string status_text(const runtime::instance_view& v) {
     out << (i == 0 ? "timers     " : "           ") << "after " << t.after << " in " << t.state
         << " (line " << t.line << "), due " << engine::format_time(t.due) << '\n';
   }
+  std::size_t link_width = 0;
+  for (const auto& [name, ids] : v.links) link_width = std::max(link_width, name.size());
+  for (std::size_t i = 0; i < v.links.size(); ++i) {
+    const auto& [name, ids] = v.links[i];
+    out << (i == 0 ? "links      " : "           ") << name
+        << std::string(link_width - name.size(), ' ') << " = "
+        << (ids.empty() ? std::string("(none)") : safe(join(json(ids)))) << '\n';
+  }
   std::size_t width = 0;
   for (const auto& [name, value] : v.data) width = std::max(width, name.size());
   bool first = true;
@@ -191,6 +203,13 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
     if (r.kind == "gate") {
       what = "(gate) " + json::parse(r.detail).value("question", std::string("?"));
     }
+    if (r.kind == "link") {  // link(problem=PRB-1), or unlink(...)
+      const std::string link = params.value("link", json()).is_string()
+                                   ? params["link"].get<std::string>()
+                                   : "(" + params.value("via", std::string("?")) + " of)";
+      what = r.event.value_or("link") + "(" + link + "=" + params.value("other", std::string("?")) +
+             ")";
+    }
     out << std::to_string(r.seq) << "  " << engine::format_time(r.at) << "  " << what << "  "
         << (r.kind == "gate" ? (r.outcome == "taken" ? "yes" : "no") : r.outcome);
     if (r.outcome == "taken" && r.kind != "gate") {
@@ -204,9 +223,28 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
     }
     if (r.actor) out << "  by " << safe(*r.actor);
     if (r.event_id) out << "  [" << safe(*r.event_id) << "]";
-    out << '\n';
+    if (r.cause) {  // what made this record: a send, spawn or link of another instance
+      const json detail = json::parse(r.detail);
+      std::string by = detail.value("sent_by", detail.value("spawned_by", std::string()));
+      if (by.empty() && r.kind == "link") by = params.value("other", std::string());
+      out << "  <- #" << *r.cause << (by.empty() ? "" : " (" + safe(by) + ")");
+    }
+    out << "  #" << r.gseq << '\n';
     if (r.reason) out << "      reason: " << safe(*r.reason) << '\n';
     if (r.kind != "start") {
+      const json detail = json::parse(r.detail);
+      for (const auto& e : detail.value("effects", json::array())) {
+        const std::string kind = e.value("kind", std::string());
+        out << "      " << kind << " ";
+        if (kind == "send") {
+          out << e.value("event", std::string()) << " to " << e.value("link", std::string());
+        } else if (kind == "spawn") {
+          out << e.value("workflow", std::string()) << " into " << e.value("link", std::string());
+        } else {
+          out << e.value("link", std::string()) << " " << literal_of(e.value("other", json()));
+        }
+        out << " (line " << e.value("line", 0) << ")\n";
+      }
       for (const auto& ch : json::parse(r.changes)) {
         out << "      " << ch["field"].get<std::string>() << ": " << literal_of(ch["before"])
             << " -> " << literal_of(ch["after"]) << '\n';

@@ -1,0 +1,420 @@
+// The runtime's inside, shared by its translation units: runtime.cpp (requests on one instance),
+// links.cpp (links, spawn, send, trace). Private to runtime/.
+#pragma once
+
+#include <spdlog/spdlog.h>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "dsl/compiler.hpp"
+#include "dsl/suggest.hpp"
+#include "engine/step.hpp"
+#include "engine/text.hpp"
+#include "runtime/encoding.hpp"
+#include "runtime/runtime.hpp"
+#include "runtime/value_json.hpp"
+
+namespace vflow::runtime {
+
+using json = nlohmann::ordered_json;
+
+namespace detail {
+
+inline std::string names_list(const std::vector<std::string_view>& names) {
+  std::string out;
+  for (const auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+template <typename Defs>
+inline std::vector<std::string_view> names_of(const Defs& defs) {
+  std::vector<std::string_view> out;
+  for (const auto& d : defs) out.emplace_back(d.name);
+  return out;
+}
+
+// A deployed definition together with its compiled machine.
+struct compiled {
+  definition_row row;
+  engine::machine machine;
+};
+
+inline std::string generate_id(const std::string& workflow) {
+  static std::mt19937_64 rng(std::random_device{}() ^ static_cast<std::uint64_t>(wall_clock_ms()));
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id;
+  for (const char c : workflow)
+    id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  id += '-';
+  std::uint64_t bits = rng();
+  for (int i = 0; i < 12; ++i, bits >>= 4) id += hex[bits & 0xf];
+  return id;
+}
+
+// Text from outside must be UTF-8: the journal is JSON and append-only, so one bad byte would
+// break every later read of it. Ids must be safe identifiers: they are printed to terminals and
+// logs and used in file names. A message naming the first problem, or nothing.
+inline std::optional<std::string> bad_id(const char* what, const std::optional<std::string>& id) {
+  if (!id || engine::is_safe_id(*id)) return std::nullopt;
+  return std::string(what) + " '" + engine::escape_for_terminal(*id) +
+         "' is not a valid id: use 1 to " + std::to_string(engine::max_id_length) +
+         " letters, digits and . _ : @ / + - starting with a letter or digit";
+}
+
+inline std::optional<std::string> bad_text(
+    const std::optional<std::string>& actor, const named_values& values,
+    const std::optional<std::string>& reason = std::nullopt) {
+  if (actor && !engine::is_utf8(*actor)) return "the actor is not valid UTF-8";
+  if (reason && !engine::is_utf8(*reason)) return "the reason is not valid UTF-8";
+  for (const auto& [name, text] : values) {
+    if (!engine::is_utf8(name) || !engine::is_utf8(text)) {
+      return "the value of '" + engine::escape_for_terminal(name) + "' is not valid UTF-8";
+    }
+  }
+  return std::nullopt;
+}
+
+// An outcome refusing bad input: nothing was read or written.
+inline step_outcome invalid_input(std::string message) {
+  step_outcome out;
+  out.status = status::invalid;
+  out.message = std::move(message);
+  return out;
+}
+
+inline engine::value actor_value(const std::optional<std::string>& actor) {
+  return actor ? engine::value::of_string(*actor) : engine::value::null();
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+struct engine_runtime::impl {
+  std::unique_ptr<store> db;
+  std::mutex cache_mutex;
+  std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
+
+  // The store's transactions. A record that is not the JSON vflow wrote (a database someone
+  // else wrote or altered) is a store error with a message of ours, not the JSON library's.
+  void write(const std::function<void(store_transaction&)>& work) {
+    readable([&] { db->write(work); });
+  }
+  void read(const std::function<void(store_transaction&)>& work) {
+    readable([&] { db->read(work); });
+  }
+  template <typename F>
+  static void readable(F&& body) {
+    try {
+      body();
+    } catch (const nlohmann::json::exception& e) {
+      spdlog::debug("malformed record: {}", e.what());
+      throw store_error(-1,
+                        "the database holds a record this vflow cannot read (malformed JSON): it "
+                        "was not written by vflow, or has been altered");
+    }
+  }
+
+  // The compiled machine of a stored definition, compiled once per process.
+  std::shared_ptr<const compiled> load(store_transaction& t, const std::string& hash) {
+    {
+      std::lock_guard lock(cache_mutex);
+      const auto it = cache.find(hash);
+      if (it != cache.end()) return it->second;
+    }
+    auto row = t.definition(hash);
+    if (!row) throw store_error(-1, "the store has no definition " + hash);
+    // Compiled against the workflows it was checked against when deployed, which may have
+    // changed since: the instance keeps the meaning it was started with.
+    const auto imports = signatures_from_json(row->imports);
+    auto r = dsl::compile(row->source, row->source_name, {},
+                          [&](const std::string& name) -> std::optional<dsl::workflow_signature> {
+                            for (const auto& s : imports) {
+                              if (s.name == name) return s;
+                            }
+                            return std::nullopt;
+                          });
+    const auto m = std::find_if(r.machines.begin(), r.machines.end(),
+                                [&](const engine::machine& x) { return x.name == row->name; });
+    if (!r.ok() || m == r.machines.end()) {
+      throw store_error(-1, "stored definition " + row->name + " v" + std::to_string(row->version) +
+                                " no longer compiles");
+    }
+    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m)});
+    std::lock_guard lock(cache_mutex);
+    return cache.emplace(hash, std::move(c)).first->second;
+  }
+
+  instance_view view(const compiled& c, const instance_row& row, bool with_data = true) {
+    instance_view v;
+    v.id = row.id;
+    v.workflow = row.workflow;
+    v.version = c.row.version;
+    v.stream = c.row.stream;
+    v.definition = row.definition;
+    v.lifecycle = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    for (const auto& s : json::parse(row.configuration)) {
+      const std::string name = s.get<std::string>();
+      v.configuration.push_back(name);
+      const auto id = c.machine.find_state(name);
+      if (id && c.machine.state(*id).kind == engine::state_kind::atomic) v.state.push_back(name);
+    }
+    if (with_data) {
+      const auto data = data_from_json(c.machine, row.data);
+      for (std::size_t i = 0; i < data.size(); ++i)
+        v.data.emplace_back(c.machine.fields[i].name, data[i]);
+    }
+    const json memory = json::parse(row.memory);
+    const json history = memory.value("history", json::object());
+    for (const auto& [h, states] : history.items()) {
+      v.history.emplace_back(h, states.get<std::vector<std::string>>());
+    }
+    const json timers = memory.value("timers", json::array());
+    for (const auto& t : timers) {
+      v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
+                          t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
+    }
+    v.seq = row.seq;
+    v.created_at = row.created_at;
+    v.updated_at = row.updated_at;
+    return v;
+  }
+
+  // Parses `name=value` event parameters by their declared types; a message when they are wrong.
+  static std::optional<std::string> parse_params(const engine::event_def& ev,
+                                                 const named_values& given,
+                                                 engine::event_call& call, json& params) {
+    call.params.assign(ev.params.size(), engine::value::null());
+    std::vector<bool> seen(ev.params.size(), false);
+    for (const auto& [name, text] : given) {
+      std::size_t p = 0;
+      while (p < ev.params.size() && ev.params[p].name != name) ++p;
+      if (p == ev.params.size()) {
+        std::string message = "event '" + ev.name + "' has no parameter '" + name + "'";
+        const std::string help = dsl::did_you_mean(name, names_of(ev.params));
+        message += !help.empty()       ? "; " + help
+                   : ev.params.empty() ? std::string(" (it takes none)")
+                                       : " (parameters: " + names_list(names_of(ev.params)) + ")";
+        return message;
+      }
+      if (seen[p]) return "parameter '" + name + "' of event '" + ev.name + "' is given twice";
+      const auto v = engine::parse_value(ev.params[p].declared, text);
+      if (!v) {
+        return "parameter '" + name + "' of event '" + ev.name + "' must be " +
+               engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
+      }
+      call.params[p] = *v;
+      seen[p] = true;
+    }
+    for (std::size_t p = 0; p < ev.params.size(); ++p) {
+      if (!seen[p] && !ev.params[p].declared.nullable) {
+        return "missing parameter '" + ev.params[p].name + "' of event '" + ev.name + "' (" +
+               engine::to_string(ev.params[p].declared) + ")";
+      }
+      params[ev.params[p].name] = value_to_json(call.params[p]);
+    }
+    return std::nullopt;
+  }
+
+  // Resolves an event by name; a message (with a suggestion) when the workflow has no such event.
+  static std::optional<engine::event_id> find_event(const engine::machine& m,
+                                                    const std::string& name, std::string& message) {
+    const auto event = m.find_event(name);
+    if (!event) {
+      message = "unknown event '" + name + "' of workflow " + m.name;
+      const std::string help = dsl::did_you_mean(name, names_of(m.events));
+      message += help.empty() ? " (events: " + names_list(names_of(m.events)) + ")" : "; " + help;
+    }
+    return event;
+  }
+
+  // The instance `id`, or nothing with `out` saying it is unknown.
+  static std::optional<instance_row> find_instance(store_transaction& t, const std::string& id,
+                                                   step_outcome& out) {
+    auto row = t.instance(id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + id + "'";
+    }
+    return row;
+  }
+
+  // Runs `body(t, row, compiled, out)` on instance `id` inside one write transaction; an unknown
+  // instance is reported in the outcome without calling `body`.
+  template <typename Body>
+  step_outcome on_instance(const std::string& id, Body&& body) {
+    step_outcome out;
+    write([&](store_transaction& t) {
+      out = step_outcome{};
+      auto row = find_instance(t, id, out);
+      if (!row) return;
+      body(t, row, load(t, row->definition), out);
+    });
+    return out;
+  }
+
+  // The next journal record of an instance, before anything is decided: nothing changes yet.
+  static journal_row next_record(const instance_row& row, std::string kind,
+                                 const std::optional<std::string>& actor, std::int64_t at) {
+    journal_row j;
+    j.instance = row.id;
+    j.seq = row.seq + 1;
+    j.definition = row.definition;
+    j.kind = std::move(kind);
+    j.actor = actor;
+    j.at = at;
+    j.recorded_at = wall_clock_ms();
+    j.from_config = row.configuration;
+    j.to_config = row.configuration;
+    j.lifecycle = row.lifecycle;
+    return j;
+  }
+
+  // Appends `j` and advances the instance to it; `out` reports the record and the instance.
+  void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
+              step_outcome& out) {
+    row.seq = j.seq;
+    if (j.kind != "gate") row.updated_at = j.at;  // a question does not change the instance
+    t.update_instance(row);
+    t.append_journal(j);
+    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    out.instance = view(c, row);
+    out.record = std::move(j);
+  }
+
+  // The event call for `name` with `given` parameters at `at`, or nothing with `out` saying what
+  // is wrong (unknown event, bad parameters). `params` receives the parameters as JSON.
+  static std::optional<engine::event_call> make_call(const engine::machine& m,
+                                                     const std::string& name,
+                                                     const named_values& given, std::int64_t at,
+                                                     const std::optional<std::string>& actor,
+                                                     json& params, step_outcome& out) {
+    const auto event = find_event(m, name, out.message);
+    if (!event) {
+      out.status = status::invalid;
+      return std::nullopt;
+    }
+    engine::event_call call{*event, {}, at, actor_value(actor)};
+    if (auto problem = parse_params(m.event(*event), given, call, params)) {
+      out.status = status::invalid;
+      out.message = std::move(*problem);
+      return std::nullopt;
+    }
+    return call;
+  }
+
+  // What would happen if `call` were delivered now: the step's result on a copy of the state.
+  struct decision {
+    engine::step_result result;
+    engine::instance_state after;
+    lifecycle next = lifecycle::active;
+    json detail;
+  };
+
+  static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
+                         const std::string& instance_id,
+                         const engine::link_snapshot* links = nullptr,
+                         const json* links_read = nullptr) {
+    const engine::machine& m = c.machine;
+    decision d;
+    d.after = state_of(m, row);
+    const lifecycle lc = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    d.next = lc;
+    d.detail = json{{"source", c.row.source_name}};
+    if (lc != lifecycle::active) {
+      d.result.outcome = engine::outcome::rejected;
+      d.result.message =
+          "instance '" + instance_id + "' is " + std::string(to_string(lc)) + ", not active";
+      d.detail["reason_code"] = "not_active";
+      return d;
+    }
+    engine::step(m, d.after, call, d.result, engine::step_options{true, links});
+    if (links_read && !links_read->empty()) d.detail["links_read"] = *links_read;
+    d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
+    if (d.result.taken) {
+      const auto& tr = m.transition(*d.result.taken);
+      d.detail["transition"] = {
+          {"line", tr.pos.line},
+          {"to", m.state(tr.target == engine::no_state ? tr.source : tr.target).name}};
+      if (tr.target == engine::no_state) d.detail["transition"]["targetless"] = true;
+    }
+    d.detail["trace"] = trace_json(m, d.result);
+    if (d.result.is_taken()) d.detail["path"] = path_json(m, d.result.path);
+    if (d.result.is_taken() && !d.result.effects.empty()) {
+      d.detail["effects"] = effects_json(m, d.result.effects);
+    }
+    if (d.result.is_taken() && engine::is_complete(m, d.after)) {
+      d.next = next_lifecycle(lc, lifecycle_event::complete).value_or(lc);
+    }
+    return d;
+  }
+
+  // ---- links, spawn and send (links.cpp) ----
+
+  // The effects of one request, followed inside its transaction. A cascade longer than
+  // max_deliveries or deeper than max_depth, or one that comes back to an instance and event
+  // already on its chain, fails the whole request: nothing is written.
+  struct cascade {
+    std::optional<std::string> actor;
+    std::int64_t at = 0;
+    std::size_t deliveries = 0;
+    std::vector<std::string> chain;  // "PRB-1 accept_fix", "CHG-1 complete", ... for messages
+  };
+  static constexpr std::size_t max_depth = 16;
+  static constexpr std::size_t max_deliveries = 256;
+
+  // The instances `id`'s links hold, loaded for guards over links, and what they were, for the
+  // journal (`reads`). Empty when the machine reads no link.
+  engine::link_snapshot snapshot(store_transaction& t, const compiled& c,
+                                 const std::vector<link_row>& rows, json& reads);
+  engine::link_snapshot snapshot(store_transaction& t, const compiled& c, const std::string& id,
+                                 json& reads) {
+    if (!c.machine.reads_links) return {};
+    return snapshot(t, c, t.links_from(id), reads);
+  }
+  // The ids link `name` of `id` holds.
+  static std::vector<std::string> linked(store_transaction& t, const std::string& id,
+                                         const std::string& name);
+  // A message when `id` is not an instance of `workflow` (for `ref` values), else nothing.
+  std::optional<std::string> bad_ref(store_transaction& t, const std::string& workflow,
+                                     const std::string& id, const std::string& what);
+  // Adds `other` to (or removes it from) link `link` of instance `id` running `c`, and keeps the
+  // inverse in step; checked: the instance exists, runs the linked workflow, the cardinality of
+  // both sides holds. A "link" record is journaled on `other` (and on `id` when `journal_self`).
+  // Throws request_failure when the link is wrong.
+  void change_link(store_transaction& t, const compiled& c, const std::string& id,
+                   std::uint32_t link, const std::string& other, bool add,
+                   std::optional<std::int64_t> cause, cascade& k, bool journal_self,
+                   bool replacing = false,
+                   std::vector<std::pair<std::string, json>>* deferred = nullptr);
+  // Appends a record that changes nothing but links (kind "link") to instance `id`; its gseq.
+  std::int64_t append_link_record(store_transaction& t, const std::string& id, bool add,
+                                  const json& params, std::optional<std::int64_t> cause,
+                                  cascade& k);
+  // Applies the effects of a taken step of `id`, caused by its record `cause`.
+  void apply_effects(store_transaction& t, const compiled& c, const std::string& id,
+                     std::int64_t cause, const std::vector<engine::effect>& effects, cascade& k);
+  std::string spawn(store_transaction& t, const compiled& c, const std::string& parent,
+                    const engine::effect& e, std::int64_t cause, cascade& k);
+  void deliver(store_transaction& t, const std::string& parent, const std::string& target,
+               const engine::effect& e, std::int64_t cause, cascade& k);
+  // The links of an instance, in its workflow's link order, for status.
+  static std::vector<std::pair<std::string, std::vector<std::string>>> links_of(
+      store_transaction& t, const compiled& c, const std::string& id);
+};
+
+// A request that must fail as a whole: its transaction is rolled back, nothing is written.
+class request_failure : public std::runtime_error {
+ public:
+  request_failure(runtime::status s, const std::string& message)
+      : std::runtime_error(message), outcome_(s) {}
+  runtime::status outcome() const { return outcome_; }
+
+ private:
+  runtime::status outcome_;
+};
+
+}  // namespace vflow::runtime
