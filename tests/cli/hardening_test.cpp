@@ -286,7 +286,7 @@ TEST_F(Hardening, TextOutputEscapesControlAndBidiCharacters) {
       "\"$(printf '\\033[2J')\"");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto h = vflow("history INC-1");
-  EXPECT_NE(h.out.find("assign(user=\"a\\u{202e}b\")  taken  New -> Assigned  by \\x1b[2J\n"),
+  EXPECT_NE(h.out.find("assign(user=\"a\\u{202e}b\")  taken  New -> Assigned  by \\x1b[2J  #2\n"),
             std::string::npos)
       << h.out;
   EXPECT_EQ(h.out.find('\033'), std::string::npos);
