@@ -87,22 +87,9 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
                                    "it is also defined in " + it->second});
         continue;
       }
-      // What this workflow names of others: kept with it, to compile it the same way later.
-      std::vector<dsl::workflow_signature> imports;
-      if (i < r.machines.size()) {
-        const engine::machine& m = r.machines[i];
-        for (const auto& s : r.imports) {
-          const bool named = std::any_of(m.links.begin(), m.links.end(),
-                                         [&](const auto& l) { return l.workflow == s.name; }) ||
-                             std::any_of(m.fields.begin(), m.fields.end(),
-                                         [&](const auto& x) { return x.ref == s.name; }) ||
-                             std::any_of(m.events.begin(), m.events.end(), [&](const auto& e) {
-                               return std::any_of(e.params.begin(), e.params.end(),
-                                                  [&](const auto& p) { return p.ref == s.name; });
-                             });
-          if (named) imports.push_back(s);
-        }
-      }
+      // What the file names of other files' workflows: kept with each of its workflows, to
+      // compile the stored file the same way later.
+      const auto& imports = r.imports;
       // The hash is of the canonical text, so comments and layout do not make a new version;
       // the file itself is stored, so explanations point at the lines its author wrote.
       candidates.push_back({std::string(f.name), std::string(f.text), w.name,
