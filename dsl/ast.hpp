@@ -265,10 +265,17 @@ class expr_pool {
   std::uint32_t size_ = 0;
 };
 
+/// `import "path"`.
+struct import_decl {
+  std::string path;
+  source_span span;
+};
+
 /// A whole .flow file.
 struct flow_file {
   std::optional<std::string> stream;
   source_span stream_span;
+  std::vector<import_decl> imports;
   std::vector<workflow_decl> workflows;
   expr_pool exprs;  // every expression node of the file
   std::vector<expr_ref> children;

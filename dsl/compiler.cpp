@@ -151,6 +151,7 @@ std::vector<compile_result> compile_set(const std::vector<flow_source>& files,
       out[i].diagnostics = std::move(parsed[i].diagnostics);
       continue;
     }
+    if (files[i].context) continue;
     out[i] = check_file(*parsed[i].file, files[i].text, files[i].name, workflows);
     out[i].ast = std::move(parsed[i].file);
   }

@@ -48,6 +48,9 @@ struct compile_result {
 struct flow_source {
   std::string name;
   std::string_view text;
+  /// Read only for the signatures of its workflows (an `import`ed file not itself being
+  /// compiled): its result is empty, unless it does not parse.
+  bool context = false;
 };
 
 /// Parses, checks and lowers `text`. Workflows it names in links, `ref` types, spawns and sends

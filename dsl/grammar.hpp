@@ -81,6 +81,7 @@ struct kw_spawn : key<TAO_PEGTL_STRING("spawn")> {};
 struct kw_send : key<TAO_PEGTL_STRING("send")> {};
 struct kw_to : key<TAO_PEGTL_STRING("to")> {};
 struct kw_if : key<TAO_PEGTL_STRING("if")> {};
+struct kw_import : key<TAO_PEGTL_STRING("import")> {};
 struct kw_then : key<TAO_PEGTL_STRING("then")> {};
 struct kw_else : key<TAO_PEGTL_STRING("else")> {};
 
@@ -404,9 +405,15 @@ struct stream_name : ident {};
 // stream S2P | R2D | R2F | D2C
 struct stream_decl : seq<kw_stream, sp, must<stream_name>> {};
 
+// import "../r2d/release.flow": another file whose workflows this one names (links, spawns,
+// sends), read for their signatures.
+struct import_path : string_literal {};
+struct import_decl : seq<kw_import, sp, must<import_path>> {};
+
 struct end_of_file : eof {};
 // A whole .flow file.
-struct file : seq<sp, opt<stream_decl, sp>, star<workflow_decl, sp>, must<end_of_file>> {};
+struct file : seq<sp, opt<stream_decl, sp>, star<import_decl, sp>, star<workflow_decl, sp>,
+                  must<end_of_file>> {};
 
 }  // namespace vflow::dsl::grammar
 

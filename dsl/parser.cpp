@@ -463,6 +463,14 @@ struct action<g::stream_name> {
 };
 
 template <>
+struct action<g::import_path> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.file.imports.push_back({unescape(in.string_view()), b.span(in)});
+  }
+};
+
+template <>
 struct action<g::workflow_name> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
@@ -1136,6 +1144,7 @@ template <> constexpr const char* error_message<g::parallel_close> = "expected a
 template <> constexpr const char* error_message<g::rule_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}' to close the rule";
 template <> constexpr const char* error_message<g::stream_name> = "expected a value stream name (S2P, R2D, R2F or D2C)";
 template <> constexpr const char* error_message<g::end_of_file> = "expected 'workflow NAME { ... }'";
+template <> constexpr const char* error_message<g::import_path> = "expected the imported file's path in double quotes";
 // clang-format on
 
 // Rules through which expressions recurse; their nesting is counted and bounded.

@@ -162,6 +162,10 @@ class printer {
 
   void file(std::string& out) const {
     if (f_.stream) out += "stream " + *f_.stream + "\n";
+    if (!f_.imports.empty()) out += '\n';
+    for (const import_decl& i : f_.imports) {
+      out += "import " + engine::to_literal(engine::value::of_string(i.path)) + "\n";
+    }
     for (const workflow_decl& w : f_.workflows) {
       out += '\n';
       workflow(w, out);

@@ -59,7 +59,7 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
                                  {}});
       continue;
     }
-    sources.push_back({f.name, f.text});
+    sources.push_back({f.name, f.text, f.context});
   }
   // The files are compiled together: a workflow may link to one in another file of the deploy,
   // or to one deployed before (its current version).
@@ -77,6 +77,10 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   for (std::size_t n = 0; n < sources.size(); ++n) {
     const dsl::flow_source& f = sources[n];
     auto& r = results[n];
+    if (f.context) {  // an imported file: only its parse errors matter here
+      out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
+      continue;
+    }
     out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
     if (!r.ok()) continue;
     for (std::size_t i = 0; i < r.ast->workflows.size(); ++i) {

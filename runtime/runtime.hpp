@@ -74,6 +74,7 @@ struct step_outcome {
 struct source_file {
   std::string name;  ///< where it came from, for diagnostics and the record
   std::string text;
+  bool context = false;  ///< imported by another file: read for its signatures, not deployed
 };
 
 /// One deployed workflow.

@@ -31,14 +31,25 @@ int run_check(const check_args& args, const global_options& global) {
   diagnostic_printer printer(global.error_limit, global.json);
   json file_reports = json::array();
   std::map<std::string, std::string> defined_in;  // workflow name -> file, across the whole run
-  for (const auto& path : files) {
-    const std::string name = path.generic_string();
-    std::string text;
-    if (const auto problem = read_file(path, text)) {
-      std::cerr << "vflow check: " << *problem << '\n';
-      return exit_usage;
+  // The files are compiled together, with the files they import: names resolve across them.
+  std::vector<flow_text> texts;
+  std::vector<dsl::diagnostic> import_problems;
+  if (const auto problem = read_with_imports(files, texts, import_problems)) {
+    std::cerr << "vflow check: " << *problem << '\n';
+    return exit_usage;
+  }
+  std::vector<dsl::flow_source> sources;
+  for (const auto& f : texts) sources.push_back({f.name, f.text, f.imported});
+  auto results = dsl::compile_set(sources);
+  for (std::size_t n = 0; n < texts.size(); ++n) {
+    if (texts[n].imported) continue;
+    const std::string& name = texts[n].name;
+    const std::string& text = texts[n].text;
+    dsl::compile_result& r = results[n];
+    for (const auto& d : import_problems) {
+      if (d.file == name) r.diagnostics.push_back(d);
     }
-    dsl::compile_result r = dsl::compile(text, name);
+    if (!import_problems.empty()) dsl::sort_diagnostics(r.diagnostics);
     if (r.ast) {
       for (const auto& w : r.ast->workflows) {
         const auto [it, fresh] = defined_in.emplace(w.name, name);

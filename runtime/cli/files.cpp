@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "dsl/parser.hpp"
+
 namespace vflow::cli {
 
 std::optional<std::string> collect_flow_files(const std::vector<std::string>& paths,
@@ -51,6 +53,48 @@ std::optional<std::string> read_file(const std::filesystem::path& path, std::str
   buf << in.rdbuf();
   if (in.bad()) return "cannot read " + name + ": " + std::strerror(errno);
   out = std::move(buf).str();
+  return std::nullopt;
+}
+
+std::optional<std::string> read_with_imports(const std::vector<std::filesystem::path>& paths,
+                                             std::vector<flow_text>& out,
+                                             std::vector<dsl::diagnostic>& diags) {
+  namespace fs = std::filesystem;
+  constexpr std::size_t max_files = 10000;  // a bound on what imports may pull in
+  std::vector<std::string> keys;            // each file once, by its normal absolute path
+  const auto key_of = [](const fs::path& p) {
+    std::error_code ec;
+    const fs::path k = fs::weakly_canonical(p, ec);
+    return (ec ? fs::absolute(p).lexically_normal() : k).generic_string();
+  };
+  for (const auto& p : paths) {
+    flow_text f{p.generic_string(), {}, false};
+    if (const auto problem = read_file(p, f.text)) return problem;
+    keys.push_back(key_of(p));
+    out.push_back(std::move(f));
+  }
+  for (std::size_t i = 0; i < out.size() && out.size() < max_files; ++i) {
+    const auto parsed = dsl::parse(out[i].text, out[i].name);
+    if (!parsed.file) continue;  // its own compilation reports why
+    const fs::path dir = fs::path(out[i].name).parent_path();
+    for (const auto& imp : parsed.file->imports) {
+      const fs::path target = (dir / imp.path).lexically_normal();
+      const std::string key = key_of(target);
+      if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+      flow_text f{target.generic_string(), {}, true};
+      if (const auto problem = read_file(target, f.text)) {
+        diags.push_back({"F0140",
+                         dsl::severity::error,
+                         out[i].name,
+                         imp.span,
+                         "cannot import '" + imp.path + "': " + *problem,
+                         {}});
+        continue;
+      }
+      keys.push_back(key);
+      out.push_back(std::move(f));
+    }
+  }
   return std::nullopt;
 }
 

@@ -6,7 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "dsl/diagnostic.hpp"
+
 namespace vflow::cli {
+
+/// A .flow file read for a command: one it was given, or one those import (read only for the
+/// signatures of its workflows).
+struct flow_text {
+  std::string name;
+  std::string text;
+  bool imported = false;
+};
+
+/// Reads `paths` and, transitively, the files they `import` (paths relative to the importing
+/// file). A given file that cannot be read is a message (a usage error); an import that cannot
+/// be read is a diagnostic (F0140) at its line in `diags`.
+std::optional<std::string> read_with_imports(const std::vector<std::filesystem::path>& paths,
+                                             std::vector<flow_text>& out,
+                                             std::vector<dsl::diagnostic>& diags);
 
 /// Expands files and directories (searched recursively for *.flow) into a sorted, de-duplicated
 /// list; returns a message when a path does not exist or a directory holds no .flow file.

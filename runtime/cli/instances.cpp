@@ -109,14 +109,16 @@ struct deploy_args {
 int run_deploy(const deploy_args& a, const global_options& g) {
   std::vector<std::filesystem::path> paths;
   if (const auto problem = collect_flow_files(a.paths, paths)) throw usage_error{*problem};
-  std::vector<runtime::source_file> files;
-  for (const auto& p : paths) {
-    runtime::source_file f{p.generic_string(), {}};
-    if (const auto problem = read_file(p, f.text)) throw usage_error{*problem};
-    files.push_back(std::move(f));
+  std::vector<flow_text> texts;
+  std::vector<dsl::diagnostic> import_problems;
+  if (const auto problem = read_with_imports(paths, texts, import_problems)) {
+    throw usage_error{*problem};
   }
+  std::vector<runtime::source_file> files;
+  for (auto& t : texts) files.push_back({std::move(t.name), std::move(t.text), t.imported});
   auto rt = open_runtime(g, db_access::create);
-  const auto out = rt.deploy(files);
+  auto out = import_problems.empty() ? rt.deploy(files) : runtime::deploy_outcome{};
+  out.diagnostics.insert(out.diagnostics.end(), import_problems.begin(), import_problems.end());
   diagnostic_printer printer(g.error_limit, g.json);
   for (const auto& f : files) {
     std::vector<dsl::diagnostic> of_file;
