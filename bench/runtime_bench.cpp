@@ -12,6 +12,7 @@
 #include "dsl/compiler.hpp"
 #include "engine/step.hpp"
 #include "runtime/runtime.hpp"
+#include "tests/dsl/library_util.hpp"
 #include "tests/dsl/test_util.hpp"
 
 namespace {
@@ -32,7 +33,7 @@ void remove_db(const std::string& path) {
 
 void engine_step(benchmark::State& state) {
   auto r = dsl::compile(test::read_file(VFLOW_SOURCE_DIR "/workflows/d2c/incident.flow"),
-                        "incident.flow");
+                        "incident.flow", {}, test::library_lookup());
   const engine::machine& m = r.machines.at(0);
   auto data = engine::initial_data(m);
   data[engine::index(*m.find_field("service"))] = engine::value::of_string("mail");

@@ -150,6 +150,19 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
     case expr_kind::name: {
       if (sc.constant) return not_constant(e, "field '" + std::string(text) + "'");
       if (sc.each) return compile_each_name(e, sc);
+      if (const auto link = link_ids_.find(text)) {  // a single link's instance, as a ref
+        const engine::link_def& l = m_.links[*link];
+        if (l.cardinality == engine::cardinality::many) {
+          error("F0133", e.span,
+                "link '" + l.name + "' holds any number of instances: it is not one value",
+                "ask about them: count(" + l.name + "), all(" + l.name + ", ...), any(" + l.name +
+                    ", ...)");
+          return std::nullopt;
+        }
+        m_.reads_links = true;
+        return typed{type{base_type::string_type, l.cardinality != engine::cardinality::one},
+                     emit(op::link_id, *link, {}), l.workflow};
+      }
       const auto f = field_ids_.find(text);
       if (!f) {
         std::string help = suggest(text, [&] { return names_of(m_.fields); });
@@ -162,12 +175,6 @@ std::optional<typed> workflow_compiler::compile_expr(const expr& e, const scope&
         return std::nullopt;
       }
       if (!field_ok_[*f]) return std::nullopt;
-      if (link_ids_.find(text) && !field_ids_.find(text)) {
-        error("F0133", e.span, "'" + std::string(text) + "' is a link, not a value",
-              "ask about it: count(" + std::string(text) + "), in_state(" + std::string(text) +
-                  ", STATE), " + std::string(text) + ".FIELD");
-        return std::nullopt;
-      }
       return typed{m_.fields[*f].declared, emit(op::field, *f, {}), m_.fields[*f].ref};
     }
     case expr_kind::event_param: {

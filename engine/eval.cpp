@@ -108,6 +108,10 @@ class evaluator {
         return operand(node, c.as_bool() ? 1 : 2);
       }
       case op::link_count: return value::of_int(static_cast<std::int64_t>(linked(node).size()));
+      case op::link_id: {
+        const auto& targets = linked(node);
+        return targets.empty() ? value::null() : value::of_string(targets.front().id);
+      }
       case op::link_in_state: {
         const auto& targets = linked(node);
         return value::of_bool(!targets.empty() && in_state_of(targets.front(), name_of(node)));
@@ -294,6 +298,7 @@ std::vector<std::pair<std::string, value>> reads_of(const machine& m, expr_id e,
       case op::actor: add("actor", a.actor ? *a.actor : value::null()); break;
       case op::now: add("now", value::of_time(a.now)); break;
       case op::link_count:
+      case op::link_id:
       case op::link_in_state:
       case op::link_field:
       case op::link_all:

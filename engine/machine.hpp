@@ -67,6 +67,7 @@ enum class op : std::uint8_t {
   cond,      // if operand 0 then operand 1 else operand 2
   // Reads of linked instances (see `link_def`; the activation's `links` holds them):
   link_count,     // index = a link: how many instances it holds -> int
+  link_id,        // index = a single link: the id of the instance it holds (a ref), or null
   link_in_state,  // index = a single link; operand 0: literal state name -> bool
   link_field,     // index = a single link; operands: literal field name, literal type spelling
   link_all,       // index = a link; operand 0: a condition over each linked instance -> bool

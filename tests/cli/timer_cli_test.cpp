@@ -33,7 +33,7 @@ TEST_F(TimerCli, NotFiredEarlyThenFiredOnceAfterAGap) {
   // Nothing ran between 08:15 and 09:40: the timer fires at the next tick, late, once.
   r = vflow("tick --now 2026-11-26T09:40:00Z");
   EXPECT_EQ(r.out,
-            "P1: after response_time in New (line 36), due 2026-11-26T08:15:00Z, fired "
+            "P1: after response_time in New (line 49), due 2026-11-26T08:15:00Z, fired "
             "2026-11-26T09:40:00Z: New -> Escalated\n"
             "tick at 2026-11-26T09:40:00Z: 1 timer\n");
   EXPECT_EQ(vflow("tick --now 2026-11-26T09:41:00Z").out,
@@ -61,7 +61,7 @@ TEST_F(TimerCli, AFalseGuardLapsesOnceAndIsJournaled) {
       0);
   const auto r = vflow("tick --now 2026-11-26T08:30:00Z");
   EXPECT_NE(r.out.find("P1: after response_time"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("P4: after response_time in New (line 36), due 2026-11-26T08:15:00Z, fired "
+  EXPECT_NE(r.out.find("P4: after response_time in New (line 49), due 2026-11-26T08:15:00Z, fired "
                        "2026-11-26T08:30:00Z: lapsed"),
             std::string::npos)
       << r.out;

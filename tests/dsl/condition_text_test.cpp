@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dsl/compiler.hpp"
+#include "tests/dsl/library_util.hpp"
 #include "tests/dsl/test_util.hpp"
 
 namespace {
@@ -82,7 +83,7 @@ TEST(ConditionText, EveryShippedConditionIsCutWhole) {
     }
   };
   for (const auto& path : test::flow_files({"workflows", "tests/flows/valid"})) {
-    const auto r = dsl::compile(test::read_file(path), path.string());
+    const auto r = dsl::compile(test::read_file(path), path.string(), {}, test::library_lookup());
     ASSERT_TRUE(r.ok()) << path;
     for (const auto& m : r.machines) {
       const std::string at = path.filename().string() + " " + m.name;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "tests/dsl/library_util.hpp"
 #include "tests/dsl/test_util.hpp"
 #include "tests/engine/machine_util.hpp"
 
@@ -75,7 +76,7 @@ void expect_well_formed(const engine::machine& m, const engine::instance_state& 
 TEST(Invariants, RandomWalksKeepConfigurationsWellFormed) {
   std::mt19937 rng(424242);
   for (const auto& path : machines_to_walk()) {
-    auto r = dsl::compile(test::read_file(path), path.string());
+    auto r = dsl::compile(test::read_file(path), path.string(), {}, test::library_lookup());
     ASSERT_TRUE(r.ok()) << path;
     for (const auto& m : r.machines) {
       for (int walk = 0; walk < 20; ++walk) {

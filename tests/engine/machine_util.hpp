@@ -5,12 +5,13 @@
 
 #include "dsl/compiler.hpp"
 #include "engine/step.hpp"
+#include "tests/dsl/library_util.hpp"
 
 namespace vflow::test {
 
 /// Compiles `text`, failing the test on any error; returns the first workflow.
 inline engine::machine compile_machine(const std::string& text) {
-  auto r = dsl::compile(text, "test.flow");
+  auto r = dsl::compile(text, "test.flow", {}, library_lookup());
   for (const auto& d : r.diagnostics) {
     if (d.severity == dsl::severity::error)
       ADD_FAILURE() << d.span.line << ":" << d.span.column << ": " << d.message;

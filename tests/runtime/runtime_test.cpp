@@ -14,7 +14,7 @@ class RuntimeTest : public testing::Test {
 
   void SetUp() override {
     auto rt = open();
-    ASSERT_TRUE(rt.deploy({test::source("workflows/d2c/incident.flow")}).ok());
+    ASSERT_TRUE(rt.deploy(test::library()).ok());
     const auto s = rt.start({.workflow = "Incident",
                              .id = "INC-1",
                              .fields = {{"service", "mail"}},
@@ -120,7 +120,7 @@ TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
   EXPECT_EQ(
       o.record->detail,
       R"({"source":"workflows/d2c/incident.flow","reason_code":"guards_false","trace":[)"
-      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":61,)"
+      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":77,)"
       R"("condition":"len(event.code) > 0","result":false,"parts":[{"text":"len(event.code) > 0",)"
       R"("result":false,"reads":{"event.code":""}}]}]})");
 }

@@ -43,4 +43,13 @@ inline runtime::source_file source(const std::string& relative) {
   return {relative, read_file(path)};
 }
 
+/// Every shipped workflow file, as a deploy of workflows/ reads them (they import each other).
+inline std::vector<runtime::source_file> library() {
+  std::vector<runtime::source_file> out;
+  for (const auto& p : flow_files({"workflows"})) {
+    out.push_back(source(std::filesystem::relative(p, VFLOW_SOURCE_DIR).generic_string()));
+  }
+  return out;
+}
+
 }  // namespace vflow::test
