@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set up, build, check the shipped workflows, then drive an incident through its
-# lifecycle on the embedded SQLite store and show its status and journal.
+# The main job: set up, build, check the shipped workflows, drive an incident and a change through
+# their lifecycles on the embedded SQLite store, then run one whole IT4IT value chain
+# (examples/value-chain), ending with an incident's trace back to its portfolio decision.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VFLOW_BUILD_TARGET=vflow bash scripts/build.sh  # the command only; the tests build with test.sh
@@ -51,3 +52,7 @@ step fire RFC-2001 deploy --actor ci --at 2026-11-26T11:31:00Z
 step history RFC-2001
 step explain RFC-2001 --seq 1
 printf '\nThe journal is in %s (SQLite %s).\n' "$VFLOW_DB" "$(sqlite3 --version | cut -d' ' -f1)"
+
+# The whole value chain, S2P to D2C, in a database of its own.
+printf '\n# ---- The value chain: examples/value-chain/run.sh ----\n'
+VFLOW_DB=$build_dir/value-chain.db bash examples/value-chain/run.sh "$vflow"

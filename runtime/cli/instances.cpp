@@ -310,10 +310,30 @@ struct id_args {
   std::string id;
 };
 
-int run_status(const id_args& a, const global_options& g) {
+struct status_args {
+  std::string id;
+  std::string link;
+};
+
+int run_status(const status_args& a, const global_options& g) {
   auto rt = open_runtime(g, db_access::read);
   const auto v = rt.status(a.id);
   if (!v) return not_found(g, "status", a.id);
+  if (!a.link.empty()) {  // the ids one link holds, one per line: for scripts
+    const auto l = std::find_if(v->links.begin(), v->links.end(),
+                                [&](const auto& x) { return x.first == a.link; });
+    if (l == v->links.end()) {
+      return not_found_message(
+          g, "status",
+          "instance '" + a.id + "' (" + v->workflow + ") has no link '" + a.link + "'");
+    }
+    if (g.json) {
+      print_json(json{{"format_version", format_version}, {"link", a.link}, {"ids", l->second}});
+    } else {
+      for (const auto& id : l->second) std::cout << safe(id) << '\n';
+    }
+    return exit_ok;
+  }
   if (g.json) {
     json j{{"format_version", format_version}};
     j.update(to_json(*v));
@@ -504,9 +524,12 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
         c.add_option("--seq", a.seq, "The record to explain (default: the latest decision)");
       },
       run_explain);
-  add<id_args>(
-      app, g, run, "status", "Show an instance's state, lifecycle and data",
-      [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },
+  add<status_args>(
+      app, g, run, "status", "Show an instance's state, lifecycle, links and data",
+      [](CLI::App& c, status_args& a) {
+        c.add_option("id", a.id, "Instance id")->required();
+        c.add_option("--link", a.link, "Print only the ids this link holds, one per line");
+      },
       run_status);
   add<id_args>(
       app, g, run, "history", "Show an instance's journal, oldest first",

@@ -1,6 +1,7 @@
 // `vflow trace ID`: an instance's lineage through its links, as a tree (text), a document (json),
 // or a picture (dot, mermaid).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@ struct trace_args {
   bool up = false, down = false, both = false;
   std::optional<std::size_t> depth;
   std::string format = "text";
+  std::string to;  // print only the path to this instance
 };
 
 std::string state_of(const runtime::trace_node& n) {
@@ -33,7 +35,8 @@ std::string node_text(const runtime::trace_node& n) {
 }
 
 // The tree the breadth-first walk found: each instance under the one it was reached from.
-std::string tree_text(const runtime::trace_graph& g, runtime::trace_direction dir) {
+std::string tree_text(const runtime::trace_graph& g, runtime::trace_direction dir,
+                      const std::string& to) {
   std::map<std::string, const runtime::trace_node*> nodes;
   for (const auto& n : g.nodes) nodes[n.id] = &n;
   // Children of each node, in edge order: (label, child).
@@ -51,6 +54,25 @@ std::string tree_text(const runtime::trace_graph& g, runtime::trace_direction di
     }
   }
   std::ostringstream out;
+  if (!to.empty()) {  // only the path from the root to `to`, through the tree
+    std::map<std::string, std::pair<std::string, std::string>> parent;  // child -> (parent, label)
+    for (const auto& [id, list] : children) {
+      for (const auto& [label, child] : list) parent[child] = {id, label};
+    }
+    std::vector<std::string> lines;
+    for (std::string at = to; at != g.nodes.front().id;) {
+      const auto& [up, label] = parent.at(at);
+      lines.push_back(label + node_text(*nodes[at]));
+      at = up;
+    }
+    out << node_text(g.nodes.front()) << '\n';
+    std::string indent;
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      out << indent << "└─ " << *it << '\n';
+      indent += "   ";
+    }
+    return out.str();
+  }
   out << node_text(g.nodes.front()) << '\n';
   // Depth first over the tree, with box-drawing prefixes.
   const auto walk = [&](const auto& self, const std::string& id,
@@ -183,7 +205,13 @@ int run_trace(const trace_args& a, const global_options& g) {
   } else if (format == "mermaid") {
     std::cout << trace_mermaid(*graph);
   } else {
-    std::cout << tree_text(*graph, req.direction);
+    if (!a.to.empty() && std::none_of(graph->nodes.begin(), graph->nodes.end(),
+                                      [&](const auto& n) { return n.id == a.to; })) {
+      std::cerr << "vflow trace: '" << safe(a.to) << "' is not reached from '" << safe(a.id)
+                << "' (try --both, or a larger --depth)\n";
+      return exit_no;
+    }
+    std::cout << tree_text(*graph, req.direction, a.to);
   }
   return exit_ok;
 }
@@ -200,6 +228,7 @@ void add_trace_command(CLI::App& app, global_options& g, command_runner& run) {
   cmd->add_flag("--up", args->up, "Follow the links other instances hold to it");
   cmd->add_flag("--both", args->both, "Follow links both ways");
   cmd->add_option("--depth", args->depth, "Follow at most this many links from the instance");
+  cmd->add_option("--to", args->to, "Show only the path to this instance (text)");
   cmd->add_option("--format", args->format, "text (a tree), json, dot or mermaid")
       ->check(CLI::IsMember({"text", "json", "dot", "mermaid"}));
   cmd->footer(
