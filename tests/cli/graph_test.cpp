@@ -150,7 +150,10 @@ TEST_F(GraphCli, MermaidParsesEveryWorkflowAndInstance) {
   for (const auto& f : vflow::test::flow_files({"workflows", "tests/flows/valid"})) {
     const std::string out = (dir / ("g" + std::to_string(n++) + ".mmd")).string();
     shell(std::string(VFLOW_BINARY) + " graph --format mermaid '" + f.string() + "' " +
-          (f.filename() == "two_workflows.flow" ? "--workflow Order " : "") + "> '" + out + "'");
+          (f.filename() == "two_workflows.flow" ? "--workflow Order "
+           : f.filename() == "links.flow"       ? "--workflow Problem "
+                                                : "") +
+          "> '" + out + "'");
     files.push_back(out);
   }
   const std::string keywords = (dir / "kw.flow").string();
@@ -165,6 +168,13 @@ TEST_F(GraphCli, MermaidParsesEveryWorkflowAndInstance) {
   for (const char* e : {"assign user=ada", "start_work"}) {
     ASSERT_EQ(vflow(std::string("fire INC-1 ") + e).exit_code, 0) << e;
   }
+  // A trace is a flowchart: instance ids and states in quoted labels.
+  ASSERT_EQ(
+      vflow("start Problem --id \"PRB-1\" title='a \"quoted\" <title>' incidents=INC-1").exit_code,
+      0);
+  files.push_back((dir / "trace.mmd").string());
+  shell(std::string(VFLOW_BINARY) + " --db '" + db() + "' trace INC-1 --format mermaid > '" +
+        files.back() + "'");
   files.push_back((dir / "instance.mmd").string());
   shell(std::string(VFLOW_BINARY) + " --db '" + db() +
         "' graph --instance INC-1 --format mermaid > '" + files.back() + "'");

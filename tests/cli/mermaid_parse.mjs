@@ -17,6 +17,10 @@ for (const file of process.argv.slice(2)) {
     await mermaid.parse(text);
     const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
     const db = diagram.db;
+    if (typeof db.getRootDocV2 !== 'function') {  // not a state diagram (a trace's flowchart)
+      console.log(JSON.stringify(result));
+      continue;
+    }
     const root = db.getRootDocV2();
     // Descriptions live in the document tree (nested states' too); classes in the state table.
     const descriptions = {};
