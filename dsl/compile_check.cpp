@@ -1,12 +1,69 @@
 // Check: expressions are type-checked and emitted as engine nodes. Operators and built-in
 // functions are checked against their signatures; a value's fit for a field is decided here.
 #include <algorithm>
+#include <cctype>
 
 #include "dsl/compiler_stages.hpp"
 
 namespace vflow::dsl::detail {
 
 namespace {
+
+// One signature table for the operators and the built-in functions with fixed operand types:
+// the operator's spelling or the function's name, its operands' base types (never nullable),
+// the engine operation and the result. Operands are swapped when `swap` is set (the engine
+// takes time before duration, duration before int). Equality, ordering, `??`, `in` and the
+// functions over links and states are polymorphic and checked by their own code.
+struct signature {
+  std::string_view name;
+  std::uint8_t arity;
+  std::array<base_type, 2> params;
+  op code;
+  base_type result;
+  bool swap = false;
+};
+
+constexpr base_type int_t = base_type::int_type, bool_t = base_type::bool_type,
+                    string_t = base_type::string_type, time_t_ = base_type::time_type,
+                    duration_t = base_type::duration_type;
+
+constexpr std::array<signature, 23> signatures{{
+    {"not", 1, {bool_t}, op::not_, bool_t},
+    {"-", 1, {int_t}, op::neg_int, int_t},
+    {"-", 1, {duration_t}, op::neg_duration, duration_t},
+    {"and", 2, {bool_t, bool_t}, op::and_, bool_t},
+    {"or", 2, {bool_t, bool_t}, op::or_, bool_t},
+    {"+", 2, {int_t, int_t}, op::add_int, int_t},
+    {"+", 2, {duration_t, duration_t}, op::add_duration, duration_t},
+    {"+", 2, {string_t, string_t}, op::concat, string_t},
+    {"+", 2, {time_t_, duration_t}, op::add_time_duration, time_t_},
+    {"+", 2, {duration_t, time_t_}, op::add_time_duration, time_t_, true},
+    {"-", 2, {int_t, int_t}, op::sub_int, int_t},
+    {"-", 2, {duration_t, duration_t}, op::sub_duration, duration_t},
+    {"-", 2, {time_t_, time_t_}, op::sub_time_time, duration_t},
+    {"-", 2, {time_t_, duration_t}, op::sub_time_duration, time_t_},
+    {"*", 2, {int_t, int_t}, op::mul_int, int_t},
+    {"*", 2, {duration_t, int_t}, op::mul_duration_int, duration_t},
+    {"*", 2, {int_t, duration_t}, op::mul_duration_int, duration_t, true},
+    {"/", 2, {int_t, int_t}, op::div_int, int_t},
+    {"/", 2, {duration_t, int_t}, op::div_duration_int, duration_t},
+    {"%", 2, {int_t, int_t}, op::mod_int, int_t},
+    {"len", 1, {string_t}, op::len, int_t},
+    {"lower", 1, {string_t}, op::lower, string_t},
+    {"contains", 2, {string_t, string_t}, op::contains, bool_t},
+}};
+
+// The signature of `name` for operands of types `args` (non-nullable, exactly), or null.
+const signature* find_signature(std::string_view name, std::initializer_list<type> args) {
+  for (const signature& s : signatures) {
+    if (s.name != name || s.arity != args.size()) continue;
+    std::size_t i = 0;
+    bool fits = true;
+    for (const type a : args) fits = fits && a == type{s.params[i++], false};
+    if (fits) return &s;
+  }
+  return nullptr;
+}
 
 constexpr std::array<std::string_view, 7> builtin_functions{
     "len", "lower", "contains", "in_state", "count", "all", "any"};
@@ -268,15 +325,10 @@ std::optional<typed> workflow_compiler::operator_error(const expr& e, std::strin
 std::optional<typed> workflow_compiler::compile_unary(const expr& e, const scope& sc) {
   const auto x = compile_expr(f_.child(e, 0), sc);
   if (!x) return std::nullopt;
-  if (e.uop == unary_op::not_) {
-    if (x->t != of(base_type::bool_type)) return operator_error(e, "not", x->t);
-    return typed{x->t, emit(op::not_, 0, {x->node})};
-  }
-  if (x->t == of(base_type::int_type)) return typed{x->t, emit(op::neg_int, 0, {x->node})};
-  if (x->t == of(base_type::duration_type)) {
-    return typed{x->t, emit(op::neg_duration, 0, {x->node})};
-  }
-  return operator_error(e, "-", x->t);
+  const std::string_view name = e.uop == unary_op::not_ ? "not" : "-";
+  const signature* s = find_signature(name, {x->t});
+  if (!s) return operator_error(e, name, x->t);
+  return typed{of(s->result), emit(s->code, 0, {x->node})};
 }
 
 std::optional<typed> workflow_compiler::compile_binary(const expr& e, const scope& sc) {
@@ -285,16 +337,11 @@ std::optional<typed> workflow_compiler::compile_binary(const expr& e, const scop
   if (!l || !r) return std::nullopt;
   const type lt = l->t, rt = r->t;
   const std::string_view sp = spelling(e.bop);
-  const auto both = [&](base_type b) { return lt == of(b) && rt == of(b); };
   const auto bin = [&](op code, type result, bool swap = false) {
     return typed{result,
                  swap ? emit(code, 0, {r->node, l->node}) : emit(code, 0, {l->node, r->node})};
   };
   switch (e.bop) {
-    case binary_op::and_:
-    case binary_op::or_:
-      if (!both(base_type::bool_type)) return operator_error(e, sp, lt, rt);
-      return bin(e.bop == binary_op::and_ ? op::and_ : op::or_, of(base_type::bool_type));
     case binary_op::eq:
     case binary_op::ne:
       if (lt.base != rt.base && lt.base != base_type::null_type &&
@@ -322,43 +369,11 @@ std::optional<typed> workflow_compiler::compile_binary(const expr& e, const scop
       }
       return bin(op::coalesce, type{lt.base, rt.nullable});
     }
-    case binary_op::add:
-      if (both(base_type::int_type)) return bin(op::add_int, lt);
-      if (both(base_type::duration_type)) return bin(op::add_duration, lt);
-      if (both(base_type::string_type)) return bin(op::concat, lt);
-      if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
-        return bin(op::add_time_duration, lt);
-      }
-      if (lt == of(base_type::duration_type) && rt == of(base_type::time_type)) {
-        return bin(op::add_time_duration, rt, true);
-      }
-      return operator_error(e, sp, lt, rt);
-    case binary_op::sub:
-      if (both(base_type::int_type)) return bin(op::sub_int, lt);
-      if (both(base_type::duration_type)) return bin(op::sub_duration, lt);
-      if (both(base_type::time_type)) return bin(op::sub_time_time, of(base_type::duration_type));
-      if (lt == of(base_type::time_type) && rt == of(base_type::duration_type)) {
-        return bin(op::sub_time_duration, lt);
-      }
-      return operator_error(e, sp, lt, rt);
-    case binary_op::mul:
-      if (both(base_type::int_type)) return bin(op::mul_int, lt);
-      if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
-        return bin(op::mul_duration_int, lt);
-      }
-      if (lt == of(base_type::int_type) && rt == of(base_type::duration_type)) {
-        return bin(op::mul_duration_int, rt, true);
-      }
-      return operator_error(e, sp, lt, rt);
-    case binary_op::div:
-      if (both(base_type::int_type)) return bin(op::div_int, lt);
-      if (lt == of(base_type::duration_type) && rt == of(base_type::int_type)) {
-        return bin(op::div_duration_int, lt);
-      }
-      return operator_error(e, sp, lt, rt);
-    case binary_op::mod:
-      if (both(base_type::int_type)) return bin(op::mod_int, lt);
-      return operator_error(e, sp, lt, rt);
+    default: {  // and, or, arithmetic: the signature table
+      const signature* s = find_signature(sp, {lt, rt});
+      if (!s) return operator_error(e, sp, lt, rt);
+      return bin(s->code, of(s->result), s->swap);
+    }
   }
   return std::nullopt;
 }
@@ -394,20 +409,6 @@ std::optional<typed> workflow_compiler::compile_in(const expr& e, const scope& s
 
 std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope& sc) {
   const std::string_view text = f_.text(e);
-  struct signature {
-    std::string_view name;
-    op code;
-    std::vector<base_type> params;
-    base_type result;
-  };
-  static const std::array<signature, 3> functions{{
-      {"len", op::len, {base_type::string_type}, base_type::int_type},
-      {"lower", op::lower, {base_type::string_type}, base_type::string_type},
-      {"contains",
-       op::contains,
-       {base_type::string_type, base_type::string_type},
-       base_type::bool_type},
-  }};
   if (text == "count" || text == "all" || text == "any" ||
       (text == "in_state" && (e.child_count == 2 || sc.each))) {
     return compile_link_call(e, text, sc);
@@ -417,13 +418,13 @@ std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope&
   for (std::uint32_t i = 0; i < e.child_count; ++i) {
     args.push_back(compile_expr(f_.child(e, i), sc));
   }
-  const auto fn = std::find_if(functions.begin(), functions.end(),
+  const auto fn = std::find_if(signatures.begin(), signatures.end(),
                                [&](const signature& s) { return s.name == text; });
   const source_span name_span{
       e.span.begin, static_cast<std::uint32_t>(e.span.begin + text.size()),
       e.span.line,  e.span.column,
       e.span.line,  static_cast<std::uint32_t>(e.span.column + text.size())};
-  if (fn == functions.end()) {
+  if (fn == signatures.end() || !std::isalpha(static_cast<unsigned char>(text.front()))) {
     std::vector<std::string_view> names(builtin_functions.begin(), builtin_functions.end());
     std::string help = did_you_mean(text, names);
     if (help.empty()) {
@@ -434,9 +435,9 @@ std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope&
     error("F0110", name_span, "unknown function '" + std::string(text) + "'", std::move(help));
     return std::nullopt;
   }
-  if (args.size() != fn->params.size()) {
+  if (args.size() != fn->arity) {
     error("F0120", e.span,
-          "function '" + std::string(text) + "' takes " + std::to_string(fn->params.size()) +
+          "function '" + std::string(text) + "' takes " + std::to_string(fn->arity) +
               " argument(s), not " + std::to_string(args.size()));
     return std::nullopt;
   }
@@ -468,6 +469,158 @@ std::optional<typed> workflow_compiler::compile_call(const expr& e, const scope&
   m_.operands.insert(m_.operands.end(), nodes.begin(), nodes.end());
   m_.nodes.push_back(n);
   return typed{of(fn->result), static_cast<std::uint32_t>(m_.nodes.size() - 1)};
+}
+
+// ---- check: reads of linked instances ----
+
+std::uint32_t workflow_compiler::emit_named(op code, std::uint32_t index, const std::string& name,
+                                            std::optional<type> t) {
+  m_.reads_links = true;
+  const std::uint32_t literal = emit_literal(engine::value::of_string(name));
+  if (!t) return emit(code, index, {literal});
+  const std::uint32_t spelled = emit_literal(engine::value::of_string(engine::to_string(*t)));
+  return emit(code, index, {literal, spelled});
+}
+
+bool workflow_compiler::fits(const typed& from, type to, const std::string& ref) const {
+  if (!engine::is_assignable(from.t, to)) return false;
+  if (ref.empty() || from.t.base == base_type::null_type) return true;
+  return from.ref == ref;
+}
+
+std::optional<typed> workflow_compiler::compile_each_name(const expr& e, const scope& sc) {
+  const std::string name(f_.text(e));
+  const engine::field_def* f = by_name(sc.each->fields, name);
+  if (!f) {
+    error("F0108", e.span, "unknown field '" + name + "' of workflow " + sc.each->name,
+          suggest(name, [&] { return names_of(sc.each->fields); }));
+    return std::nullopt;
+  }
+  return typed{f->declared, emit_named(op::each_field, 0, name, f->declared), f->ref};
+}
+
+std::optional<typed> workflow_compiler::compile_member(const expr& e, const scope& sc) {
+  if (sc.constant) return not_constant(e, "a link");
+  const std::string_view text = f_.text(e);
+  const std::size_t dot = text.find('.');
+  const std::string link_name(text.substr(0, dot));
+  const std::string field(text.substr(dot + 1));
+  source_span link_span = e.span;
+  link_span.end = link_span.begin + static_cast<std::uint32_t>(dot);
+  link_span.end_column = link_span.column + static_cast<std::uint32_t>(dot);
+  const auto link = find_link(link_name, link_span);
+  if (!link) return std::nullopt;
+  const engine::link_def& l = m_.links[*link];
+  if (l.cardinality == engine::cardinality::many) {
+    error("F0133", e.span,
+          "link '" + l.name + "' holds any number of instances: '" + std::string(text) +
+              "' does not name one",
+          "ask about all or any of them: any(" + l.name + ", " + field + " == ...)");
+    return std::nullopt;
+  }
+  const workflow_signature* target = link_target(*link);
+  if (!target) return std::nullopt;
+  const engine::field_def* f = by_name(target->fields, field);
+  if (!f) {
+    source_span field_span = e.span;
+    field_span.begin += static_cast<std::uint32_t>(dot + 1);
+    field_span.column += static_cast<std::uint32_t>(dot + 1);
+    error("F0108", field_span, "unknown field '" + field + "' of workflow " + target->name,
+          suggest(field, [&] { return names_of(target->fields); }));
+    return std::nullopt;
+  }
+  const type t{f->declared.base, f->declared.nullable || l.cardinality != engine::cardinality::one};
+  return typed{t, emit_named(op::link_field, *link, field, f->declared), f->ref};
+}
+
+// count(LINK), all(LINK, COND), any(LINK, COND), in_state(LINK, STATE); and in_state(STATE)
+// inside all/any, about each linked instance.
+std::optional<typed> workflow_compiler::compile_link_call(const expr& e, std::string_view fn,
+                                                          const scope& sc) {
+  if (sc.constant) return not_constant(e, "a link");
+  const auto arg_name = [&](std::uint32_t i) -> const expr* {
+    if (i >= e.child_count || f_.child(e, i).kind != expr_kind::name) return nullptr;
+    return &f_.child(e, i);
+  };
+  const auto state_in = [&](const workflow_signature& target, const expr& arg) -> bool {
+    const std::string name(f_.text(arg));
+    if (std::find(target.states.begin(), target.states.end(), name) != target.states.end())
+      return true;
+    error("F0102", arg.span, "unknown state '" + name + "' of workflow " + target.name,
+          suggest(name, [&] {
+            std::vector<std::string_view> out(target.states.begin(), target.states.end());
+            return out;
+          }));
+    return false;
+  };
+  const bool bool_arity = fn == "all" || fn == "any" || fn == "in_state";
+  const std::uint32_t arity = fn == "count" ? 1 : 2;
+  if (fn == "in_state" && sc.each && e.child_count == 1) {
+    const expr* s = arg_name(0);
+    if (!s) {
+      error("F0120", e.span, "in_state takes one state name, e.g. in_state(Completed)");
+      return std::nullopt;
+    }
+    if (!state_in(*sc.each, *s)) return std::nullopt;
+    return typed{of(base_type::bool_type),
+                 emit_named(op::each_in_state, 0, std::string(f_.text(*s)))};
+  }
+  const expr* link_arg = arg_name(0);
+  if (e.child_count != arity || !link_arg) {
+    error("F0120", e.span,
+          fn == "count"      ? "count takes one link, e.g. count(incidents)"
+          : fn == "in_state" ? "in_state takes a state, or a link and a state: in_state(release, "
+                               "Deployed)"
+                             : std::string(fn) +
+                                   " takes a link and a condition about each of its "
+                                   "instances, e.g. " +
+                                   std::string(fn) + "(fixes, in_state(Completed))");
+    return std::nullopt;
+  }
+  if (sc.each) {
+    error("F0134", e.span,
+          "'" + std::string(fn) + "' over a link cannot be nested inside all() or any()");
+    return std::nullopt;
+  }
+  const auto link = find_link(f_.text(*link_arg), link_arg->span);
+  if (!link) return std::nullopt;
+  const engine::link_def& l = m_.links[*link];
+  const workflow_signature* target = link_target(*link);
+  if (fn == "count") {
+    m_.reads_links = true;
+    return typed{of(base_type::int_type), emit(op::link_count, *link, {})};
+  }
+  if (!target) return std::nullopt;
+  if (fn == "in_state") {
+    if (l.cardinality == engine::cardinality::many) {
+      error("F0133", e.span, "link '" + l.name + "' holds any number of instances",
+            "ask about all or any of them: all(" + l.name + ", in_state(" +
+                std::string(arg_name(1) ? f_.text(*arg_name(1)) : "STATE") + "))");
+      return std::nullopt;
+    }
+    const expr* s = arg_name(1);
+    if (!s) {
+      error("F0120", f_.child(e, 1).span, "expected a state of workflow " + target->name);
+      return std::nullopt;
+    }
+    if (!state_in(*target, *s)) return std::nullopt;
+    return typed{of(base_type::bool_type),
+                 emit_named(op::link_in_state, *link, std::string(f_.text(*s)))};
+  }
+  (void)bool_arity;
+  scope inner = sc;
+  inner.each = target;
+  const auto cond = compile_expr(f_.child(e, 1), inner);
+  if (!cond) return std::nullopt;
+  if (cond->t != of(base_type::bool_type)) {
+    error("F0201", f_.child(e, 1).span,
+          "the condition of " + std::string(fn) + " must be of type 'bool', not '" +
+              engine::to_string(cond->t) + "'");
+    return std::nullopt;
+  }
+  m_.reads_links = true;
+  return typed{of(base_type::bool_type),
+               emit(fn == "all" ? op::link_all : op::link_any, *link, {cond->node})};
 }
 
 }  // namespace vflow::dsl::detail

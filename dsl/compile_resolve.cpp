@@ -6,6 +6,28 @@
 
 namespace vflow::dsl::detail {
 
+namespace {
+
+void collect_states(const std::vector<state_decl>& list, std::vector<std::string>& out) {
+  for (const state_decl& s : list) {
+    out.push_back(s.name);
+    collect_states(s.children, out);
+  }
+}
+
+type quiet_type(const type_ref& t) {
+  static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
+                                                  base_type::string_type, base_type::time_type,
+                                                  base_type::duration_type};
+  if (t.is_ref) return type{base_type::string_type, t.nullable};
+  for (std::size_t i = 0; i < known_types.size(); ++i) {
+    if (t.name == known_types[i]) return type{bases[i], t.nullable};
+  }
+  return type{base_type::null_type, true};
+}
+
+}  // namespace
+
 // Sizes the machine's tables from the syntax tree, so lowering a large workflow never moves
 // them (the expression pool is shared by the file's workflows: an upper bound).
 void workflow_compiler::reserve_tables() {
@@ -178,4 +200,135 @@ std::optional<engine::state_id> workflow_compiler::declare_children(
   return initial_id;
 }
 
+workflow_signature signature_from(const workflow_decl& w,
+                                  const std::optional<std::string>& stream) {
+  workflow_signature s;
+  s.name = w.name;
+  s.stream = stream.value_or("");
+  collect_states(w.states, s.states);
+  for (const field_decl& f : w.fields) {
+    engine::field_def d;
+    d.name = f.name;
+    d.declared = quiet_type(f.type);
+    d.ref = f.type.is_ref ? f.type.name : "";
+    d.required = !f.initial && !f.type.nullable;
+    s.fields.push_back(std::move(d));
+  }
+  for (const event_decl& e : w.events) {
+    engine::event_def d;
+    d.name = e.name;
+    for (const param_decl& p : e.params) {
+      d.params.push_back({p.name, quiet_type(p.type), p.type.is_ref ? p.type.name : ""});
+    }
+    s.events.push_back(std::move(d));
+  }
+  for (const link_decl& l : w.links) {
+    s.links.push_back({l.name,
+                       l.workflow,
+                       cardinality_of(l.cardinality),
+                       l.inverse,
+                       {l.name_span.line, l.name_span.column}});
+  }
+  return s;
+}
+
+// ---- links and other workflows ----
+
+const workflow_signature* workflow_compiler::find_workflow(const std::string& name,
+                                                           const source_span& span,
+                                                           const std::string& what) {
+  if (const workflow_signature* s = workflows_.find(name)) return s;
+  std::string help = suggest(name, [&] { return workflows_.names(); });
+  if (help.empty()) {
+    help = "deploy the file that defines it together with this one, or before it";
+  }
+  error("F0130", span, "unknown workflow '" + name + "' in " + what, std::move(help));
+  return nullptr;
+}
+
+void workflow_compiler::declare_links() {
+  for (const link_decl& l : w_.links) {
+    if (field_ids_.find(l.name)) {
+      error("F0105", l.name_span, "link '" + l.name + "' has the name of a field",
+            "fields and links share one namespace: rename one of them");
+      continue;
+    }
+    if (!link_ids_.insert(l.name, static_cast<std::uint32_t>(m_.links.size()))) {
+      error("F0105", l.name_span, "duplicate link '" + l.name + "'");
+      continue;
+    }
+    engine::link_def d{l.name,
+                       l.workflow,
+                       cardinality_of(l.cardinality),
+                       l.inverse,
+                       {l.name_span.line, l.name_span.column}};
+    const workflow_signature* target =
+        find_workflow(l.workflow, l.workflow_span, "link '" + l.name + "'");
+    if (target && !l.inverse.empty()) {
+      const engine::link_def* other = by_name(target->links, l.inverse);
+      if (!other) {
+        std::vector<std::string_view> names;
+        for (const auto& x : target->links) names.emplace_back(x.name);
+        std::string help = suggest(l.inverse, [&] { return names; });
+        if (help.empty()) {
+          help = "declare it in " + target->name + ": links { " + l.inverse + ": " + w_.name +
+                 (l.cardinality == link_cardinality::many ? "? " : "[] ") + "}";
+        }
+        error("F0131", l.inverse_span,
+              "workflow " + target->name + " has no link '" + l.inverse + "'", std::move(help));
+      } else if (other->workflow != w_.name) {
+        error("F0131", l.inverse_span,
+              "link '" + l.inverse + "' of " + target->name + " links to " + other->workflow +
+                  ", not " + w_.name + ": it cannot be the inverse of '" + l.name + "'");
+      } else if (!other->inverse.empty() && other->inverse != l.name) {
+        error("F0131", l.inverse_span,
+              "link '" + l.inverse + "' of " + target->name + " names '" + other->inverse +
+                  "' as its inverse, not '" + l.name + "'");
+      }
+    }
+    m_.links.push_back(std::move(d));
+    link_targets_.push_back(target);
+  }
+}
+
+std::optional<std::uint32_t> workflow_compiler::find_link(std::string_view name,
+                                                          const source_span& span) {
+  if (const auto l = link_ids_.find(name)) return *l;
+  std::string help = suggest(name, [&] { return names_of(m_.links); });
+  if (help.empty()) {
+    help = m_.links.empty() ? "declare it: links { " + std::string(name) + ": WORKFLOW }"
+                            : "the links are: " + [&] {
+                                std::string out;
+                                for (const auto& l : m_.links)
+                                  out += (out.empty() ? "" : ", ") + l.name;
+                                return out;
+                              }();
+  }
+  error("F0132", span, "unknown link '" + std::string(name) + "'", std::move(help));
+  return std::nullopt;
+}
+
+const workflow_signature* workflow_compiler::link_target(std::uint32_t link) {
+  return link < link_targets_.size() ? link_targets_[link] : nullptr;
+}
+
 }  // namespace vflow::dsl::detail
+
+namespace vflow::dsl {
+
+workflow_signature signature_of(const engine::machine& m) {
+  workflow_signature s;
+  s.name = m.name;
+  s.stream = m.stream;
+  for (const auto& st : m.states) s.states.push_back(st.name);
+  for (const auto& f : m.fields) {
+    engine::field_def d = f;
+    d.initial = engine::value::null();
+    s.fields.push_back(std::move(d));
+  }
+  for (const auto& e : m.events) s.events.push_back({e.name, e.params, 0, 0});
+  s.links = m.links;
+  return s;
+}
+
+}  // namespace vflow::dsl

@@ -152,6 +152,24 @@ class workflow_directory {
   std::set<std::string, std::less<>> missing_;
 };
 
+// A link's cardinality as the engine keeps it.
+inline engine::cardinality cardinality_of(link_cardinality c) {
+  switch (c) {
+    case link_cardinality::one: return engine::cardinality::one;
+    case link_cardinality::optional: return engine::cardinality::optional;
+    case link_cardinality::many: return engine::cardinality::many;
+  }
+  return engine::cardinality::one;
+}
+
+// The element of `defs` named `name`, or null.
+template <typename Defs>
+inline const typename Defs::value_type* by_name(const Defs& defs, std::string_view name) {
+  const auto it =
+      std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return d.name == name; });
+  return it == defs.end() ? nullptr : &*it;
+}
+
 // The signature a workflow declaration shows to others, read off its syntax tree (types that do
 // not resolve are left null: the workflow's own compilation reports them).
 workflow_signature signature_from(const workflow_decl& w, const std::optional<std::string>& stream);
@@ -310,7 +328,7 @@ class workflow_compiler {
 
   void check_structure();
 
-  // ---- links: declarations, reads and effects (compile_links.cpp) ----
+  // ---- links: declarations (resolve), reads (check), link changes, spawns, sends (lower) ----
 
   void declare_links();
   // The workflow `name` names; reported (at `span`, for `what`) when unknown.
