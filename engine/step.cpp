@@ -514,7 +514,7 @@ class stepper {
       for (const chosen& t : transitions) out_.path.push_back({edge_of(t.which), t.index});
     }
     if (transitions.size() == 1 && transitions.front().target == no_state) {
-      return take_targetless(transitions.front(), act);
+      return run_block(transitions.front(), act);
     }
     if (transitions.size() == 1 && s_.configuration.size() == 1) {
       const chosen& t = transitions.front();
@@ -590,22 +590,8 @@ class stepper {
       s_.configuration.erase(std::find(s_.configuration.begin(), s_.configuration.end(), s));
     }
     for (const chosen& t : transitions) {
-      for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
-        const assignment& a = m_.assignments[t.first_assignment + i];
-        eval_result v = evaluate(m_, a.value, act);
-        if (!v.ok) {
-          fail();
-          reject(out_,
-                 budget_out(v.error) ? reject_reason::budget_exceeded
-                                     : reject_reason::evaluation_error,
-                 "assignment to '" + m_.field(a.field).name + "' at line " +
-                     std::to_string(t.line) + " failed: " + v.error);
-          return false;
-        }
-        assign(a.field, std::move(v.result));
-      }
-      if (!make_effects(t, act)) {
-        const reject_reason why = out_.reason;
+      if (!run_block(t, act)) {
+        const reject_reason why = out_.reason;  // fail() keeps the reason and message
         const std::string message = out_.message;
         fail();
         out_.reason = why;
@@ -624,9 +610,10 @@ class stepper {
     return true;
   }
 
-  // A targetless transition: its assignments and effects, and no state left or entered (its
-  // timers keep running, its siblings keep what they recorded).
-  bool take_targetless(const chosen& t, const activation& act) {
+  // A transition's block: its assignments in order, then its link changes, spawns and sends.
+  // False, with everything it assigned undone, when one fails. A targetless transition is just
+  // its block: no state is left or entered (timers keep running, siblings keep what they hold).
+  bool run_block(const chosen& t, const activation& act) {
     for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
       const assignment& a = m_.assignments[t.first_assignment + i];
       eval_result v = evaluate(m_, a.value, act);
@@ -651,24 +638,7 @@ class stepper {
   // The common case of a flat machine, without the general algorithm's bookkeeping: one
   // top-level atomic state to another (or itself), no entry or exit actions.
   bool take_flat(const chosen& t, const activation& act) {
-    for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
-      const assignment& a = m_.assignments[t.first_assignment + i];
-      eval_result v = evaluate(m_, a.value, act);
-      if (!v.ok) {
-        undo();
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
-                " failed: " + v.error);
-        return false;
-      }
-      assign(a.field, std::move(v.result));
-    }
-    if (!make_effects(t, act)) {
-      undo();
-      return false;
-    }
+    if (!run_block(t, act)) return false;
     const bool timed = m_.state(t.source).timer_count + m_.state(t.target).timer_count > 0;
     std::vector<armed_timer> saved_timers;
     if (timed) {

@@ -277,15 +277,7 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
   }
   const std::string id = generate_id(e.name);
   engine::instance_state state = engine::initial_state(m, std::move(data));
-  instance_row row;
-  row.id = id;
-  row.definition = def->hash;
-  row.workflow = m.name;
-  row.lifecycle = std::string(to_string(lifecycle::active));
-  store_state(m, state, row);
-  row.seq = 0;
-  row.created_at = k.at;
-  row.updated_at = k.at;
+  instance_row row = new_row(id, def->hash, m, state, k.at);
   t.insert_instance(row);
   // Linked first, so that the new instance's own rules and entry see its links; the others'
   // records of the links follow its start record, which causes them.

@@ -226,15 +226,7 @@ step_outcome engine_runtime::start(const start_request& req) {
       if (!links[l].empty()) inputs[ld.name] = links[l];
     }
     engine::instance_state state = engine::initial_state(m, data);
-    instance_row row;
-    row.id = id;
-    row.definition = def->hash;
-    row.workflow = m.name;
-    row.lifecycle = std::string(to_string(lifecycle::active));
-    store_state(m, state, row);
-    row.seq = 0;
-    row.created_at = at;
-    row.updated_at = at;
+    instance_row row = impl::new_row(id, def->hash, m, state, at);
     t.insert_instance(row);
     // Linked before it starts, so its first guards and rules see the links; the others' records
     // of the links follow the start record, which causes them.

@@ -272,6 +272,22 @@ struct engine_runtime::impl {
     return j;
   }
 
+  // The row of a new instance of `m` in `state`, before its first record (seq 0).
+  static instance_row new_row(const std::string& id, const std::string& definition,
+                              const engine::machine& m, const engine::instance_state& state,
+                              std::int64_t at) {
+    instance_row row;
+    row.id = id;
+    row.definition = definition;
+    row.workflow = m.name;
+    row.lifecycle = std::string(to_string(lifecycle::active));
+    store_state(m, state, row);
+    row.seq = 0;
+    row.created_at = at;
+    row.updated_at = at;
+    return row;
+  }
+
   // Appends `j` and advances the instance to it; `out` reports the record and the instance.
   void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
               step_outcome& out) {
