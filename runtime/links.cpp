@@ -377,18 +377,10 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
   j.params = params.dump();
   j.cause = cause;
   d.detail["sent_by"] = parent;
-  j.detail = d.detail.dump();
-  if (d.result.is_taken()) {
-    j.outcome = "taken";
-    j.to_config = config_json(m, d.after.configuration).dump();
-    j.changes = changes_json(m, d.result.changes).dump();
-    store_state(m, d.after, *row);
-  } else {
-    if (e.must) throw request_failure(status::rejected, what + " was refused: " + d.result.message);
-    j.outcome = "rejected";
-    j.reason = d.result.message;
+  if (!d.result.is_taken() && e.must) {
+    throw request_failure(status::rejected, what + " was refused: " + d.result.message);
   }
-  j.lifecycle = std::string(to_string(d.next));
+  record_decision(m, d, j, *row);
   row->lifecycle = j.lifecycle;
   row->seq = j.seq;
   row->updated_at = std::max(row->updated_at, k.at);

@@ -353,17 +353,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     j.event = req.event;
     j.params = params.dump();
     j.event_id = req.event_id;
-    j.detail = d.detail.dump();
-    if (d.result.is_taken()) {
-      j.outcome = "taken";
-      j.to_config = config_json(m, d.after.configuration).dump();
-      j.changes = changes_json(m, d.result.changes).dump();
-      store_state(m, d.after, *row);
-    } else {
-      j.outcome = "rejected";
-      j.reason = d.result.message;
-    }
-    j.lifecycle = std::string(to_string(d.next));
+    impl::record_decision(m, d, j, *row);
     if (req.dry_run) {  // the same decision, nothing written
       out.status = j.outcome == "taken" ? status::ok : status::rejected;
       out.message = j.reason.value_or("");

@@ -330,6 +330,23 @@ struct engine_runtime::impl {
     json detail;
   };
 
+  // Writes decision `d` into record `j` and, when taken, the new state into `row`: outcome,
+  // configuration, changes or reason, and the lifecycle after it.
+  static void record_decision(const engine::machine& m, const decision& d, journal_row& j,
+                              instance_row& row) {
+    j.detail = d.detail.dump();
+    if (d.result.is_taken()) {
+      j.outcome = "taken";
+      j.to_config = config_json(m, d.after.configuration).dump();
+      j.changes = changes_json(m, d.result.changes).dump();
+      store_state(m, d.after, row);
+    } else {
+      j.outcome = "rejected";
+      j.reason = d.result.message;
+    }
+    j.lifecycle = std::string(to_string(d.next));
+  }
+
   static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
                          const std::string& instance_id,
                          const engine::link_snapshot* links = nullptr,
