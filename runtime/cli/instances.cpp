@@ -250,10 +250,17 @@ int run_tick(const tick_args& a, const global_options& g) {
       j["instance"] = r.instance;
       fired.push_back(std::move(j));
     }
+    json failed = json::array();
+    for (const auto& [id, why] : out.failed) failed.push_back({{"instance", id}, {"message", why}});
     print_json(json{{"format_version", format_version},
                     {"now", engine::format_time(out.now)},
-                    {"fired", fired}});
-    return exit_ok;
+                    {"fired", fired},
+                    {"failed", failed}});
+    return out.failed.empty() ? exit_ok : exit_no;
+  }
+  // A timer whose sends or spawns failed did not fire (nothing written); the next tick retries.
+  for (const auto& [id, why] : out.failed) {
+    std::cerr << "vflow tick: " << safe(id) << ": a due timer did not fire: " << safe(why) << '\n';
   }
   for (const auto& r : out.fired) {
     const json timer = json::parse(r.detail)["timer"];
@@ -274,7 +281,7 @@ int run_tick(const tick_args& a, const global_options& g) {
   }
   std::cout << "tick at " << engine::format_time(out.now) << ": " << out.fired.size()
             << (out.fired.size() == 1 ? " timer\n" : " timers\n");
-  return exit_ok;
+  return out.failed.empty() ? exit_ok : exit_no;
 }
 
 struct explain_args {

@@ -423,3 +423,40 @@ workflow Spoke {
 
 }  // namespace
 }  // namespace vflow::test
+
+namespace vflow::test {
+namespace {
+
+// A due timer whose send! is refused does not fire: nothing is written, tick says why (exit 1),
+// and the timer is still due for the next tick.
+TEST_F(LinksCli, ATimerWhoseEffectsFailIsLeftDueWithNothingWritten) {
+  write("alarm.flow", R"(stream D2C
+workflow Alarm {
+  links { peer: Sink? }
+  initial state Armed { after 1h -> Rung }
+  state Rung { entry { send! poke to peer } }
+}
+workflow Sink {
+  event poke
+  initial state Idle { on poke -> Done }
+  final state Done
+}
+)");
+  ASSERT_EQ(vflow("deploy " + path("alarm.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Sink --id S1").exit_code, 0);
+  ASSERT_EQ(vflow("fire S1 poke").exit_code, 0);  // completed: it refuses the next poke
+  ASSERT_EQ(vflow("start Alarm --id A1 peer=S1 --at 2026-05-01T00:00:00Z").exit_code, 0);
+  const std::string before = dump();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto r = vflow("tick --now 2026-05-01T02:00:00Z");
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("vflow tick: A1: a due timer did not fire: send! poke from 'A1' to 'S1' "
+                         "was refused: instance 'S1' is completed, not active"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(dump(), before);
+  }
+}
+
+}  // namespace
+}  // namespace vflow::test
