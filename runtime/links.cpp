@@ -212,9 +212,17 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
                     cause, k, false);
         break;
       case engine::effect_kind::link_set: {
+        // `= null` empties the link; a second instance for it is an error, not an overwrite.
         const std::string wanted = e.target.is_null() ? "" : e.target.as_string();
         for (const auto& old : linked(t, id, l.name)) {
-          if (old != wanted) change_link(t, c, id, e.link, old, false, cause, k, false, true);
+          if (old == wanted) continue;
+          if (!wanted.empty()) {
+            throw request_failure(status::invalid,
+                                  "link '" + l.name + "' of '" + id + "' (line " +
+                                      std::to_string(e.line) + ") already holds '" + old +
+                                      "': set it to null first to link '" + wanted + "'");
+          }
+          change_link(t, c, id, e.link, old, false, cause, k, false, true);
         }
         if (!wanted.empty()) change_link(t, c, id, e.link, wanted, true, cause, k, false);
         break;

@@ -335,15 +335,10 @@ step_outcome engine_runtime::fire(const fire_request& req) {
                     ", not the expected " + std::to_string(*req.expect_seq);
       return;
     }
-    for (std::size_t p = 0; p < call.params.size(); ++p) {  // a `ref W` names a W
-      const auto& pd = m.event(call.event).params[p];
-      if (pd.ref.empty() || call.params[p].is_null()) continue;
-      if (auto bad = impl_->bad_ref(t, pd.ref, call.params[p].as_string(),
-                                    "parameter '" + pd.name + "'")) {
-        out.status = status::invalid;
-        out.message = std::move(*bad);
-        return;
-      }
+    if (auto bad = impl_->bad_refs(t, m, call)) {
+      out.status = status::invalid;
+      out.message = std::move(*bad);
+      return;
     }
     json reads;
     const auto snap = impl_->snapshot(t, *c, req.id, reads);
@@ -404,6 +399,11 @@ step_outcome engine_runtime::gate(const gate_request& req) {
       const auto made = impl::make_call(m, *req.can, req.params, at, req.actor, params, out);
       if (!made) return;
       const engine::event_call& call = *made;
+      if (auto bad = impl_->bad_refs(t, m, call)) {
+        out.status = status::invalid;
+        out.message = std::move(*bad);
+        return;
+      }
       json reads;
       const auto snap = impl_->snapshot(t, *c, req.id, reads);
       impl::decision d =

@@ -414,6 +414,17 @@ struct engine_runtime::impl {
   // A message when `id` is not an instance of `workflow` (for `ref` values), else nothing.
   std::optional<std::string> bad_ref(store_transaction& t, const std::string& workflow,
                                      const std::string& id, const std::string& what);
+  // A message when a `ref W` parameter of `call` does not name an instance of W.
+  std::optional<std::string> bad_refs(store_transaction& t, const engine::machine& m,
+                                      const engine::event_call& call) {
+    for (std::size_t p = 0; p < call.params.size(); ++p) {
+      const auto& pd = m.event(call.event).params[p];
+      if (pd.ref.empty() || call.params[p].is_null()) continue;
+      if (auto bad = bad_ref(t, pd.ref, call.params[p].as_string(), "parameter '" + pd.name + "'"))
+        return bad;
+    }
+    return std::nullopt;
+  }
   // Adds `other` to (or removes it from) link `link` of instance `id` running `c`, and keeps the
   // inverse in step; checked: the instance exists, runs the linked workflow, the cardinality of
   // both sides holds. A "link" record is journaled on `other` (and on `id` when `journal_self`).

@@ -33,10 +33,14 @@ workflow Problem {
   state FixPending {
     on fix_done -> Resolved when count(fixes) > 0 and all(fixes, in_state(Completed))
     on escalate { send! problem_resolved to incidents }
+    on set_team { owner_team = event.team }
+    on clear_team { owner_team = null }
   }
   final state Resolved {
     entry { send problem_resolved to incidents }
   }
+  event set_team(team: ref Team)
+  event clear_team
 }
 )";
 
@@ -226,6 +230,25 @@ TEST_F(LinksCli, WrongLinksAreRefusedWithTheStoreUnchanged) {
         "link 'problem' holds at most one instance, but 2 are given");
   start("fire PRB-1 link_incident i=TEAM-1",
         "parameter 'i' must name a Incident, but 'TEAM-1' is a Team");
+}
+
+TEST_F(LinksCli, ASecondInstanceForASingleLinkIsAnErrorNotAnOverwrite) {
+  ASSERT_EQ(vflow("fire PRB-1 accept_fix").exit_code, 0);
+  ASSERT_EQ(vflow("fire PRB-1 set_team team=TEAM-1").exit_code, 0);
+  ASSERT_EQ(vflow("start Team --id TEAM-2").exit_code, 0);
+  const std::string before = dump();
+  const auto r = vflow("fire PRB-1 set_team team=TEAM-2");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("link 'owner_team' of 'PRB-1' (line 21) already holds 'TEAM-1': set it to "
+                       "null first to link 'TEAM-2'"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(dump(), before);
+  ASSERT_EQ(vflow("fire PRB-1 clear_team").exit_code, 0);
+  ASSERT_EQ(vflow("fire PRB-1 set_team team=TEAM-2").exit_code, 0);
+  EXPECT_EQ(links("PRB-1")["owner_team"], nlohmann::json::array({"TEAM-2"}));
+  EXPECT_EQ(vflow_json("history TEAM-1").back()["event"], "unlink");
+  EXPECT_EQ(vflow("gate PRB-1 --can set_team team=INC-1").exit_code, 1);
 }
 
 TEST_F(LinksCli, ARefusedSendIsJournaledOnTheReceiverButSendBangRollsEverythingBack) {
