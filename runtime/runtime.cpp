@@ -591,6 +591,15 @@ std::optional<definition_row> engine_runtime::definition_of(const std::string& i
   return out;
 }
 
+std::optional<engine::machine> engine_runtime::machine_of(const std::string& id) {
+  std::optional<engine::machine> out;
+  impl_->read([&](store_transaction& t) {
+    out.reset();
+    if (const auto row = t.instance(id)) out = impl_->load(t, row->definition)->machine;
+  });
+  return out;
+}
+
 std::optional<std::vector<journal_row>> engine_runtime::history(const std::string& id) {
   std::optional<std::vector<journal_row>> out;
   impl_->read([&](store_transaction& t) {

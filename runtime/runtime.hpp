@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dsl/diagnostic.hpp"
+#include "engine/machine.hpp"
 #include "engine/value.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/store.hpp"
@@ -242,6 +243,9 @@ class engine_runtime {
   std::optional<instance_view> status(const std::string& id);
   /// The definition an instance runs on: its name, version, source file and source text.
   std::optional<definition_row> definition_of(const std::string& id);
+  /// The compiled workflow an instance runs on (as checked when it was deployed, against the
+  /// workflows it links to then).
+  std::optional<engine::machine> machine_of(const std::string& id);
   /// Every journal record of an instance, oldest first; nothing when the instance is unknown.
   std::optional<std::vector<journal_row>> history(const std::string& id);
   /// Instances matching a filter (without their data).

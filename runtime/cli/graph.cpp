@@ -67,14 +67,12 @@ int run_graph(const graph_args& a, const global_options& g) {
   } else {
     // The definition the instance runs on, marked with where it is and where it has been.
     auto rt = open_runtime(g, db_access::read);
-    const auto def = rt.definition_of(a.instance);
-    if (!def) {
-      std::cerr << "vflow graph: unknown instance '" << a.instance << "'\n";
+    auto machine = rt.machine_of(a.instance);
+    if (!machine) {
+      std::cerr << "vflow graph: unknown instance '" << safe(a.instance) << "'\n";
       return exit_no;
     }
-    auto picked = pick(def->source, def->source_name, def->name, g);
-    if (!picked) return exit_no;
-    m = std::move(*picked);
+    m = std::move(*machine);
     marks.active = rt.status(a.instance)->state;
     const auto history = rt.history(a.instance);
     // Each record names the transitions it took (records of vflow 0.1 do not, and are not drawn).
