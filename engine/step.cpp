@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/eval.hpp"
+#include "engine/stepper.hpp"
 
 namespace vflow::engine {
 
@@ -53,890 +54,419 @@ std::optional<std::string> check_params(const machine& m, const event_call& call
   return std::nullopt;
 }
 
-namespace {
+namespace detail {
 
-void reject(step_result& out, reject_reason reason, std::string message) {
-  out.outcome = outcome::rejected;
-  out.reason = reason;
-  out.message = std::move(message);
-}
-
-// The transitions of state `s` for event `e`: a contiguous run inside the state's slice.
-std::pair<std::uint32_t, std::uint32_t> transitions_for(const machine& m, state_id s, event_id e) {
-  const state_def& st = m.state(s);
-  const auto begin = m.transitions.begin() + st.first_transition;
-  const auto end = begin + st.transition_count;
-  const auto lo = std::lower_bound(begin, end, e, [](const transition_def& t, event_id ev) {
-    return index(t.event) < index(ev);
-  });
-  auto hi = lo;
-  while (hi != end && hi->event == e) ++hi;
-  return {static_cast<std::uint32_t>(lo - m.transitions.begin()),
-          static_cast<std::uint32_t>(hi - m.transitions.begin())};
-}
-
-std::string active_names(const machine& m, const instance_state& s) {
-  std::string where;
-  for (const state_id id : s.configuration) {
-    if (!where.empty()) where += ", ";
-    where += m.state(id).name;
-  }
-  return where;
-}
-
-// A transition chosen to be taken: an event transition, a done or always transition, or a timer.
-struct chosen {
-  enum class kind : std::uint8_t { event, done, always, timer } which = kind::event;
-  std::uint32_t index = 0;
-  state_id source{};
-  state_id target{};
-  std::uint32_t first_assignment = 0;
-  std::uint32_t assignment_count = 0;
-  std::uint32_t line = 0;
-  std::uint32_t first_effect = 0;
-  std::uint32_t effect_count = 0;
-};
-
-edge_kind edge_of(chosen::kind k) {
-  switch (k) {
-    case chosen::kind::event: return edge_kind::event;
-    case chosen::kind::done: return edge_kind::done;
-    case chosen::kind::always: return edge_kind::always;
-    case chosen::kind::timer: return edge_kind::timer;
-  }
-  return edge_kind::event;
-}
-
-chosen choose(const transition_def& t, chosen::kind which, std::uint32_t index) {
-  return {
-      which,      index,          t.source,      t.target, t.first_assignment, t.assignment_count,
-      t.pos.line, t.first_effect, t.effect_count};
-}
-
-// An internal event waiting: one a rule or an entry/exit block raised, or the completion of a
-// compound or parallel state.
-struct queued {
-  bool done = false;
-  state_id state{};  // for done
-  event_call call;   // for raised events
-};
-
-// One step in progress: the external event (or timer), then eventless transitions, rules and
-// internal events, to completion. Follows the W3C SCXML algorithm (its Appendix D): document
-// order priority, descendants before ancestors, conflicts resolved in favour of the earlier
-// transition, exits innermost first and entries outermost first.
-class stepper {
- public:
-  stepper(const machine& m, instance_state& state, step_result& out, const step_options& options,
-          const value& actor, std::int64_t now)
-      : m_(m),
-        s_(state),
-        out_(out),
-        options_(options),
-        actor_(actor),
-        now_(now),
-        budget_(m.evaluation_budget) {}
-
-  // Policies and transitions for one event; false (with `out_` saying why) when not taken.
-  bool micro_step(const event_call& call, std::uint32_t depth) {
-    const event_def& ev = m_.event(call.event);
-    const activation act = activation_for(&call.params);
-    for (std::uint32_t d = ev.first_deny; d < ev.first_deny + ev.deny_count; ++d) {
-      const deny_def& deny = m_.denies[d];
-      trace_entry& t = record(trace_kind::deny, d, depth);
-      const eval_result r = evaluate(m_, deny.condition, act);
-      explain(t, deny.parts, deny.condition_text, act, &ev.params);
-      if (!r.ok)
-        return fail_evaluation(t, r.error, "deny clause of policy '" + policy_name(deny) + "'");
-      t.result = r.result.as_bool();
-      if (t.result) {
-        const policy_def& p = m_.policies[deny.policy];
-        std::string message = "denied by policy " + p.name + ": " + p.description;
-        if (!deny.because.empty()) message += " (" + deny.because + ")";
-        out_.denied_by = d;
-        reject(out_, reject_reason::policy_denied, std::move(message));
-        return false;
-      }
+// Policies and transitions for one event; false (with `out_` saying why) when not taken.
+bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
+  const event_def& ev = m_.event(call.event);
+  const activation act = activation_for(&call.params);
+  for (std::uint32_t d = ev.first_deny; d < ev.first_deny + ev.deny_count; ++d) {
+    const deny_def& deny = m_.denies[d];
+    trace_entry& t = record(trace_kind::deny, d, depth);
+    const eval_result r = evaluate(m_, deny.condition, act);
+    explain(t, deny.parts, deny.condition_text, act, &ev.params);
+    if (!r.ok)
+      return fail_evaluation(t, r.error, "deny clause of policy '" + policy_name(deny) + "'");
+    t.result = r.result.as_bool();
+    if (t.result) {
+      const policy_def& p = m_.policies[deny.policy];
+      std::string message = "denied by policy " + p.name + ": " + p.description;
+      if (!deny.because.empty()) message += " (" + deny.because + ")";
+      out_.denied_by = d;
+      reject(out_, reject_reason::policy_denied, std::move(message));
+      return false;
     }
-    // For each active atomic state in document order, the first enabled transition on it or on
-    // its nearest ancestor that has one. (Scratch space kept per thread: a step's hot path should
-    // not allocate; micro_step is never re-entered while it is in use.)
-    thread_local std::vector<chosen> enabled;
-    enabled.clear();
-    bool any_candidate = false;
-    for (const state_id atomic : s_.configuration) {
-      if (m_.state(atomic).kind != state_kind::atomic) continue;
-      bool found = false;
-      for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
-        const auto [first, last] = transitions_for(m_, st, call.event);
-        for (std::uint32_t t = first; t < last && !found; ++t) {
-          any_candidate = true;
-          const transition_def& tr = m_.transitions[t];
-          if (tr.guard != no_expr) {
-            trace_entry& e = record(trace_kind::guard, t, depth);
-            const eval_result g = evaluate(m_, tr.guard, act);
-            explain(e, tr.guard_parts, tr.guard_text, act, &ev.params);
-            if (!g.ok) {
-              return fail_evaluation(e, g.error,
-                                     "guard '" + tr.guard_text + "' of transition at line " +
-                                         std::to_string(tr.pos.line));
-            }
-            e.result = g.result.as_bool();
-            if (!e.result) continue;
+  }
+  // For each active atomic state in document order, the first enabled transition on it or on
+  // its nearest ancestor that has one. (Scratch space kept per thread: a step's hot path should
+  // not allocate; micro_step is never re-entered while it is in use.)
+  thread_local std::vector<chosen> enabled;
+  enabled.clear();
+  bool any_candidate = false;
+  for (const state_id atomic : s_.configuration) {
+    if (m_.state(atomic).kind != state_kind::atomic) continue;
+    bool found = false;
+    for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
+      const auto [first, last] = transitions_for(m_, st, call.event);
+      for (std::uint32_t t = first; t < last && !found; ++t) {
+        any_candidate = true;
+        const transition_def& tr = m_.transitions[t];
+        if (tr.guard != no_expr) {
+          trace_entry& e = record(trace_kind::guard, t, depth);
+          const eval_result g = evaluate(m_, tr.guard, act);
+          explain(e, tr.guard_parts, tr.guard_text, act, &ev.params);
+          if (!g.ok) {
+            return fail_evaluation(e, g.error,
+                                   "guard '" + tr.guard_text + "' of transition at line " +
+                                       std::to_string(tr.pos.line));
           }
-          found = true;
-          const chosen c = choose(tr, chosen::kind::event, t);
-          if (std::none_of(enabled.begin(), enabled.end(), [&](const chosen& x) {
-                return x.which == c.which && x.index == c.index;
-              })) {
-            enabled.push_back(c);
-          }
+          e.result = g.result.as_bool();
+          if (!e.result) continue;
+        }
+        found = true;
+        const chosen c = choose(tr, chosen::kind::event, t);
+        if (std::none_of(enabled.begin(), enabled.end(), [&](const chosen& x) {
+              return x.which == c.which && x.index == c.index;
+            })) {
+          enabled.push_back(c);
         }
       }
     }
-    if (enabled.empty()) {
-      if (!any_candidate) {
-        reject(out_, reject_reason::no_transition,
-               "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_));
-      } else {
-        reject(out_, reject_reason::guards_false,
-               "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) +
-                   " is false");
-      }
+  }
+  if (enabled.empty()) {
+    if (!any_candidate) {
+      reject(out_, reject_reason::no_transition,
+             "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_));
+    } else {
+      reject(
+          out_, reject_reason::guards_false,
+          "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) + " is false");
+    }
+    return false;
+  }
+  const activation after = activation_for(&call.params);
+  if (!take(enabled.size() == 1 ? enabled : remove_conflicts(enabled), after)) return false;
+  if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);
+  return true;
+}
+
+// Fires an armed timer: consumed first; then its guard; then its transition.
+bool stepper::fire(std::uint32_t timer_index) {
+  const auto armed = std::find_if(s_.timers.begin(), s_.timers.end(),
+                                  [&](const armed_timer& a) { return a.timer == timer_index; });
+  if (armed == s_.timers.end()) {
+    reject(out_, reject_reason::no_transition, "the timer is not armed");
+    return false;
+  }
+  s_.timers.erase(armed);
+  const timer_def& timer = m_.timers[timer_index];
+  const activation act = activation_for(nullptr);
+  trace_entry& t = record(trace_kind::timer, timer_index, 0);
+  t.result = true;
+  if (timer.guard != no_expr) {
+    const eval_result g = evaluate(m_, timer.guard, act);
+    explain(t, timer.guard_parts, timer.guard_text, act, nullptr);
+    if (!g.ok)
+      return fail_evaluation(t, g.error,
+                             "guard '" + timer.guard_text + "' of the timer at line " +
+                                 std::to_string(timer.pos.line));
+    t.result = g.result.as_bool();
+    if (!t.result) {
+      reject(out_, reject_reason::guards_false,
+             "the guard '" + timer.guard_text + "' of the timer at line " +
+                 std::to_string(timer.pos.line) + " is false: the timer lapsed");
       return false;
     }
-    const activation after = activation_for(&call.params);
-    if (!take(enabled.size() == 1 ? enabled : remove_conflicts(enabled), after)) return false;
-    if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);
-    return true;
   }
+  const chosen c{chosen::kind::timer,    timer_index,
+                 timer.source,           timer.target,
+                 timer.first_assignment, timer.assignment_count,
+                 timer.pos.line,         timer.first_effect,
+                 timer.effect_count};
+  return take({c}, act);
+}
 
-  // Fires an armed timer: consumed first; then its guard; then its transition.
-  bool fire(std::uint32_t timer_index) {
-    const auto armed = std::find_if(s_.timers.begin(), s_.timers.end(),
-                                    [&](const armed_timer& a) { return a.timer == timer_index; });
-    if (armed == s_.timers.end()) {
-      reject(out_, reject_reason::no_transition, "the timer is not armed");
-      return false;
-    }
-    s_.timers.erase(armed);
-    const timer_def& timer = m_.timers[timer_index];
-    const activation act = activation_for(nullptr);
-    trace_entry& t = record(trace_kind::timer, timer_index, 0);
-    t.result = true;
-    if (timer.guard != no_expr) {
-      const eval_result g = evaluate(m_, timer.guard, act);
-      explain(t, timer.guard_parts, timer.guard_text, act, nullptr);
-      if (!g.ok)
-        return fail_evaluation(t, g.error,
-                               "guard '" + timer.guard_text + "' of the timer at line " +
-                                   std::to_string(timer.pos.line));
-      t.result = g.result.as_bool();
-      if (!t.result) {
-        reject(out_, reject_reason::guards_false,
-               "the guard '" + timer.guard_text + "' of the timer at line " +
-                   std::to_string(timer.pos.line) + " is false: the timer lapsed");
-        return false;
-      }
-    }
-    const chosen c{chosen::kind::timer,    timer_index,
-                   timer.source,           timer.target,
-                   timer.first_assignment, timer.assignment_count,
-                   timer.pos.line,         timer.first_effect,
-                   timer.effect_count};
-    return take({c}, act);
-  }
+// Enters the initial configuration of a new instance: entry actions, timers, completion.
+bool stepper::enter_initial() {
+  const std::vector<state_id> initial = s_.configuration;
+  s_.configuration.clear();
+  std::vector<state_id> to_enter;
+  for (const state_id s : initial) add_descendants(s, to_enter);
+  return enter_states(to_enter, activation_for(nullptr));
+}
 
-  // Enters the initial configuration of a new instance: entry actions, timers, completion.
-  bool enter_initial() {
-    const std::vector<state_id> initial = s_.configuration;
-    s_.configuration.clear();
-    std::vector<state_id> to_enter;
-    for (const state_id s : initial) add_descendants(s, to_enter);
-    return enter_states(to_enter, activation_for(nullptr));
-  }
-
-  // Eventless transitions to a fixed point, rules, and the internal events in order; false when
-  // the whole step must be rolled back (a loop, an evaluation failure, the budget).
-  bool run_to_completion() {
-    std::uint32_t firings = 0, eventless = 0, internal = 0;
-    std::vector<std::uint32_t> fired_order;
-    for (;;) {
-      // Eventless transitions first, each round taking every enabled one.
-      for (; !m_.always.empty();) {
-        std::vector<chosen> enabled;
-        const activation act = activation_for(nullptr);
-        for (const state_id atomic : s_.configuration) {
-          if (m_.state(atomic).kind != state_kind::atomic) continue;
-          bool found = false;
-          for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
-            const state_def& d = m_.state(st);
-            for (std::uint32_t t = d.first_always; t < d.first_always + d.always_count && !found;
-                 ++t) {
-              const transition_def& tr = m_.always[t];
-              if (tr.guard != no_expr) {
-                trace_entry& e = record(trace_kind::always, t, internal);
-                const eval_result g = evaluate(m_, tr.guard, act);
-                explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
-                if (!g.ok) {
-                  return fail_evaluation(e, g.error,
-                                         "guard '" + tr.guard_text +
-                                             "' of the always transition at line " +
-                                             std::to_string(tr.pos.line));
-                }
-                e.result = g.result.as_bool();
-                if (!e.result) {
-                  out_.trace.pop_back();  // false eventless guards are re-checked constantly: keep
-                                          // only takes
-                  continue;
-                }
+// Eventless transitions to a fixed point, rules, and the internal events in order; false when
+// the whole step must be rolled back (a loop, an evaluation failure, the budget).
+bool stepper::run_to_completion() {
+  std::uint32_t firings = 0, eventless = 0, internal = 0;
+  std::vector<std::uint32_t> fired_order;
+  for (;;) {
+    // Eventless transitions first, each round taking every enabled one.
+    for (; !m_.always.empty();) {
+      std::vector<chosen> enabled;
+      const activation act = activation_for(nullptr);
+      for (const state_id atomic : s_.configuration) {
+        if (m_.state(atomic).kind != state_kind::atomic) continue;
+        bool found = false;
+        for (state_id st = atomic; st != no_state && !found; st = m_.state(st).parent) {
+          const state_def& d = m_.state(st);
+          for (std::uint32_t t = d.first_always; t < d.first_always + d.always_count && !found;
+               ++t) {
+            const transition_def& tr = m_.always[t];
+            if (tr.guard != no_expr) {
+              trace_entry& e = record(trace_kind::always, t, internal);
+              const eval_result g = evaluate(m_, tr.guard, act);
+              explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
+              if (!g.ok) {
+                return fail_evaluation(e, g.error,
+                                       "guard '" + tr.guard_text +
+                                           "' of the always transition at line " +
+                                           std::to_string(tr.pos.line));
               }
-              found = true;
-              const chosen c = choose(tr, chosen::kind::always, t);
-              if (std::none_of(enabled.begin(), enabled.end(),
-                               [&](const chosen& x) { return x.index == c.index; })) {
-                enabled.push_back(c);
+              e.result = g.result.as_bool();
+              if (!e.result) {
+                out_.trace.pop_back();  // false eventless guards are re-checked constantly: keep
+                                        // only takes
+                continue;
               }
+            }
+            found = true;
+            const chosen c = choose(tr, chosen::kind::always, t);
+            if (std::none_of(enabled.begin(), enabled.end(),
+                             [&](const chosen& x) { return x.index == c.index; })) {
+              enabled.push_back(c);
             }
           }
         }
-        if (enabled.empty()) break;
-        if (++eventless > m_.max_eventless) {
-          reject(out_, reject_reason::rule_cycle,
-                 "eventless transitions were taken more than " + std::to_string(m_.max_eventless) +
-                     " times in one step; the step was rolled back");
-          return false;
-        }
-        if (!take(remove_conflicts(enabled), act)) return false;
       }
-      const auto fired = m_.rules.empty() ? std::optional<bool>(false) : fire_one_rule();
-      if (!fired) return false;
-      if (*fired) {
-        if (++firings > m_.max_rule_firings) {
-          std::string names;
-          for (const std::uint32_t r : fired_order) {
-            const std::string& n = m_.rules[r].name;
-            if (names.find("'" + n + "'") == std::string::npos)
-              names += (names.empty() ? "'" : ", '") + n + "'";
-          }
-          reject(out_, reject_reason::rule_cycle,
-                 "rule cycle: rules " + names + " fired more than " +
-                     std::to_string(m_.max_rule_firings) +
-                     " times in one step; the step was rolled back");
-          return false;
-        }
-        fired_order.push_back(last_fired_);
-        continue;
-      }
-      if (queue_head_ == queue_.size()) return true;
-      const queued next = std::move(queue_[queue_head_++]);
-      ++internal;
-      if (next.done) {
-        if (!take_done(next.state, internal)) return false;
-        continue;
-      }
-      const std::size_t at = out_.trace.size();
-      record(trace_kind::internal, index(next.call.event), internal);
-      const bool taken = micro_step(next.call, internal);
-      trace_entry& after = out_.trace[at];  // by position: micro_step appends to the trace
-      after.result = taken;
-      if (taken) continue;
-      if (out_.reason == reject_reason::evaluation_error ||
-          out_.reason == reject_reason::budget_exceeded) {
+      if (enabled.empty()) break;
+      if (++eventless > m_.max_eventless) {
+        reject(out_, reject_reason::rule_cycle,
+               "eventless transitions were taken more than " + std::to_string(m_.max_eventless) +
+                   " times in one step; the step was rolled back");
         return false;
       }
-      // An internal event nothing accepts is ignored, as in SCXML; the trace keeps why.
-      after.note = out_.message;
-      out_.reason = reject_reason::none;
-      out_.message.clear();
-      out_.denied_by.reset();
+      if (!take(remove_conflicts(enabled), act)) return false;
     }
-  }
-
-  void finish_taken() {
-    out_.outcome = outcome::taken;
+    const auto fired = m_.rules.empty() ? std::optional<bool>(false) : fire_one_rule();
+    if (!fired) return false;
+    if (*fired) {
+      if (++firings > m_.max_rule_firings) {
+        std::string names;
+        for (const std::uint32_t r : fired_order) {
+          const std::string& n = m_.rules[r].name;
+          if (names.find("'" + n + "'") == std::string::npos)
+            names += (names.empty() ? "'" : ", '") + n + "'";
+        }
+        reject(out_, reject_reason::rule_cycle,
+               "rule cycle: rules " + names + " fired more than " +
+                   std::to_string(m_.max_rule_firings) +
+                   " times in one step; the step was rolled back");
+        return false;
+      }
+      fired_order.push_back(last_fired_);
+      continue;
+    }
+    if (queue_head_ == queue_.size()) return true;
+    const queued next = std::move(queue_[queue_head_++]);
+    ++internal;
+    if (next.done) {
+      if (!take_done(next.state, internal)) return false;
+      continue;
+    }
+    const std::size_t at = out_.trace.size();
+    record(trace_kind::internal, index(next.call.event), internal);
+    const bool taken = micro_step(next.call, internal);
+    trace_entry& after = out_.trace[at];  // by position: micro_step appends to the trace
+    after.result = taken;
+    if (taken) continue;
+    if (out_.reason == reject_reason::evaluation_error ||
+        out_.reason == reject_reason::budget_exceeded) {
+      return false;
+    }
+    // An internal event nothing accepts is ignored, as in SCXML; the trace keeps why.
+    after.note = out_.message;
     out_.reason = reject_reason::none;
     out_.message.clear();
-    out_.changes.erase(std::remove_if(out_.changes.begin(), out_.changes.end(),
-                                      [](const field_change& c) { return c.before == c.after; }),
-                       out_.changes.end());
+    out_.denied_by.reset();
   }
+}
 
- private:
-  // ---- the document tree ----
+void stepper::finish_taken() {
+  out_.outcome = outcome::taken;
+  out_.reason = reject_reason::none;
+  out_.message.clear();
+  out_.changes.erase(std::remove_if(out_.changes.begin(), out_.changes.end(),
+                                    [](const field_change& c) { return c.before == c.after; }),
+                     out_.changes.end());
+}
 
-  state_id parent(state_id s) const { return m_.state(s).parent; }
-
-  bool is_descendant(state_id s, state_id ancestor) const {
-    for (state_id p = parent(s); p != no_state; p = parent(p)) {
-      if (p == ancestor) return true;
-    }
-    return false;
+// One microstep: exit (innermost first, remembering history), the transitions' assignments in
+// order, then entry (outermost first). False when evaluation failed.
+bool stepper::take(const std::vector<chosen>& transitions, const activation& act) {
+  if (options_.explain) {  // the journal records the path, so pictures can show it
+    for (const chosen& t : transitions) out_.path.push_back({edge_of(t.which), t.index});
   }
-
-  bool is_active(state_id s) const {
-    return std::binary_search(s_.configuration.begin(), s_.configuration.end(), s,
-                              [](state_id a, state_id b) { return index(a) < index(b); });
+  if (transitions.size() == 1 && transitions.front().target == no_state) {
+    return run_block(transitions.front(), act);
   }
-
-  std::pair<std::uint32_t, std::uint32_t> children(state_id s) const {
-    const state_def& d = m_.state(s);
-    return {d.first_child, d.first_child + d.child_count};
+  if (transitions.size() == 1 && s_.configuration.size() == 1) {
+    const chosen& t = transitions.front();
+    const state_def& from = m_.state(t.source);
+    const state_def& to = m_.state(t.target);
+    const bool flat = from.parent == no_state && to.parent == no_state &&
+                      from.kind == state_kind::atomic && to.kind == state_kind::atomic &&
+                      from.exit_count == 0 && to.entry_count == 0;
+    if (flat) return take_flat(t, act);
   }
+  return take_general(transitions, act);
+}
 
-  // The innermost compound state enclosing both ends (no_state: the document root).
-  state_id domain(const chosen& c) const {
-    for (state_id a = parent(c.source); a != no_state; a = parent(a)) {
-      if (m_.state(a).kind == state_kind::compound && is_descendant(c.target, a)) return a;
-    }
-    return no_state;
-  }
-
-  std::vector<state_id> exit_set(const chosen& c) const {
-    std::vector<state_id> out;
-    if (c.target == no_state) return out;  // targetless: leaves nothing
-    const state_id d = domain(c);
-    for (const state_id s : s_.configuration) {
-      if (d == no_state || is_descendant(s, d)) out.push_back(s);
-    }
-    return out;
-  }
-
-  // Drops transitions whose exits overlap an earlier one's, unless they come from a descendant
-  // of its source (then the earlier one is dropped).
-  std::vector<chosen> remove_conflicts(const std::vector<chosen>& enabled) const {
-    std::vector<chosen> kept;
-    std::vector<std::vector<state_id>> kept_exits;
-    for (const chosen& t1 : enabled) {
-      const auto exits1 = exit_set(t1);
-      bool preempted = false;
-      std::vector<std::size_t> drop;
-      for (std::size_t k = 0; k < kept.size(); ++k) {
-        const bool overlap = std::any_of(exits1.begin(), exits1.end(), [&](state_id s) {
-          return std::find(kept_exits[k].begin(), kept_exits[k].end(), s) != kept_exits[k].end();
-        });
-        if (!overlap) continue;
-        if (is_descendant(t1.source, kept[k].source)) {
-          drop.push_back(k);
-        } else {
-          preempted = true;
-          break;
-        }
-      }
-      if (preempted) continue;
-      for (auto k = drop.rbegin(); k != drop.rend(); ++k) {
-        kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(*k));
-        kept_exits.erase(kept_exits.begin() + static_cast<std::ptrdiff_t>(*k));
-      }
-      kept.push_back(t1);
-      kept_exits.push_back(exits1);
-    }
-    return kept;
-  }
-
-  static void add_unique(std::vector<state_id>& v, state_id s) {
-    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
-  }
-
-  bool has_descendant_in(const std::vector<state_id>& v, state_id s) const {
-    return std::any_of(v.begin(), v.end(),
-                       [&](state_id x) { return x == s || is_descendant(x, s); });
-  }
-
-  const std::vector<state_id>* remembered(state_id history) const {
-    for (const auto& [h, states] : s_.history) {
-      if (h == history) return &states;
-    }
-    return nullptr;
-  }
-
-  // `s` and what entering it enters by default: initial children, every region, or history.
-  void add_descendants(state_id s, std::vector<state_id>& to_enter) const {
-    const state_def& d = m_.state(s);
-    if (d.kind == state_kind::history || d.kind == state_kind::deep_history) {
-      if (const auto* memory = remembered(s)) {
-        for (const state_id x : *memory) add_descendants(x, to_enter);
-        for (const state_id x : *memory) add_ancestors(x, d.parent, to_enter);
-      } else {
-        const state_id fallback = m_.state(d.parent).initial_child;
-        add_descendants(fallback, to_enter);
-        add_ancestors(fallback, d.parent, to_enter);
-      }
-      return;
-    }
-    add_unique(to_enter, s);
-    if (d.kind == state_kind::compound && d.initial_child != no_state) {
-      add_descendants(d.initial_child, to_enter);
-    } else if (d.kind == state_kind::parallel) {
-      const auto [first, last] = children(s);
-      for (std::uint32_t c = first; c < last; ++c) {
-        if (!has_descendant_in(to_enter, m_.children[c])) add_descendants(m_.children[c], to_enter);
-      }
-    }
-  }
-
-  // The ancestors of `s` below `until`, with the regions of any parallel ancestor.
-  void add_ancestors(state_id s, state_id until, std::vector<state_id>& to_enter) const {
-    for (state_id a = parent(s); a != until && a != no_state; a = parent(a)) {
-      add_unique(to_enter, a);
-      if (m_.state(a).kind != state_kind::parallel) continue;
-      const auto [first, last] = children(a);
-      for (std::uint32_t c = first; c < last; ++c) {
-        if (!has_descendant_in(to_enter, m_.children[c])) add_descendants(m_.children[c], to_enter);
-      }
-    }
-  }
-
-  bool in_final(state_id s) const {
-    const state_def& d = m_.state(s);
-    const auto [first, last] = children(s);
-    if (d.kind == state_kind::compound) {
-      for (std::uint32_t c = first; c < last; ++c) {
-        if (m_.state(m_.children[c]).is_final && is_active(m_.children[c])) return true;
-      }
-      return false;
-    }
-    if (d.kind == state_kind::parallel) {
-      for (std::uint32_t c = first; c < last; ++c) {
-        if (!in_final(m_.children[c])) return false;
-      }
-      return true;
-    }
-    return false;
-  }
-
-  // ---- taking transitions ----
-
-  // One microstep: exit (innermost first, remembering history), the transitions' assignments in
-  // order, then entry (outermost first). False when evaluation failed.
-  bool take(const std::vector<chosen>& transitions, const activation& act) {
-    if (options_.explain) {  // the journal records the path, so pictures can show it
-      for (const chosen& t : transitions) out_.path.push_back({edge_of(t.which), t.index});
-    }
-    if (transitions.size() == 1 && transitions.front().target == no_state) {
-      return run_block(transitions.front(), act);
-    }
-    if (transitions.size() == 1 && s_.configuration.size() == 1) {
-      const chosen& t = transitions.front();
-      const state_def& from = m_.state(t.source);
-      const state_def& to = m_.state(t.target);
-      const bool flat = from.parent == no_state && to.parent == no_state &&
-                        from.kind == state_kind::atomic && to.kind == state_kind::atomic &&
-                        from.exit_count == 0 && to.entry_count == 0;
-      if (flat) return take_flat(t, act);
-    }
-    // A failure half-way leaves the instance as it was before this microstep. Reactive machines
-    // restore the whole step from its snapshot instead, so only flat ones save here.
-    const bool local = !m_.reactive;
-    std::vector<state_id> saved_configuration;
-    std::vector<armed_timer> saved_timers;
-    if (local) {
-      saved_configuration = s_.configuration;
-      saved_timers = s_.timers;
-    }
-    const auto fail = [&] {
+// A transition's block: its assignments in order, then its link changes, spawns and sends.
+// False, with everything it assigned undone, when one fails. A targetless transition is just
+// its block: no state is left or entered (timers keep running, siblings keep what they hold).
+bool stepper::run_block(const chosen& t, const activation& act) {
+  for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
+    const assignment& a = m_.assignments[t.first_assignment + i];
+    eval_result v = evaluate(m_, a.value, act);
+    if (!v.ok) {
       undo();
-      if (local) {
-        s_.configuration = std::move(saved_configuration);
-        s_.timers = std::move(saved_timers);
-      }
-      return false;
-    };
-    // Scratch kept per thread so a step does not allocate; take() never runs inside itself.
-    thread_local std::vector<state_id> exits;
-    exits.clear();
-    for (const chosen& t : transitions) {
-      if (t.target == no_state) continue;  // targetless: exits nothing
-      const state_id d = domain(t);
-      for (const state_id s : s_.configuration) {
-        if (d == no_state || is_descendant(s, d)) add_unique(exits, s);
-      }
-    }
-    std::sort(exits.begin(), exits.end(),
-              [](state_id a, state_id b) { return index(a) > index(b); });
-    for (const state_id s : exits) {  // history first, from the configuration before any exit
-      const auto [first, last] = children(s);
-      for (std::uint32_t c = first; c < last; ++c) {
-        const state_id h = m_.children[c];
-        const state_kind k = m_.state(h).kind;
-        if (k != state_kind::history && k != state_kind::deep_history) continue;
-        std::vector<state_id> memory;
-        for (const state_id a : s_.configuration) {
-          const bool atomic = m_.state(a).kind == state_kind::atomic;
-          if (k == state_kind::deep_history ? (atomic && is_descendant(a, s)) : parent(a) == s) {
-            memory.push_back(a);
-          }
-        }
-        auto slot = std::find_if(s_.history.begin(), s_.history.end(),
-                                 [&](const auto& e) { return e.first == h; });
-        if (slot == s_.history.end()) {
-          s_.history.emplace_back(h, std::move(memory));
-        } else {
-          slot->second = std::move(memory);
-        }
-      }
-    }
-    for (const state_id s : exits) {
-      if (!run_actions(s, false)) {
-        const reject_reason why = out_.reason;  // fail() keeps the reason and message
-        fail();
-        out_.reason = why;
-        return false;
-      }
-      s_.timers.erase(
-          std::remove_if(s_.timers.begin(), s_.timers.end(),
-                         [&](const armed_timer& a) { return m_.timers[a.timer].source == s; }),
-          s_.timers.end());
-      s_.configuration.erase(std::find(s_.configuration.begin(), s_.configuration.end(), s));
-    }
-    for (const chosen& t : transitions) {
-      if (!run_block(t, act)) {
-        const reject_reason why = out_.reason;  // fail() keeps the reason and message
-        const std::string message = out_.message;
-        fail();
-        out_.reason = why;
-        out_.message = message;
-        return false;
-      }
-    }
-    thread_local std::vector<state_id> to_enter;
-    to_enter.clear();
-    for (const chosen& t : transitions) {
-      if (t.target == no_state) continue;
-      add_descendants(t.target, to_enter);
-      add_ancestors(t.target, domain(t), to_enter);
-    }
-    if (!enter_states(to_enter, act)) return fail();
-    return true;
-  }
-
-  // A transition's block: its assignments in order, then its link changes, spawns and sends.
-  // False, with everything it assigned undone, when one fails. A targetless transition is just
-  // its block: no state is left or entered (timers keep running, siblings keep what they hold).
-  bool run_block(const chosen& t, const activation& act) {
-    for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
-      const assignment& a = m_.assignments[t.first_assignment + i];
-      eval_result v = evaluate(m_, a.value, act);
-      if (!v.ok) {
-        undo();
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
-                " failed: " + v.error);
-        return false;
-      }
-      assign(a.field, std::move(v.result));
-    }
-    if (!make_effects(t, act)) {
-      undo();
-      return false;
-    }
-    return true;
-  }
-
-  // The common case of a flat machine, without the general algorithm's bookkeeping: one
-  // top-level atomic state to another (or itself), no entry or exit actions.
-  bool take_flat(const chosen& t, const activation& act) {
-    if (!run_block(t, act)) return false;
-    const bool timed = m_.state(t.source).timer_count + m_.state(t.target).timer_count > 0;
-    std::vector<armed_timer> saved_timers;
-    if (timed) {
-      saved_timers = s_.timers;
-      s_.timers.erase(std::remove_if(s_.timers.begin(), s_.timers.end(),
-                                     [&](const armed_timer& a) {
-                                       return m_.timers[a.timer].source == t.source;
-                                     }),
-                      s_.timers.end());
-    }
-    s_.configuration.front() = t.target;
-    if (timed && !arm(t.target, act)) {
-      s_.configuration.front() = t.source;
-      s_.timers = std::move(saved_timers);
-      return false;
-    }
-    return true;
-  }
-
-  bool enter_states(std::vector<state_id>& to_enter, const activation& act) {
-    std::sort(to_enter.begin(), to_enter.end(),
-              [](state_id a, state_id b) { return index(a) < index(b); });
-    for (const state_id s : to_enter) {
-      if (is_active(s)) continue;
-      s_.configuration.insert(
-          std::lower_bound(s_.configuration.begin(), s_.configuration.end(), s,
-                           [](state_id a, state_id b) { return index(a) < index(b); }),
-          s);
-      const state_def& d = m_.state(s);
-      if (!run_actions(s, true)) return false;
-      if (!arm(s, act)) return false;
-      if (d.is_final && d.parent != no_state) {
-        queue_.push_back({true, d.parent, {}});
-        const state_id grandparent = parent(d.parent);
-        if (grandparent != no_state && m_.state(grandparent).kind == state_kind::parallel &&
-            in_final(grandparent)) {
-          queue_.push_back({true, grandparent, {}});
-        }
-      }
-    }
-    return true;
-  }
-
-  // Arms the timers of `state`: each delay is evaluated now, on entry.
-  bool arm(state_id state, const activation& act) {
-    const state_def& st = m_.state(state);
-    for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t) {
-      const timer_def& timer = m_.timers[t];
-      const eval_result d = evaluate(m_, timer.delay, act);
-      std::int64_t due = 0;
-      if (!d.ok || __builtin_add_overflow(now_, d.result.as_duration(), &due)) {
-        const std::string error = d.ok ? "time overflow" : d.error;
-        undo();
-        reject(out_,
-               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-               "delay '" + timer.delay_text + "' of the timer at line " +
-                   std::to_string(timer.pos.line) + " failed: " + error);
-        return false;
-      }
-      s_.timers.push_back({t, due});
-    }
-    return true;
-  }
-
-  // A compound or parallel state completed: its first done transition whose guard holds.
-  bool take_done(state_id s, std::uint32_t depth) {
-    if (!is_active(s)) return true;  // left again before its completion was processed
-    const state_def& d = m_.state(s);
-    const activation act = activation_for(nullptr);
-    for (std::uint32_t t = d.first_done; t < d.first_done + d.done_count; ++t) {
-      const transition_def& tr = m_.done[t];
-      trace_entry& e = record(trace_kind::done, t, depth);
-      e.result = true;
-      if (tr.guard != no_expr) {
-        const eval_result g = evaluate(m_, tr.guard, act);
-        explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
-        if (!g.ok)
-          return fail_evaluation(e, g.error,
-                                 "guard '" + tr.guard_text + "' of the done transition");
-        e.result = g.result.as_bool();
-        if (!e.result) continue;
-      }
-      return take({choose(tr, chosen::kind::done, t)}, act);
-    }
-    return true;
-  }
-
-  // Runs entry or exit actions: assignments, and raises queued as internal events.
-  // Runs the entry or exit actions of state `s`.
-  bool run_actions(state_id s, bool entry) {
-    const state_def& d = m_.state(s);
-    const std::uint32_t first = entry ? d.first_entry : d.first_exit;
-    const std::uint32_t count = entry ? d.entry_count : d.exit_count;
-    if (count == 0) return true;
-    const activation act = activation_for(nullptr);
-    const std::string owner =
-        std::string(entry ? "the entry" : "the exit") + " of state '" + d.name + "'";
-    for (std::uint32_t i = 0; i < count; ++i) {
-      if (!run_action(m_.rule_actions[first + i], act, owner)) return false;
-    }
-    return true;
-  }
-
-  // The link changes, spawns and sends of a transition, with their values computed now.
-  bool make_effects(const chosen& t, const activation& act) {
-    for (std::uint32_t i = 0; i < t.effect_count; ++i) {
-      if (!make_effect(m_.effects[t.first_effect + i], act)) return false;
-    }
-    return true;
-  }
-
-  bool make_effect(const effect_def& d, const activation& act) {
-    effect e;
-    e.kind = d.kind;
-    e.link = d.link;
-    e.name = d.name;
-    e.must = d.must;
-    e.line = d.pos.line;
-    const auto failed = [&](const std::string& error) {
       reject(out_,
-             budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             "the " + std::string(d.kind == effect_kind::send ? "send" : "link change") +
-                 " at line " + std::to_string(d.pos.line) + " failed: " + error);
+             budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+             "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
+                 " failed: " + v.error);
       return false;
-    };
-    if (d.kind == effect_kind::link_add || d.kind == effect_kind::link_remove ||
-        d.kind == effect_kind::link_set) {
-      eval_result v = evaluate(m_, d.target, act);
-      if (!v.ok) return failed(v.error);
-      e.target = std::move(v.result);
     }
-    for (std::size_t k = 0; k < d.args.size(); ++k) {
-      eval_result v = evaluate(m_, d.args[k], act);
-      if (!v.ok) return failed(v.error);
-      e.args.emplace_back(d.names[k], std::move(v.result));
-    }
-    out_.effects.push_back(std::move(e));
-    return true;
+    assign(a.field, std::move(v.result));
   }
-
-  bool run_action(const rule_action_def& a, const activation& act, const std::string& owner) {
-    if (a.kind == action_kind::effect) return make_effect(m_.effects[a.first_arg], act);
-    if (a.kind == action_kind::assign) {
-      eval_result v = evaluate(m_, a.value, act);
-      if (!v.ok) {
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            owner + " failed to assign '" + m_.field(a.field).name + "': " + v.error);
-        return false;
-      }
-      assign(a.field, std::move(v.result));
-      return true;
-    }
-    event_call call{a.event, {}, now_, actor_};
-    for (std::uint32_t k = 0; k < a.arg_count; ++k) {
-      eval_result v = evaluate(m_, m_.rule_args[a.first_arg + k], act);
-      if (!v.ok) {
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            owner + " failed to raise '" + m_.event(a.event).name + "': " + v.error);
-        return false;
-      }
-      call.params.push_back(std::move(v.result));
-    }
-    queue_.push_back({false, {}, std::move(call)});
-    return true;
-  }
-
-  activation activation_for(const std::vector<value>* params) {
-    return activation{&s_.data, params, now_, &actor_, &s_.configuration, &budget_, options_.links};
-  }
-
-  trace_entry& record(trace_kind kind, std::uint32_t index, std::uint32_t depth) {
-    trace_entry e;
-    e.kind = kind;
-    e.index = index;
-    e.depth = depth;
-    out_.trace.push_back(std::move(e));
-    return out_.trace.back();
-  }
-
-  // Evaluates each part of a condition on its own, for the explanation.
-  void explain(trace_entry& t, const std::vector<condition_part>& parts, const std::string& whole,
-               const activation& act, const std::vector<param_def>* params) {
-    if (!options_.explain) return;
-    std::uint64_t spare = 10000;  // explanations never eat into the step's own budget
-    activation quiet = act;
-    quiet.budget = &spare;
-    for (const condition_part& p : parts) {
-      part_result r;
-      r.text = whole.substr(p.begin, p.size);
-      const eval_result v = evaluate(m_, p.expr, quiet);
-      if (v.ok) {
-        r.result = v.result.as_bool();
-      } else {
-        r.error = v.error;
-      }
-      r.reads = reads_of(m_, p.expr, act, params);
-      t.parts.push_back(std::move(r));
-    }
-  }
-
-  static bool budget_out(const std::string& error) { return error == "evaluation budget exceeded"; }
-
-  bool fail_evaluation(trace_entry& t, const std::string& error, const std::string& what) {
-    t.error = error;
+  if (!make_effects(t, act)) {
     undo();
-    reject(out_,
-           budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-           what + " failed: " + error);
     return false;
   }
+  return true;
+}
 
-  std::string policy_name(const deny_def& d) const { return m_.policies[d.policy].name; }
+// The common case of a flat machine, without the general algorithm's bookkeeping: one
+// top-level atomic state to another (or itself), no entry or exit actions.
+bool stepper::take_flat(const chosen& t, const activation& act) {
+  if (!run_block(t, act)) return false;
+  const bool timed = m_.state(t.source).timer_count + m_.state(t.target).timer_count > 0;
+  std::vector<armed_timer> saved_timers;
+  if (timed) {
+    saved_timers = s_.timers;
+    s_.timers.erase(
+        std::remove_if(s_.timers.begin(), s_.timers.end(),
+                       [&](const armed_timer& a) { return m_.timers[a.timer].source == t.source; }),
+        s_.timers.end());
+  }
+  s_.configuration.front() = t.target;
+  if (timed && !arm(t.target, act)) {
+    s_.configuration.front() = t.source;
+    s_.timers = std::move(saved_timers);
+    return false;
+  }
+  return true;
+}
 
-  // Assigns and records the change (the first `before` and the last `after` of each field).
-  void assign(field_id f, value v) {
-    value& slot = s_.data[index(f)];
-    const auto seen = std::find_if(out_.changes.begin(), out_.changes.end(),
-                                   [&](const field_change& c) { return c.field == f; });
-    if (seen == out_.changes.end()) {
-      out_.changes.push_back({f, std::move(slot), v});
+// The link changes, spawns and sends of a transition, with their values computed now.
+bool stepper::make_effects(const chosen& t, const activation& act) {
+  for (std::uint32_t i = 0; i < t.effect_count; ++i) {
+    if (!make_effect(m_.effects[t.first_effect + i], act)) return false;
+  }
+  return true;
+}
+
+trace_entry& stepper::record(trace_kind kind, std::uint32_t index, std::uint32_t depth) {
+  trace_entry e;
+  e.kind = kind;
+  e.index = index;
+  e.depth = depth;
+  out_.trace.push_back(std::move(e));
+  return out_.trace.back();
+}
+
+// Evaluates each part of a condition on its own, for the explanation.
+void stepper::explain(trace_entry& t, const std::vector<condition_part>& parts,
+                      const std::string& whole, const activation& act,
+                      const std::vector<param_def>* params) {
+  if (!options_.explain) return;
+  std::uint64_t spare = 10000;  // explanations never eat into the step's own budget
+  activation quiet = act;
+  quiet.budget = &spare;
+  for (const condition_part& p : parts) {
+    part_result r;
+    r.text = whole.substr(p.begin, p.size);
+    const eval_result v = evaluate(m_, p.expr, quiet);
+    if (v.ok) {
+      r.result = v.result.as_bool();
     } else {
-      seen->after = v;
+      r.error = v.error;
     }
-    slot = std::move(v);
+    r.reads = reads_of(m_, p.expr, act, params);
+    t.parts.push_back(std::move(r));
   }
+}
 
-  // Undoes every assignment of the step so far. A failure after the first microstep rolls the
-  // whole step back from a snapshot anyway, so the step's own change list is all undo needs.
-  void undo() {
-    for (const field_change& c : out_.changes) s_.data[index(c.field)] = c.before;
-    out_.changes.clear();
-    out_.effects.clear();
+bool stepper::fail_evaluation(trace_entry& t, const std::string& error, const std::string& what) {
+  t.error = error;
+  undo();
+  reject(out_, budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+         what + " failed: " + error);
+  return false;
+}
+
+// Assigns and records the change (the first `before` and the last `after` of each field).
+void stepper::assign(field_id f, value v) {
+  value& slot = s_.data[index(f)];
+  const auto seen = std::find_if(out_.changes.begin(), out_.changes.end(),
+                                 [&](const field_change& c) { return c.field == f; });
+  if (seen == out_.changes.end()) {
+    out_.changes.push_back({f, std::move(slot), v});
+  } else {
+    seen->after = v;
   }
+  slot = std::move(v);
+}
 
-  // Evaluates every rule; the first whose condition turned from false to true fires. Memory is
-  // updated for every rule without a pending edge (so a condition that went false is seen
-  // going true again), and for the one that fires; others keep their edge for the next pass.
-  // Returns whether one fired, or nothing when evaluation failed.
-  std::optional<bool> fire_one_rule() {
-    const activation act = activation_for(nullptr);
-    std::optional<std::uint32_t> first_edge;
-    for (std::uint32_t r = 0; r < m_.rules.size(); ++r) {
-      const rule_def& rule = m_.rules[r];
-      const eval_result c = evaluate(m_, rule.condition, act);
-      if (!c.ok) {
-        trace_entry& t = record(trace_kind::rule, r, 0);
-        t.error = c.error;
-        reject(
-            out_,
-            budget_out(c.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            "condition of rule '" + rule.name + "' failed: " + c.error);
-        return std::nullopt;
-      }
-      const bool now_true = c.result.as_bool();
-      if (now_true && !s_.rule_memory[r]) {
-        if (!first_edge) first_edge = r;
-        continue;
-      }
-      s_.rule_memory[r] = now_true ? 1 : 0;
-    }
-    if (!first_edge) return false;
-    const std::uint32_t r = *first_edge;
+// Undoes every assignment of the step so far. A failure after the first microstep rolls the
+// whole step back from a snapshot anyway, so the step's own change list is all undo needs.
+void stepper::undo() {
+  for (const field_change& c : out_.changes) s_.data[index(c.field)] = c.before;
+  out_.changes.clear();
+  out_.effects.clear();
+}
+
+// Evaluates every rule; the first whose condition turned from false to true fires. Memory is
+// updated for every rule without a pending edge (so a condition that went false is seen
+// going true again), and for the one that fires; others keep their edge for the next pass.
+// Returns whether one fired, or nothing when evaluation failed.
+std::optional<bool> stepper::fire_one_rule() {
+  const activation act = activation_for(nullptr);
+  std::optional<std::uint32_t> first_edge;
+  for (std::uint32_t r = 0; r < m_.rules.size(); ++r) {
     const rule_def& rule = m_.rules[r];
-    s_.rule_memory[r] = 1;
-    trace_entry& t = record(trace_kind::rule, r, 0);
-    t.result = true;
-    explain(t, rule.parts, rule.condition_text, act, nullptr);
-    last_fired_ = r;
-    for (std::uint32_t i = 0; i < rule.action_count; ++i) {
-      const rule_action_def& a = m_.rule_actions[rule.first_action + i];
-      const std::size_t queued_before = queue_.size();
-      if (!run_action(a, act, "rule '" + rule.name + "'")) return std::nullopt;
-      if (queue_.size() > queued_before) {
-        trace_entry& raised = record(trace_kind::raise, index(a.event), 0);
-        raised.rule = r;
-      }
+    const eval_result c = evaluate(m_, rule.condition, act);
+    if (!c.ok) {
+      trace_entry& t = record(trace_kind::rule, r, 0);
+      t.error = c.error;
+      reject(out_,
+             budget_out(c.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+             "condition of rule '" + rule.name + "' failed: " + c.error);
+      return std::nullopt;
     }
-    return true;
+    const bool now_true = c.result.as_bool();
+    if (now_true && !s_.rule_memory[r]) {
+      if (!first_edge) first_edge = r;
+      continue;
+    }
+    s_.rule_memory[r] = now_true ? 1 : 0;
   }
+  if (!first_edge) return false;
+  const std::uint32_t r = *first_edge;
+  const rule_def& rule = m_.rules[r];
+  s_.rule_memory[r] = 1;
+  trace_entry& t = record(trace_kind::rule, r, 0);
+  t.result = true;
+  explain(t, rule.parts, rule.condition_text, act, nullptr);
+  last_fired_ = r;
+  for (std::uint32_t i = 0; i < rule.action_count; ++i) {
+    const rule_action_def& a = m_.rule_actions[rule.first_action + i];
+    const std::size_t queued_before = queue_.size();
+    if (!run_action(a, act, "rule '" + rule.name + "'")) return std::nullopt;
+    if (queue_.size() > queued_before) {
+      trace_entry& raised = record(trace_kind::raise, index(a.event), 0);
+      raised.rule = r;
+    }
+  }
+  return true;
+}
 
-  const machine& m_;
-  instance_state& s_;
-  step_result& out_;
-  const step_options& options_;
-  const value& actor_;
-  std::int64_t now_;
-  std::uint64_t budget_;
-  std::uint32_t last_fired_ = 0;
-  // Internal events in the order raised, consumed from queue_head_ (a vector: unlike a deque it
-  // allocates nothing until something is raised).
-  std::vector<queued> queue_;
-  std::size_t queue_head_ = 0;
-};
+}  // namespace detail
 
+namespace {
+
+using detail::reject;
+using detail::stepper;
 // What a failed step restores besides data (data comes back from the step's change list, which
 // holds each changed field's value from before the step): cheaper than copying the whole state.
 struct saved_shape {
