@@ -112,10 +112,10 @@ std::optional<std::string> engine_runtime::impl::bad_ref(store_transaction& t,
   return std::nullopt;
 }
 
-std::int64_t engine_runtime::impl::append_link_record(store_transaction& t, const std::string& id,
-                                                      bool add, const json& params,
-                                                      std::optional<std::int64_t> cause,
-                                                      cascade& k) {
+journal_row engine_runtime::impl::append_link_record(store_transaction& t, const std::string& id,
+                                                     bool add, const json& params,
+                                                     std::optional<std::int64_t> cause,
+                                                     cascade& k) {
   auto row = t.instance(id);
   if (!row) throw request_failure(status::not_found, "unknown instance '" + id + "'");
   journal_row j = next_record(*row, "link", k.actor, k.at);
@@ -128,7 +128,7 @@ std::int64_t engine_runtime::impl::append_link_record(store_transaction& t, cons
   row->updated_at = std::max(row->updated_at, k.at);
   t.update_instance(*row);
   t.append_journal(j);
-  return j.gseq;
+  return j;
 }
 
 void engine_runtime::impl::change_link(store_transaction& t, const compiled& c,
@@ -136,7 +136,8 @@ void engine_runtime::impl::change_link(store_transaction& t, const compiled& c,
                                        const std::string& other, bool add,
                                        std::optional<std::int64_t> cause, cascade& k,
                                        bool journal_self, bool replacing,
-                                       std::vector<std::pair<std::string, json>>* deferred) {
+                                       std::vector<std::pair<std::string, json>>* deferred,
+                                       journal_row* self_record) {
   const engine::link_def& l = c.machine.links[link];
   const std::string where = "link '" + l.name + "' of '" + id + "'";
   const auto other_row = t.instance(other);
@@ -191,7 +192,10 @@ void engine_runtime::impl::change_link(store_transaction& t, const compiled& c,
   }
   json on_other{{"link", inverse ? json(inverse->name) : json()}, {"other", id}, {"via", l.name}};
   if (journal_self) {
-    cause = append_link_record(t, id, add, json{{"link", l.name}, {"other", other}}, cause, k);
+    journal_row own =
+        append_link_record(t, id, add, json{{"link", l.name}, {"other", other}}, cause, k);
+    cause = own.gseq;
+    if (self_record) *self_record = std::move(own);
   }
   if (deferred) {
     deferred->emplace_back(other, std::move(on_other));
@@ -432,11 +436,13 @@ step_outcome engine_runtime::link(const link_request& req) {
         throw request_failure(status::conflict,
                               "'" + req.id + "' already links '" + req.other + "' as " + req.link);
       }
-      impl_->change_link(t, *c, req.id, *link, req.other, !req.unlink, std::nullopt, k, true);
+      journal_row own;
+      impl_->change_link(t, *c, req.id, *link, req.other, !req.unlink, std::nullopt, k, true, false,
+                         nullptr, &own);
       const auto after = t.instance(req.id);
       out.instance = impl_->view(*c, *after);
       out.instance->links = impl::links_of(t, *c, req.id);
-      out.record = t.history(req.id).back();
+      out.record = std::move(own);
     });
   } catch (const request_failure& f) {
     out = step_outcome{};

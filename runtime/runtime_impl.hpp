@@ -433,11 +433,11 @@ struct engine_runtime::impl {
                    std::uint32_t link, const std::string& other, bool add,
                    std::optional<std::int64_t> cause, cascade& k, bool journal_self,
                    bool replacing = false,
-                   std::vector<std::pair<std::string, json>>* deferred = nullptr);
-  // Appends a record that changes nothing but links (kind "link") to instance `id`; its gseq.
-  std::int64_t append_link_record(store_transaction& t, const std::string& id, bool add,
-                                  const json& params, std::optional<std::int64_t> cause,
-                                  cascade& k);
+                   std::vector<std::pair<std::string, json>>* deferred = nullptr,
+                   journal_row* self_record = nullptr);
+  // Appends a record that changes nothing but links (kind "link") to instance `id`.
+  journal_row append_link_record(store_transaction& t, const std::string& id, bool add,
+                                 const json& params, std::optional<std::int64_t> cause, cascade& k);
   // Applies the effects of a taken step of `id`, caused by its record `cause`.
   void apply_effects(store_transaction& t, const compiled& c, const std::string& id,
                      std::int64_t cause, const std::vector<engine::effect>& effects, cascade& k);
