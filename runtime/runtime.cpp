@@ -284,7 +284,7 @@ step_outcome engine_runtime::start(const start_request& req) {
     if (!r.effects.empty()) impl_->apply_effects(t, *c, id, j.gseq, r.effects, k);
     const auto now_row = t.instance(id);
     out.instance = impl_->view(*c, *now_row);
-    out.instance->links = impl::links_of(t, *c, id);
+    if (!m.links.empty()) out.instance->links = impl::links_of(t, *c, id);
     out.record = std::move(j);
   };
   try {
@@ -363,7 +363,8 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       impl_->apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);
       out.instance = impl_->view(*c, *t.instance(req.id));
     }
-    out.instance->links = impl::links_of(t, *c, req.id);
+    // One more query per event only for workflows that have links.
+    if (!m.links.empty()) out.instance->links = impl::links_of(t, *c, req.id);
   };
   try {
     if (req.dry_run) {
