@@ -236,6 +236,7 @@ struct workflow_decl {
   std::string name;
   source_span name_span;
   std::vector<title_decl> titles;
+  bool accepts_late_events = false;  // `accept late events`
   std::vector<field_decl> fields;
   std::vector<link_decl> links;
   std::vector<event_decl> events;

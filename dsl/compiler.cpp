@@ -18,6 +18,7 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   m_.stream = stream.value_or("");
   m_.source_name = file_;
   if (!w_.titles.empty()) m_.title = w_.titles.front().text;
+  m_.accepts_late_events = w_.accepts_late_events;
   for (std::size_t i = 1; i < w_.titles.size(); ++i) {
     error("F0117", w_.titles[i].span, "duplicate title in workflow '" + w_.name + "'");
   }

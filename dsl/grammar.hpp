@@ -392,8 +392,14 @@ struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
 struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_mark>, state_rest>,
                         seq<state_mark, state_rest>> {};
 
-struct workflow_item : sor<title_decl, data_block, links_block, event_decl, policy_decl, rule_decl,
-                           parallel_decl, initial_parallel, state_decl> {};
+// accept late events: events whose time is before the instance's last record are applied, not
+// refused (by default events are applied in time order).
+struct late_events_decl
+    : seq<key<TAO_PEGTL_STRING("accept")>, sp, must<key<TAO_PEGTL_STRING("late")>>, sp,
+          must<key<TAO_PEGTL_STRING("events")>>> {};
+
+struct workflow_item : sor<title_decl, late_events_decl, data_block, links_block, event_decl,
+                           policy_decl, rule_decl, parallel_decl, initial_parallel, state_decl> {};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

@@ -107,6 +107,8 @@ template <> constexpr const char* error_message<g::parallel_close> = "expected a
 template <> constexpr const char* error_message<g::rule_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}' to close the rule";
 template <> constexpr const char* error_message<g::stream_name> = "expected a value stream name (S2P, R2D, R2F or D2C)";
 template <> constexpr const char* error_message<g::end_of_file> = "expected 'workflow NAME { ... }'";
+template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("late")>> = "expected 'accept late events'";
+template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("events")>> = "expected 'accept late events'";
 template <> constexpr const char* error_message<g::import_path> = "expected the imported file's path in double quotes";
 // clang-format on
 

@@ -40,6 +40,14 @@ struct action<g::workflow_name> {
 };
 
 template <>
+struct action<g::late_events_decl> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().accepts_late_events = true;
+  }
+};
+
+template <>
 struct action<g::title_decl> {
   template <typename Input>
   static void apply(const Input&, builder& b) {

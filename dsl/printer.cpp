@@ -177,6 +177,7 @@ class printer {
     for (const title_decl& t : w.titles) {
       out += "  title " + engine::to_literal(engine::value::of_string(t.text)) + "\n";
     }
+    if (w.accepts_late_events) out += "  accept late events\n";
     if (!w.fields.empty()) {
       out += "\n  data {\n";
       for (const field_decl& fd : w.fields) {

@@ -321,6 +321,9 @@ struct machine {
   /// Whether any expression reads linked instances (the runtime then loads and journals them).
   bool reads_links = false;
 
+  /// `accept late events`: an event whose time is before the instance's last record is applied
+  /// rather than refused.
+  bool accepts_late_events = false;
   /// Rule firings allowed in one step before it is rolled back as a cycle.
   std::uint32_t max_rule_firings = 64;
   /// Expression operations allowed in one step before it is rolled back.

@@ -448,6 +448,79 @@ step_outcome engine_runtime::gate(const gate_request& req) {
   });
 }
 
+std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, const std::string& id,
+                                                        std::int64_t now) {
+  std::vector<journal_row> fired;
+  auto row = t.instance(id);
+  if (!row || row->lifecycle != "active") return fired;
+  const auto c = load(t, row->definition);
+  const engine::machine& m = c->machine;
+  engine::instance_state state = state_of(m, *row);
+  for (;;) {
+    const engine::armed_timer* next = nullptr;
+    for (const auto& a : state.timers) {
+      if (a.due <= now && (!next || a.due < next->due)) next = &a;
+    }
+    if (!next || row->lifecycle != "active") break;
+    const engine::armed_timer timer = *next;
+    const engine::timer_def& def = m.timers[timer.timer];
+    journal_row j = next_record(*row, "timer", std::nullopt, now);
+    j.event = "after " + def.delay_text;
+    engine::step_result r;
+    json reads;
+    const auto snap = snapshot(t, *c, id, reads);
+    engine::fire_timer(m, state, timer.timer, now, r,
+                       engine::step_options{true, m.reads_links ? &snap : nullptr});
+    if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
+      // It could not fire (an evaluation failed): consume it, so a tick never loops.
+      state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
+                         state.timers.end());
+    }
+    json detail{{"source", c->row.source_name},
+                {"reason_code", std::string(engine::to_string(r.reason))},
+                {"timer",
+                 {{"index", timer.timer},
+                  {"state", m.state(def.source).name},
+                  {"line", def.pos.line},
+                  {"after", def.delay_text},
+                  {"due", engine::format_time(timer.due)}}},
+                {"trace", trace_json(m, r)}};
+    if (r.is_taken()) detail["path"] = path_json(m, r.path);
+    if (!reads.empty()) detail["links_read"] = reads;
+    if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
+    j.detail = detail.dump();
+    if (r.is_taken()) {
+      j.outcome = "taken";
+      j.to_config = config_json(m, state.configuration).dump();
+      j.changes = changes_json(m, r.changes).dump();
+      if (engine::is_complete(m, state)) {
+        row->lifecycle =
+            std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
+                                      .value_or(lifecycle::active)));
+      }
+    } else {
+      j.outcome = "rejected";
+      j.reason = r.message;
+    }
+    j.lifecycle = row->lifecycle;
+    store_state(m, state, *row);
+    row->seq = j.seq;
+    row->updated_at = now;
+    t.update_instance(*row);
+    t.append_journal(j);
+    if (r.is_taken() && !r.effects.empty()) {
+      // The effects may come back to this instance: read it again afterwards.
+      cascade k{std::nullopt, now, 0, {id + " " + j.event.value_or("timer")}};
+      apply_effects(t, *c, id, j.gseq, r.effects, k);
+      row = t.instance(id);
+      state = state_of(m, *row);
+    }
+    fired.push_back(std::move(j));
+  }
+
+  return fired;
+}
+
 tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
   tick_outcome out;
   out.now = now_opt.value_or(wall_clock_ms());
@@ -460,75 +533,7 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
     // ticks running at once never fire a timer twice. A timer whose sends or spawns fail is left
     // due, with nothing written, and reported: the next tick tries it again.
     try {
-      impl_->write([&](store_transaction& t) {
-        fired.clear();
-        auto row = t.instance(id);
-        if (!row || row->lifecycle != "active") return;
-        const auto c = impl_->load(t, row->definition);
-        const engine::machine& m = c->machine;
-        engine::instance_state state = state_of(m, *row);
-        for (;;) {
-          const engine::armed_timer* next = nullptr;
-          for (const auto& a : state.timers) {
-            if (a.due <= now && (!next || a.due < next->due)) next = &a;
-          }
-          if (!next || row->lifecycle != "active") break;
-          const engine::armed_timer timer = *next;
-          const engine::timer_def& def = m.timers[timer.timer];
-          journal_row j = impl::next_record(*row, "timer", std::nullopt, now);
-          j.event = "after " + def.delay_text;
-          engine::step_result r;
-          json reads;
-          const auto snap = impl_->snapshot(t, *c, id, reads);
-          engine::fire_timer(m, state, timer.timer, now, r,
-                             engine::step_options{true, m.reads_links ? &snap : nullptr});
-          if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
-            // It could not fire (an evaluation failed): consume it, so a tick never loops.
-            state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
-                               state.timers.end());
-          }
-          json detail{{"source", c->row.source_name},
-                      {"reason_code", std::string(engine::to_string(r.reason))},
-                      {"timer",
-                       {{"index", timer.timer},
-                        {"state", m.state(def.source).name},
-                        {"line", def.pos.line},
-                        {"after", def.delay_text},
-                        {"due", engine::format_time(timer.due)}}},
-                      {"trace", trace_json(m, r)}};
-          if (r.is_taken()) detail["path"] = path_json(m, r.path);
-          if (!reads.empty()) detail["links_read"] = reads;
-          if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
-          j.detail = detail.dump();
-          if (r.is_taken()) {
-            j.outcome = "taken";
-            j.to_config = config_json(m, state.configuration).dump();
-            j.changes = changes_json(m, r.changes).dump();
-            if (engine::is_complete(m, state)) {
-              row->lifecycle =
-                  std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
-                                            .value_or(lifecycle::active)));
-            }
-          } else {
-            j.outcome = "rejected";
-            j.reason = r.message;
-          }
-          j.lifecycle = row->lifecycle;
-          store_state(m, state, *row);
-          row->seq = j.seq;
-          row->updated_at = now;
-          t.update_instance(*row);
-          t.append_journal(j);
-          if (r.is_taken() && !r.effects.empty()) {
-            // The effects may come back to this instance: read it again afterwards.
-            impl::cascade k{std::nullopt, now, 0, {id + " " + j.event.value_or("timer")}};
-            impl_->apply_effects(t, *c, id, j.gseq, r.effects, k);
-            row = t.instance(id);
-            state = state_of(m, *row);
-          }
-          fired.push_back(std::move(j));
-        }
-      });
+      impl_->write([&](store_transaction& t) { fired = impl_->fire_due(t, id, now); });
     } catch (const request_failure& f) {
       spdlog::warn("tick {}: a timer's effects failed, nothing written: {}", id, f.what());
       out.failed.emplace_back(id, f.what());

@@ -385,6 +385,11 @@ struct engine_runtime::impl {
     return d;
   }
 
+  // Fires every timer of instance `id` due at or before `now`, earliest first, each journaled
+  // as a timer record (its effects applied); the records written. Nothing for an instance that
+  // is not active.
+  std::vector<journal_row> fire_due(store_transaction& t, const std::string& id, std::int64_t now);
+
   // ---- links, spawn and send (links.cpp) ----
 
   // The effects of one request, followed inside its transaction. A cascade longer than
