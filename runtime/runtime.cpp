@@ -301,13 +301,16 @@ step_outcome engine_runtime::fire(const fire_request& req) {
   if (auto problem = bad_id("event id", req.event_id)) return invalid_input(std::move(*problem));
   if (auto problem = bad_text(req.actor, req.params)) return invalid_input(std::move(*problem));
   step_outcome out;
-  const std::int64_t at = req.at.value_or(wall_clock_ms());
+  const std::int64_t clock = req.at.value_or(wall_clock_ms());
   const auto work = [&](store_transaction& t) {
     out = step_outcome{};
     auto row = impl::find_instance(t, req.id, out);
     if (!row) return;
     const auto c = impl_->load(t, row->definition);
     const engine::machine& m = c->machine;
+    // Without --at, the wall clock, but never before the instance's last record: concurrent
+    // writers read the clock before they take the write lock.
+    const std::int64_t at = req.at ? clock : std::max(clock, row->updated_at);
     json params = json::object();
     const auto made = impl::make_call(m, req.event, req.params, at, req.actor, params, out);
     if (!made) return;
@@ -339,6 +342,22 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       out.status = status::invalid;
       out.message = std::move(*bad);
       return;
+    }
+    // Events are applied in time order: one dated before the instance's last record would be
+    // decided against a state it never saw.
+    if (at < row->updated_at && !m.accepts_late_events) {
+      out.status = status::invalid;
+      out.message = "the event's time " + engine::format_time(at) +
+                    " is before the last record of '" + req.id + "' (" +
+                    engine::format_time(row->updated_at) +
+                    "): events are applied in time order (a workflow may 'accept late events')";
+      return;
+    }
+    // A timer due by the event's time fires first, as a tick at that time would have fired it:
+    // an overdue SLA is journaled as breached, never lost for want of a tick.
+    if (!req.dry_run && row->next_due && *row->next_due <= at && row->lifecycle == "active") {
+      out.timers = impl_->fire_due(t, req.id, at);
+      row = t.instance(req.id);
     }
     json reads;
     const auto snap = impl_->snapshot(t, *c, req.id, reads);

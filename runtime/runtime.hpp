@@ -69,6 +69,8 @@ struct step_outcome {
   bool duplicate = false;  // an event id delivered before: this is the first delivery's outcome
   std::optional<instance_view> instance;  // the instance after the request
   std::optional<journal_row> record;      // the journal record written (or found, if duplicate)
+  /// Timers that were due by the event's time, fired (and journaled) before it was applied.
+  std::vector<journal_row> timers;
 };
 
 /// A .flow file to deploy.

@@ -145,7 +145,12 @@ json to_json(const runtime::step_outcome& o) {
           {"message", o.message.empty() ? json() : json(o.message)},
           {"duplicate", o.duplicate},
           {"instance", o.instance ? to_json(*o.instance) : json()},
-          {"record", o.record ? to_json(*o.record) : json()}};
+          {"record", o.record ? to_json(*o.record) : json()},
+          {"timers", [&] {
+             json a = json::array();
+             for (const auto& r : o.timers) a.push_back(to_json(r));
+             return a;
+           }()}};
 }
 
 std::string status_text(const runtime::instance_view& v) {

@@ -205,12 +205,12 @@ TEST_F(Library, FulfillmentServiceLevels) {
   ok("fire OFF-1 publish");
   ok("start Order --id ORD-1 customer=acme offer=OFF-1");
   ok("fire ORD-1 submit");
-  ok("fire ORD-1 approve --actor sales --at 2026-03-02T08:00:00Z");
+  ok("fire ORD-1 approve --actor sales --at 2100-03-02T08:00:00Z");
   const std::string ful = linked("ORD-1", "fulfillment");
-  ok("tick --now 2026-03-02T13:00:00Z");  // 4 hours without approval: escalated
+  ok("tick --now 2100-03-02T13:00:00Z");  // 4 hours without approval: escalated
   EXPECT_EQ(data(ful, "escalated"), true);
-  ok("fire " + ful + " approve --actor ops --at 2026-03-02T14:00:00Z");
-  ok("tick --now 2026-03-05T00:00:00Z");  // 2 days provisioning: breached, journaled
+  ok("fire " + ful + " approve --actor ops --at 2100-03-02T14:00:00Z");
+  ok("tick --now 2100-03-05T00:00:00Z");  // 2 days provisioning: breached, journaled
   EXPECT_EQ(data(ful, "breached"), true);
   ok("fire " + ful + " fail reason=no-capacity");
   EXPECT_EQ(state("ORD-1"), "Failed");

@@ -18,8 +18,8 @@ class RuntimeCli : public vflow::test::cli_fixture {
   void SetUp() override {
     ASSERT_EQ(vflow("deploy " + src("workflows")).exit_code, 0);
     const auto r = vflow(
-        "start Incident --id INC-1 service=mail priority=2 --actor alice --at "
-        "2026-11-26T08:00:00Z");
+        "start Incident --id INC-1 service=mail priority=2 response_time=10000d --actor alice "
+        "--at 2026-11-26T08:00:00Z");
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
 };
@@ -313,7 +313,7 @@ TEST_F(RuntimeCli, StoreFailuresExitThreeOnEveryWritingCommand) {
         "' 'BEGIN EXCLUSIVE;' '.shell sleep 2' 'COMMIT;' >/dev/null 2>&1 & sleep 0.3");
   for (const char* args :
        {"deploy " VFLOW_SOURCE_DIR "/workflows", "start Incident --id X service=s",
-        "gate INC-1 --can assign user=a", "tick", "suspend INC-1"}) {
+        "gate INC-1 --can assign user=a", "tick --now 2100-01-01T00:00:00Z", "suspend INC-1"}) {
     const auto r = vflow(std::string("--busy-timeout 50 ") + args);
     EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
     EXPECT_NE(r.out.find("locked"), std::string::npos) << args << "\n" << r.out;

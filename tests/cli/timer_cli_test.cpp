@@ -2,6 +2,8 @@
 // gap with both its due and firing times journaled, held while suspended.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "tests/cli/cli_util.hpp"
 
 namespace {
@@ -87,6 +89,56 @@ TEST_F(TimerCli, TickJson) {
   EXPECT_EQ(j["fired"][0]["instance"], "P1");
   EXPECT_EQ(j["fired"][0]["outcome"], "taken");
   EXPECT_EQ(vflow("tick --now yesterday").exit_code, 2);
+}
+
+}  // namespace
+
+namespace {
+
+// An event after an overdue timer: the timer fires first, at the event's time and journaled with
+// its due time, so the breach is not lost for want of a tick; then the event applies to the
+// state the timer left.
+TEST_F(TimerCli, ATimerDueBeforeAnEventFiresFirst) {
+  const auto r = vflow("fire P1 assign user=ada --at 2026-11-26T09:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto h = vflow_json("history P1");
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[1]["kind"], "timer");
+  EXPECT_EQ(h[1]["detail"]["timer"]["due"], "2026-11-26T08:15:00Z");
+  EXPECT_EQ(h[1]["at"], "2026-11-26T09:00:00Z");
+  EXPECT_EQ(h[1]["to"], nlohmann::json::array({"Escalated"}));
+  EXPECT_EQ(h[2]["event"], "assign");
+  EXPECT_EQ(h[2]["from"], nlohmann::json::array({"Escalated"}));
+  EXPECT_EQ(h[2]["to"], nlohmann::json::array({"Assigned"}));
+  EXPECT_EQ(vflow("verify P1").exit_code, 0);
+  // Not due yet: nothing fires first.
+  ASSERT_EQ(
+      vflow("start Incident --id P2 service=mail priority=1 --at 2026-11-26T08:00:00Z").exit_code,
+      0);
+  ASSERT_EQ(vflow("fire P2 assign user=ada --at 2026-11-26T08:10:00Z").exit_code, 0);
+  EXPECT_EQ(vflow_json("history P2").size(), 2u);
+}
+
+// Events are applied in time order: one dated before the instance's last record is refused with
+// the store unchanged, unless the workflow accepts late events.
+TEST_F(TimerCli, ALateEventIsRefusedUnlessTheWorkflowAcceptsIt) {
+  ASSERT_EQ(vflow("fire P1 assign user=ada --at 2026-11-26T08:10:00Z").exit_code, 0);
+  const std::string before = dump();
+  const auto r = vflow("fire P1 start_work --at 2026-11-26T08:05:00Z");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("the event's time 2026-11-26T08:05:00Z is before the last record of 'P1' "
+                       "(2026-11-26T08:10:00Z): events are applied in time order"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(dump(), before);
+  const std::string flow = (dir / "late.flow").string();
+  std::ofstream(flow) << "stream D2C\nworkflow Meter {\n  accept late events\n"
+                         "  data { n: int = 0 }\n  event reading\n"
+                         "  initial state On { on reading { n = n + 1 } }\n}\n";
+  ASSERT_EQ(vflow("deploy '" + flow + "'").exit_code, 0);
+  ASSERT_EQ(vflow("start Meter --id M1 --at 2026-11-26T08:10:00Z").exit_code, 0);
+  EXPECT_EQ(vflow("fire M1 reading --at 2026-11-26T08:05:00Z").exit_code, 0);
+  EXPECT_EQ(vflow_json("status M1")["data"]["n"], 1);
 }
 
 }  // namespace

@@ -183,15 +183,16 @@ TEST_F(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
 
 TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
   auto rt = open();
-  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, "vendor", "carol", {}})
-                .status,
-            status::ok);
+  ASSERT_EQ(
+      rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, "vendor", "carol", 1500})
+          .status,
+      status::ok);
   const auto o = fire("assign", {{"user", "ada"}});
   EXPECT_EQ(o.status, status::rejected);
   EXPECT_EQ(o.message, "instance 'INC-1' is suspended, not active");
-  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, {}, {}, {}}).status,
+  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, {}, {}, 1500}).status,
             status::rejected);
-  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::resume, {}, {}, {}}).status,
+  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::resume, {}, {}, 1500}).status,
             status::ok);
   EXPECT_EQ(fire("assign", {{"user", "ada"}}).status, status::ok);
   const auto h = *rt.history("INC-1");
