@@ -355,7 +355,9 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     }
     // A timer due by the event's time fires first, as a tick at that time would have fired it:
     // an overdue SLA is journaled as breached, never lost for want of a tick.
-    if (!req.dry_run && row->next_due && *row->next_due <= at && row->lifecycle == "active") {
+    if (req.dry_run) {
+      row = impl_->with_due_timers(t, *c, *row, at);
+    } else if (row->next_due && *row->next_due <= at && row->lifecycle == "active") {
       out.timers = impl_->fire_due(t, req.id, at);
       row = t.instance(req.id);
     }
@@ -414,6 +416,8 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     journal_row j = impl::next_record(*row, "gate", req.actor, at);
     json detail;
     bool yes = false;
+    // Answered for the instance as it will be when the event comes: timers due by then fired.
+    const instance_row asked = impl_->with_due_timers(t, *c, *row, at);
     if (req.can) {
       json params = json::object();
       const auto made = impl::make_call(m, *req.can, req.params, at, req.actor, params, out);
@@ -427,7 +431,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
       json reads;
       const auto snap = impl_->snapshot(t, *c, req.id, reads);
       impl::decision d =
-          impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads);
+          impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads);
       yes = d.result.is_taken();
       j.event = *req.can;
       j.params = params.dump();
@@ -446,7 +450,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
         }
         wanted += (wanted.empty() ? "" : ",") + s;
       }
-      const json active = json::parse(row->configuration);
+      const json active = json::parse(asked.configuration);
       for (const auto& s : req.in) {
         for (const auto& a : active) yes = yes || a.get<std::string>() == s;
       }
@@ -455,7 +459,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     }
     if (!yes && !req.can) {
       std::string states;
-      for (const auto& a : json::parse(row->configuration))
+      for (const auto& a : json::parse(asked.configuration))
         states += (states.empty() ? "" : ", ") + a.get<std::string>();
       std::string wanted;
       for (const auto& s : req.in) wanted += (wanted.empty() ? "" : ", ") + s;
@@ -465,6 +469,36 @@ step_outcome engine_runtime::gate(const gate_request& req) {
     j.detail = detail.dump();
     impl_->commit(t, *c, *row, std::move(j), out);
   });
+}
+
+instance_row engine_runtime::impl::with_due_timers(store_transaction& t, const compiled& c,
+                                                   instance_row row, std::int64_t now) {
+  if (!row.next_due || *row.next_due > now || row.lifecycle != "active") return row;
+  const engine::machine& m = c.machine;
+  engine::instance_state state = state_of(m, row);
+  json reads;
+  const auto snap = snapshot(t, c, row.id, reads);
+  for (;;) {
+    const engine::armed_timer* next = nullptr;
+    for (const auto& a : state.timers) {
+      if (a.due <= now && (!next || a.due < next->due)) next = &a;
+    }
+    if (!next) break;
+    const engine::armed_timer timer = *next;
+    engine::step_result r;
+    engine::fire_timer(m, state, timer.timer, now, r,
+                       engine::step_options{false, m.reads_links ? &snap : nullptr});
+    if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
+      state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
+                         state.timers.end());
+    }
+    if (r.is_taken() && engine::is_complete(m, state)) {
+      row.lifecycle = std::string(to_string(lifecycle::completed));
+      break;
+    }
+  }
+  store_state(m, state, row);
+  return row;
 }
 
 std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, const std::string& id,
@@ -570,28 +604,34 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
 step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
   if (auto problem = bad_text(req.actor, {}, req.reason)) return invalid_input(std::move(*problem));
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  return impl_->on_instance(
-      req.id, [&](store_transaction& t, std::optional<instance_row>& row,
-                  const std::shared_ptr<const compiled>& c, step_outcome& out) {
-        const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
-        const auto to = next_lifecycle(from, req.action);
-        journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
-        j.event = std::string(to_string(req.action));
-        json detail{{"from", to_string(from)}};
-        if (req.reason) detail["reason"] = *req.reason;
-        if (to) {
-          j.outcome = "taken";
-          detail["to"] = to_string(*to);
-          row->lifecycle = std::string(to_string(*to));
-        } else {
-          j.outcome = "rejected";
-          j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
-                     "': it is " + std::string(to_string(from));
-        }
-        j.detail = detail.dump();
-        j.lifecycle = row->lifecycle;
-        impl_->commit(t, *c, *row, std::move(j), out);
-      });
+  return impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
+                                        const std::shared_ptr<const compiled>& c,
+                                        step_outcome& out) {
+    if (req.at && *req.at < row->updated_at) {  // in time order, like events
+      out.status = status::invalid;
+      out.message = "the time " + engine::format_time(*req.at) + " is before the last record of '" +
+                    req.id + "' (" + engine::format_time(row->updated_at) + ")";
+      return;
+    }
+    const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+    const auto to = next_lifecycle(from, req.action);
+    journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
+    j.event = std::string(to_string(req.action));
+    json detail{{"from", to_string(from)}};
+    if (req.reason) detail["reason"] = *req.reason;
+    if (to) {
+      j.outcome = "taken";
+      detail["to"] = to_string(*to);
+      row->lifecycle = std::string(to_string(*to));
+    } else {
+      j.outcome = "rejected";
+      j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
+                 "': it is " + std::string(to_string(from));
+    }
+    j.detail = detail.dump();
+    j.lifecycle = row->lifecycle;
+    impl_->commit(t, *c, *row, std::move(j), out);
+  });
 }
 
 std::optional<instance_view> engine_runtime::status(const std::string& id) {

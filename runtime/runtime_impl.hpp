@@ -389,6 +389,11 @@ struct engine_runtime::impl {
   // as a timer record (its effects applied); the records written. Nothing for an instance that
   // is not active.
   std::vector<journal_row> fire_due(store_transaction& t, const std::string& id, std::int64_t now);
+  // `row` as it would be once its timers due by `now` had fired, in memory: what a dry run or a
+  // gate decides on. Nothing is written, and the timers' effects on other instances are not
+  // followed.
+  instance_row with_due_timers(store_transaction& t, const compiled& c, instance_row row,
+                               std::int64_t now);
 
   // ---- links, spawn and send (links.cpp) ----
 

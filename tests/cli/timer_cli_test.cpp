@@ -142,3 +142,29 @@ TEST_F(TimerCli, ALateEventIsRefusedUnlessTheWorkflowAcceptsIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// A dry run and a gate answer for the instance as it will be when the event comes: the timers
+// due by then are fired in memory, and nothing of them is written.
+TEST_F(TimerCli, DryRunsAndGatesSeeTheTimersDueByThen) {
+  const std::string before = dump();
+  const auto dry = vflow_json("fire P1 assign user=ada --at 2026-11-26T09:00:00Z --dry-run");
+  EXPECT_EQ(dry["status"], "ok");
+  EXPECT_EQ(dry["record"]["from"], nlohmann::json::array({"Escalated"}));
+  EXPECT_EQ(dump(), before);
+  EXPECT_EQ(vflow("gate P1 --in Escalated --at 2026-11-26T09:00:00Z").exit_code, 0);
+  EXPECT_EQ(vflow("gate P1 --in New --at 2026-11-26T08:10:00Z").exit_code, 0);
+  const auto h = vflow_json("history P1");
+  ASSERT_EQ(h.size(), 3u);  // start and the two gate records: no timer record
+  EXPECT_EQ(h[1]["kind"], "gate");
+  EXPECT_EQ(vflow_json("status P1")["state"], nlohmann::json::array({"New"}));
+  // Lifecycle changes are in time order too.
+  const auto r = vflow("suspend P1 --at 2026-11-26T07:00:00Z");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("the time 2026-11-26T07:00:00Z is before the last record of 'P1'"),
+            std::string::npos)
+      << r.out;
+}
+
+}  // namespace
