@@ -190,9 +190,9 @@ TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
   const auto o = fire("assign", {{"user", "ada"}});
   EXPECT_EQ(o.status, status::rejected);
   EXPECT_EQ(o.message, "instance 'INC-1' is suspended, not active");
-  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, {}, {}, 1500}).status,
+  EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, {}, {}, 2000}).status,
             status::rejected);
-  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::resume, {}, {}, 1500}).status,
+  ASSERT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::resume, {}, {}, 2000}).status,
             status::ok);
   EXPECT_EQ(fire("assign", {{"user", "ada"}}).status, status::ok);
   const auto h = *rt.history("INC-1");
