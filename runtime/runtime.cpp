@@ -479,19 +479,9 @@ instance_row engine_runtime::impl::with_due_timers(store_transaction& t, const c
   json reads;
   const auto snap = snapshot(t, c, row.id, reads);
   for (;;) {
-    const engine::armed_timer* next = nullptr;
-    for (const auto& a : state.timers) {
-      if (a.due <= now && (!next || a.due < next->due)) next = &a;
-    }
-    if (!next) break;
-    const engine::armed_timer timer = *next;
     engine::step_result r;
-    engine::fire_timer(m, state, timer.timer, now, r,
-                       engine::step_options{false, m.reads_links ? &snap : nullptr});
-    if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
-      state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
-                         state.timers.end());
-    }
+    const engine::step_options options{false, m.reads_links ? &snap : nullptr};
+    if (!fire_earliest_due(m, state, now, r, options)) break;
     if (r.is_taken() && engine::is_complete(m, state)) {
       row.lifecycle = std::string(to_string(lifecycle::completed));
       break;
@@ -510,25 +500,16 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
   const engine::machine& m = c->machine;
   engine::instance_state state = state_of(m, *row);
   for (;;) {
-    const engine::armed_timer* next = nullptr;
-    for (const auto& a : state.timers) {
-      if (a.due <= now && (!next || a.due < next->due)) next = &a;
-    }
-    if (!next || row->lifecycle != "active") break;
-    const engine::armed_timer timer = *next;
+    const auto due = engine::next_due(state);
+    if (!due || *due > now || row->lifecycle != "active") break;
+    json reads;
+    const auto snap = snapshot(t, *c, id, reads);
+    engine::step_result r;
+    const engine::armed_timer timer =
+        *fire_earliest_due(m, state, now, r, {true, m.reads_links ? &snap : nullptr});
     const engine::timer_def& def = m.timers[timer.timer];
     journal_row j = next_record(*row, "timer", std::nullopt, now);
     j.event = "after " + def.delay_text;
-    engine::step_result r;
-    json reads;
-    const auto snap = snapshot(t, *c, id, reads);
-    engine::fire_timer(m, state, timer.timer, now, r,
-                       engine::step_options{true, m.reads_links ? &snap : nullptr});
-    if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
-      // It could not fire (an evaluation failed): consume it, so a tick never loops.
-      state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
-                         state.timers.end());
-    }
     json detail{{"source", c->row.source_name},
                 {"reason_code", std::string(engine::to_string(r.reason))},
                 {"timer",

@@ -88,6 +88,28 @@ inline engine::value actor_value(const std::optional<std::string>& actor) {
   return actor ? engine::value::of_string(*actor) : engine::value::null();
 }
 
+// Fires the earliest timer of `state` due at or before `now` into `r`; the timer fired, or nothing
+// when none is due. A timer that could not fire (an evaluation failed) is consumed all the same,
+// so that firing due timers never loops.
+inline std::optional<engine::armed_timer> fire_earliest_due(const engine::machine& m,
+                                                            engine::instance_state& state,
+                                                            std::int64_t now,
+                                                            engine::step_result& r,
+                                                            const engine::step_options& options) {
+  const engine::armed_timer* next = nullptr;
+  for (const auto& a : state.timers) {
+    if (a.due <= now && (!next || a.due < next->due)) next = &a;
+  }
+  if (!next) return std::nullopt;
+  const engine::armed_timer timer = *next;
+  engine::fire_timer(m, state, timer.timer, now, r, options);
+  if (!r.is_taken() && r.reason != engine::reject_reason::guards_false) {
+    state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
+                       state.timers.end());
+  }
+  return timer;
+}
+
 }  // namespace detail
 
 using namespace detail;
