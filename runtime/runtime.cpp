@@ -4,9 +4,7 @@
 
 #include <chrono>
 
-#include "dsl/printer.hpp"
 #include "runtime/runtime_impl.hpp"
-#include "runtime/sha256.hpp"
 
 namespace vflow::runtime {
 
@@ -97,7 +95,7 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
       // The hash is of the canonical text, so comments and layout do not make a new version;
       // the file itself is stored, so explanations point at the lines its author wrote.
       candidates.push_back({std::string(f.name), std::string(f.text), w.name,
-                            r.ast->stream.value_or(""), sha256_hex(dsl::print_workflow(*r.ast, i)),
+                            r.ast->stream.value_or(""), canonical_hash(*r.ast, w.name),
                             signatures_json(imports).dump()});
     }
   }
@@ -661,105 +659,6 @@ std::vector<instance_view> engine_runtime::list(const instance_filter& f) {
     out.clear();
     for (const auto& row : t.list(f))
       out.push_back(impl_->view(*impl_->load(t, row.definition), row, false));
-  });
-  return out;
-}
-
-verify_outcome engine_runtime::verify(const std::string& id) {
-  verify_outcome out;
-  impl_->read([&](store_transaction& t) {
-    out = verify_outcome{};
-    const auto row = t.instance(id);
-    if (!row) {
-      out.status = status::not_found;
-      out.message = "unknown instance '" + id + "'";
-      return;
-    }
-    const auto c = impl_->load(t, row->definition);
-    const engine::machine& m = c->machine;
-    const auto records = t.history(id);
-    out.records = records.size();
-    engine::instance_state state;
-    std::string lc;
-    // What a record's guards read of linked instances, as the record keeps it: the replay reads
-    // the same, whatever those instances became since.
-    std::vector<std::shared_ptr<const compiled>> keep;
-    const auto links_read = [&](const journal_row& r) {
-      engine::link_snapshot snap(m.links.size());
-      const json detail = json::parse(r.detail);
-      if (!detail.contains("links_read")) return snap;
-      for (const auto& [name, targets] : detail["links_read"].items()) {
-        const auto link = m.find_link(name);
-        if (!link) continue;
-        for (const auto& x : targets) {
-          const auto tc = impl_->load(t, x.at("definition").get<std::string>());
-          keep.push_back(tc);
-          snap[*link].push_back({x.at("id").get<std::string>(), &tc->machine,
-                                 config_from_json(tc->machine, x.at("configuration").dump()),
-                                 data_from_json(tc->machine, x.at("data").dump())});
-        }
-      }
-      return snap;
-    };
-    for (const journal_row& r : records) {
-      const engine::link_snapshot snap = links_read(r);
-      const engine::step_options replay{false, &snap};
-      if (r.kind == "start") {
-        std::vector<engine::value> data = engine::initial_data(m);
-        const json inputs = json::parse(r.params);
-        for (const auto& [name, v] : inputs.items()) {
-          if (const auto f = m.find_field(name))
-            data[engine::index(*f)] = value_from_json(v, m.field(*f).declared);
-        }
-        state = engine::initial_state(m, std::move(data));
-        engine::step_result sr;
-        engine::start(m, state, actor_value(r.actor), r.at, sr, replay);
-      } else if (r.kind == "timer") {
-        const json detail = json::parse(r.detail);
-        const auto index = detail["timer"]["index"].get<std::uint32_t>();
-        engine::step_result sr;
-        engine::fire_timer(m, state, index, r.at, sr, replay);
-        if ((r.outcome == "taken") != sr.is_taken()) {
-          out.message =
-              "record " + std::to_string(r.seq) + ": the timer's replay decided differently";
-          return;
-        }
-        if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
-          state.timers.erase(std::remove_if(state.timers.begin(), state.timers.end(),
-                                            [&](const auto& a) { return a.timer == index; }),
-                             state.timers.end());
-        }
-      } else if (r.kind == "event" && r.outcome == "taken") {
-        const auto ev = m.find_event(r.event.value_or(""));
-        if (!ev) {
-          out.message = "record " + std::to_string(r.seq) + " names an unknown event";
-          return;
-        }
-        engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
-        const json params = json::parse(r.params);
-        for (const auto& p : m.event(*ev).params)
-          call.params.push_back(value_from_json(params.value(p.name, json()), p.declared));
-        if (!engine::step(m, state, call, replay).is_taken()) {
-          out.message =
-              "record " + std::to_string(r.seq) + " was taken, but its replay is rejected";
-          return;
-        }
-      }
-      if (config_json(m, state.configuration).dump() != r.to_config) {
-        out.message =
-            "record " + std::to_string(r.seq) + ": replayed state differs from the journal";
-        return;
-      }
-      lc = r.lifecycle;
-    }
-    const bool same = config_json(m, state.configuration).dump() == row->configuration &&
-                      data_json(m, state.data).dump() == row->data &&
-                      memory_json(m, state).dump() == row->memory && lc == row->lifecycle &&
-                      static_cast<std::int64_t>(records.size()) == row->seq;
-    out.consistent = same;
-    out.message = same ? "the instance equals the replay of its " + std::to_string(records.size()) +
-                             " journal records"
-                       : "the stored instance differs from the replay of its journal";
   });
   return out;
 }

@@ -196,12 +196,24 @@ struct tick_outcome {
   std::vector<std::pair<std::string, std::string>> failed;
 };
 
-/// The result of comparing an instance with the replay of its journal.
+/// The result of verifying an instance (its chain and the replay of its journal) or the whole
+/// journal (`verify_all`).
 struct verify_outcome {
   runtime::status status = runtime::status::ok;
   bool consistent = false;
-  std::size_t records = 0;
-  std::string message;
+  std::size_t records = 0;  ///< records checked
+  std::string message;      ///< what was found: the first broken thing, or that all is well
+  /// Where the first break is, when one was found: the instance, its record (`seq`, 0 when the
+  /// instance itself differs) and that record's global sequence (0 when not a record).
+  std::string instance;
+  std::int64_t seq = 0;
+  std::int64_t gseq = 0;
+  std::size_t instances = 0;    ///< instances checked
+  std::size_t definitions = 0;  ///< definitions checked (`verify_all`)
+  journal_head head;            ///< the journal's head (`verify_all`)
+  /// Records grown since the digest verified against (`verify_all` with `against`).
+  std::optional<std::int64_t> grown;
+  std::vector<journal_note> notes;  ///< what the store noted about the journal
 };
 
 /// A workflow runtime over a store.
@@ -252,9 +264,16 @@ class engine_runtime {
   std::optional<std::vector<journal_row>> history(const std::string& id);
   /// Instances matching a filter (without their data).
   std::vector<instance_view> list(const instance_filter& f);
-  /// Replays an instance's journal from its start record and compares the result with the
-  /// stored state.
+  /// Checks an instance's records against their hashes (each chained to the one before) and
+  /// compares the replay of its journal with its stored state.
   verify_outcome verify(const std::string& id);
+  /// Checks everything: each definition against its hash, the whole journal's chain (global and
+  /// per instance, in order, nothing missing), and every instance against the replay of its
+  /// journal; stops at the first break. With `against` (a digest saved earlier), also proves the
+  /// journal still holds that head unchanged and has only grown since.
+  verify_outcome verify_all(const std::optional<journal_head>& against = std::nullopt);
+  /// The journal's head: what `vflow digest` prints for a CI log or a signature.
+  journal_head digest();
   /// The store's backend description.
   std::string backend() const;
 

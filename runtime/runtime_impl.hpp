@@ -9,9 +9,11 @@
 #include <random>
 
 #include "dsl/compiler.hpp"
+#include "dsl/printer.hpp"
 #include "dsl/suggest.hpp"
 #include "engine/step.hpp"
 #include "engine/text.hpp"
+#include "runtime/chain.hpp"
 #include "runtime/encoding.hpp"
 #include "runtime/runtime.hpp"
 #include "runtime/value_json.hpp"
@@ -82,6 +84,15 @@ inline step_outcome invalid_input(std::string message) {
   out.status = status::invalid;
   out.message = std::move(message);
   return out;
+}
+
+// The hash a definition is stored by: of the canonical text of workflow `name` of `f` (so that
+// comments and layout do not make a new version); empty when `f` has no such workflow.
+inline std::string canonical_hash(const dsl::flow_file& f, const std::string& name) {
+  for (std::size_t i = 0; i < f.workflows.size(); ++i) {
+    if (f.workflows[i].name == name) return sha256_hex(dsl::print_workflow(f, i));
+  }
+  return {};
 }
 
 inline engine::value actor_value(const std::optional<std::string>& actor) {
@@ -160,9 +171,14 @@ struct engine_runtime::impl {
                           });
     const auto m = std::find_if(r.machines.begin(), r.machines.end(),
                                 [&](const engine::machine& x) { return x.name == row->name; });
-    if (!r.ok() || m == r.machines.end()) {
-      throw store_error(-1, "stored definition " + row->name + " v" + std::to_string(row->version) +
-                                " no longer compiles");
+    const std::string what = "stored definition " + row->name + " v" +
+                             std::to_string(row->version) + " (" + hash.substr(0, 12) + ")";
+    if (!r.ok() || m == r.machines.end()) throw store_error(-1, what + " no longer compiles");
+    // Its source must still be what was deployed: an edited definition is never run.
+    if (const auto now = canonical_hash(*r.ast, row->name); now != hash) {
+      throw store_error(-1, what + " has been altered: its source now hashes to " +
+                                now.substr(0, 12) + ", not " + hash.substr(0, 12) +
+                                "; refusing to run it (see `vflow verify --all`)");
     }
     auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m)});
     std::lock_guard lock(cache_mutex);
@@ -477,6 +493,10 @@ struct engine_runtime::impl {
                     const engine::effect& e, std::int64_t cause, cascade& k);
   void deliver(store_transaction& t, const std::string& parent, const std::string& target,
                const engine::effect& e, std::int64_t cause, cascade& k);
+  // verify.cpp: replays `records` of instance `row` and compares each step and the end with what
+  // is stored; false with `out` naming the first difference.
+  bool replay_matches(store_transaction& t, const instance_row& row,
+                      const std::vector<journal_row>& records, verify_outcome& out);
   // The links of an instance, in its workflow's link order, for status.
   static std::vector<std::pair<std::string, std::vector<std::string>>> links_of(
       store_transaction& t, const compiled& c, const std::string& id);

@@ -87,6 +87,25 @@ struct journal_row {
   std::string lifecycle;  // the instance's lifecycle after this record
   /// The global sequence of the record that caused this one (a send or spawn), if any.
   std::optional<std::int64_t> cause;
+  /// SHA-256 over all the fields above, its instance's previous record's hash and the journal's
+  /// previous record's hash (runtime/chain.hpp); set when appended.
+  std::string hash;
+};
+
+/// The head of the journal: its last record's global sequence and hash (0 and empty when the
+/// journal is empty). Printed by `vflow digest` as `GSEQ:HASH`.
+struct journal_head {
+  std::int64_t gseq = 0;
+  std::string hash;
+};
+
+/// A note the store keeps about the journal itself, e.g. that records written before the hash
+/// chain existed were chained when the database was migrated.
+struct journal_note {
+  std::int64_t at = 0;
+  std::string kind;  // chained
+  std::int64_t upto_gseq = 0;
+  std::string text;
 };
 
 /// Which instances `list` returns.
@@ -119,8 +138,20 @@ class store_transaction {
   /// The record an earlier delivery of `event_id` to `instance` produced, if any.
   virtual std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                          const std::string& event_id) = 0;
-  /// Appends `r`, setting its global sequence.
-  virtual void append_journal(journal_row& r) = 0;
+  /// Appends `r` to the journal: gives it the next global sequence and its hash, chained to its
+  /// instance's previous record and to the journal's last record (runtime/chain.cpp). The one way
+  /// a record is written, on every backend.
+  void append_journal(journal_row& r);
+  /// The journal's last record (global sequence and hash).
+  virtual journal_head head() = 0;
+  /// The hash of record `seq` of `instance`, if there is one.
+  virtual std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) = 0;
+  /// Up to `limit` records after global sequence `after`, in global order.
+  virtual std::vector<journal_row> journal_after(std::int64_t after, std::size_t limit) = 0;
+  /// Every deployed definition, by name and version.
+  virtual std::vector<definition_row> definitions() = 0;
+  /// What the store noted about the journal (oldest first).
+  virtual std::vector<journal_note> journal_notes() = 0;
   virtual std::vector<journal_row> history(const std::string& instance) = 0;
   virtual std::vector<instance_row> list(const instance_filter& f) = 0;
   /// Ids of active instances with a timer due at or before `now`, earliest first.
@@ -132,6 +163,10 @@ class store_transaction {
   virtual void insert_link(const link_row& l) = 0;
   virtual void delete_link(const std::string& source, const std::string& name,
                            const std::string& target) = 0;
+
+ protected:
+  /// Inserts `r` as it is, global sequence and hash included.
+  virtual void insert_journal(const journal_row& r) = 0;
 };
 
 /// A database of definitions, instances and the journal.

@@ -14,13 +14,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "runtime/chain.hpp"
 #include "runtime/store.hpp"
 
 namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 5;
+constexpr int schema_version = 6;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -137,6 +138,27 @@ ALTER TABLE definitions ADD COLUMN imports TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE journal ADD COLUMN cause INTEGER;
 )sql";
 
+// Version 6: the hash chain. Every record keeps its hash (runtime/chain.hpp); records written
+// before are chained by the migration, which notes so. Definitions cannot be changed through SQL
+// either (they are also re-verified against their hash whenever loaded).
+constexpr const char* schema_v6 = R"sql(
+ALTER TABLE journal ADD COLUMN hash TEXT;
+CREATE TABLE IF NOT EXISTS journal_notes (
+  at        INTEGER NOT NULL,
+  kind      TEXT NOT NULL,
+  upto_gseq INTEGER NOT NULL,
+  text      TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS journal_notes_no_update BEFORE UPDATE ON journal_notes
+  BEGIN SELECT RAISE(ABORT, 'journal notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS journal_notes_no_delete BEFORE DELETE ON journal_notes
+  BEGIN SELECT RAISE(ABORT, 'journal notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS definitions_no_update BEFORE UPDATE ON definitions
+  BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS definitions_no_delete BEFORE DELETE ON definitions
+  BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;
+)sql";
+
 [[noreturn]] void fail(sqlite3* db, int rc) {
   const int code = db ? sqlite3_extended_errcode(db) : rc;
   throw store_error(code, plain_message(code, db ? sqlite3_errmsg(db) : nullptr));
@@ -243,15 +265,22 @@ class sqlite_transaction : public store_transaction {
   void update_instance(const instance_row& i) override;
   std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                  const std::string& event_id) override;
-  void append_journal(journal_row& r) override;
   std::vector<journal_row> history(const std::string& instance) override;
   std::vector<instance_row> list(const instance_filter& f) override;
   std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;
+  journal_head head() override;
+  std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) override;
+  std::vector<journal_row> journal_after(std::int64_t after, std::size_t limit) override;
+  std::vector<definition_row> definitions() override;
+  std::vector<journal_note> journal_notes() override;
   std::vector<link_row> links_from(const std::string& source) override;
   std::vector<link_row> links_to(const std::string& target) override;
   void insert_link(const link_row& l) override;
   void delete_link(const std::string& source, const std::string& name,
                    const std::string& target) override;
+
+ protected:
+  void insert_journal(const journal_row& r) override;
 
  private:
   sqlite_store& s_;
@@ -488,10 +517,57 @@ class sqlite_store : public store {
         if (id.version < 3) exec(schema_v3);
         if (id.version < 4) exec(schema_v4);
         if (id.version < 5) exec(schema_v5);
+        if (id.version < 6) {
+          exec(schema_v6);
+          chain_existing_records(id.version);
+        }
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
     });
+  }
+
+  // Chains the records of a journal written before the hash chain, in global order, and notes
+  // that it did: their content before now is not proven by the chain. Part of the migration's
+  // transaction, so a journal is chained entirely or not at all.
+  void chain_existing_records(int from_version) {
+    std::int64_t count = 0;
+    {
+      exec("DROP TRIGGER IF EXISTS journal_no_update");
+      sqlite_transaction t(*this);
+      std::unordered_map<std::string, std::string> last_of_instance;
+      journal_head head;
+      statement update(db_, "UPDATE journal SET hash = ?2 WHERE gseq = ?1");
+      for (;;) {
+        const auto page = t.journal_after(head.gseq, 4096);
+        if (page.empty()) break;
+        for (const journal_row& r : page) {
+          std::string& previous = last_of_instance[r.instance];
+          const std::string hash = chain_hash(r, previous, head.hash);
+          update.bind(r.gseq, hash).run();
+          previous = hash;
+          head = {r.gseq, hash};
+          ++count;
+        }
+      }
+      exec(
+          "CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal "
+          "BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;");
+      if (count == 0) return;
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      statement note(db_,
+                     "INSERT INTO journal_notes (at, kind, upto_gseq, text) VALUES (?1, 'chained', "
+                     "?2, ?3)");
+      note.bind(static_cast<std::int64_t>(now), head.gseq,
+                std::string("records 1 to ") + std::to_string(head.gseq) +
+                    " were written before the journal was hash-chained (schema " +
+                    std::to_string(from_version) +
+                    ") and chained when the database was migrated: the chain proves they have "
+                    "not changed since then, not before")
+          .run();
+    }
   }
 
   // Refuses a file vflow did not make (or may not initialise here) and a newer schema.
@@ -633,8 +709,8 @@ void sqlite_transaction::update_instance(const instance_row& i) {
 
 constexpr const char* journal_select =
     "SELECT gseq, instance, seq, definition, kind, event, params, actor, event_id, at, "
-    "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle, cause "
-    "FROM journal ";
+    "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle, cause, "
+    "hash FROM journal ";
 
 journal_row read_journal(const statement& s) {
   journal_row r;
@@ -657,6 +733,7 @@ journal_row read_journal(const statement& s) {
   r.detail = s.text(16);
   r.lifecycle = s.text(17);
   r.cause = s.optional_integer(18);
+  r.hash = s.text(19);
   return r;
 }
 
@@ -668,17 +745,59 @@ std::optional<journal_row> sqlite_transaction::journal_by_event_id(const std::st
   return one_row(s.bind(instance, event_id), read_journal);
 }
 
-void sqlite_transaction::append_journal(journal_row& r) {
+void sqlite_transaction::insert_journal(const journal_row& r) {
+  s_.prepare(
+        "INSERT INTO journal (gseq, instance, seq, definition, kind, event, params, actor, "
+        "event_id, at, recorded_at, from_config, to_config, changes, outcome, reason, detail, "
+        "lifecycle, cause, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16, ?17, ?18, ?19, ?20)")
+      .bind(r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, r.event_id,
+            r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, r.reason,
+            r.detail, r.lifecycle, r.cause, r.hash)
+      .run();
+}
+
+journal_head sqlite_transaction::head() {
+  auto& s = s_.prepare("SELECT gseq, hash FROM journal ORDER BY gseq DESC LIMIT 1");
+  return one_row(s.bind(),
+                 [](const statement& x) {
+                   return journal_head{x.integer(0), x.text(1)};
+                 })
+      .value_or(journal_head{});
+}
+
+std::optional<std::string> sqlite_transaction::record_hash(const std::string& instance,
+                                                           std::int64_t seq) {
+  auto& s = s_.prepare("SELECT hash FROM journal WHERE instance = ?1 AND seq = ?2");
+  return one_row(s.bind(instance, seq), [](const statement& x) { return x.text(0); });
+}
+
+std::vector<journal_row> sqlite_transaction::journal_after(std::int64_t after, std::size_t limit) {
+  static const std::string sql =
+      std::string(journal_select) + "WHERE gseq > ?1 ORDER BY gseq LIMIT ?2";
+  auto& s = s_.prepare(sql.c_str());
+  std::vector<journal_row> out;
+  s.bind(after, static_cast<std::int64_t>(limit));
+  while (s.step()) out.push_back(read_journal(s));
+  return out;
+}
+
+std::vector<definition_row> sqlite_transaction::definitions() {
   auto& s = s_.prepare(
-      "INSERT INTO journal (instance, seq, definition, kind, event, params, actor, event_id, at, "
-      "recorded_at, from_config, to_config, changes, outcome, reason, detail, lifecycle, cause) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-      "RETURNING gseq");
-  s.bind(r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, r.event_id, r.at,
-         r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, r.reason, r.detail,
-         r.lifecycle, r.cause);
-  if (s.step()) r.gseq = s.integer(0);
-  s.run();
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "definitions ORDER BY name, version");
+  std::vector<definition_row> out;
+  s.bind();
+  while (s.step()) out.push_back(read_definition(s));
+  return out;
+}
+
+std::vector<journal_note> sqlite_transaction::journal_notes() {
+  auto& s = s_.prepare("SELECT at, kind, upto_gseq, text FROM journal_notes ORDER BY rowid");
+  std::vector<journal_note> out;
+  s.bind();
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2), s.text(3)});
+  return out;
 }
 
 std::vector<journal_row> sqlite_transaction::history(const std::string& instance) {

@@ -95,6 +95,9 @@ step fire "$CHG" complete --actor ci
 step status PRB-1
 step history INC-2
 for id in PBI-1 REQ-1 REL-1 REL-2 PRB-1 INC-2 "$INC" "$CHG"; do "$vflow" verify "$id" >/dev/null; done
+printf '\n# The whole journal: every hash, every replay. Its digest goes to the CI log.\n'
+step verify --all
+step digest
 
 printf '\n# Everything the incident is linked to, and theirs: the lineage across the four streams.\n'
 step trace "$INC"

@@ -44,7 +44,10 @@ void add_graph_command(CLI::App& app, global_options& global, command_runner& ru
 /// Registers `trace`.
 void add_trace_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `deploy`, `start`, `fire`, `status`, `history`, `list`, `suspend`, `resume`,
-/// `cancel` and `verify`.
+/// `cancel`, `link` and `unlink`.
 void add_instance_commands(CLI::App& app, global_options& global, command_runner& run);
+
+/// Registers the auditor's commands: `verify` and `digest`.
+void add_audit_commands(CLI::App& app, global_options& global, command_runner& run);
 
 }  // namespace vflow::cli

@@ -428,22 +428,6 @@ int run_link(const link_args& a, const global_options& g, bool unlink) {
   return report(out, g, unlink ? "unlink" : "link");
 }
 
-int run_verify(const id_args& a, const global_options& g) {
-  auto rt = open_runtime(g, db_access::read);
-  const auto v = rt.verify(a.id);
-  if (v.status == runtime::status::not_found) return not_found(g, "verify", a.id);
-  if (g.json) {
-    print_json(json{{"format_version", format_version},
-                    {"id", a.id},
-                    {"consistent", v.consistent},
-                    {"records", v.records},
-                    {"message", v.message}});
-  } else {
-    (v.consistent ? std::cout : std::cerr) << safe(a.id) << ": " << v.message << '\n';
-  }
-  return v.consistent ? exit_ok : exit_no;
-}
-
 // Registers a subcommand whose arguments live in a shared struct until the runner executes.
 template <typename Args, typename Setup, typename Run>
 void add(CLI::App& app, global_options& g, command_runner& run, const char* name, const char* help,
@@ -586,10 +570,6 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
   add<link_args>(
       app, g, run, "unlink", "Remove another instance from one of an instance's links", link_setup,
       [](const link_args& a, const global_options& gg) { return run_link(a, gg, true); });
-  add<id_args>(
-      app, g, run, "verify", "Check that an instance equals the replay of its journal",
-      [](CLI::App& c, id_args& a) { c.add_option("id", a.id, "Instance id")->required(); },
-      run_verify);
 }
 
 }  // namespace vflow::cli

@@ -136,7 +136,8 @@ json to_json(const runtime::journal_row& r) {
           {"lifecycle", r.lifecycle},
           {"definition", r.definition},
           {"cause", r.cause ? json(*r.cause) : json()},
-          {"detail", json::parse(r.detail)}};
+          {"detail", json::parse(r.detail)},
+          {"hash", r.hash}};
 }
 
 json to_json(const runtime::step_outcome& o) {

@@ -1,0 +1,271 @@
+// Verification: the journal's hash chain, the definitions' hashes, and the replay of every
+// instance's journal against its stored state (`vflow verify`, `vflow digest`).
+#include <unordered_map>
+
+#include "runtime/chain.hpp"
+#include "runtime/runtime_impl.hpp"
+
+namespace vflow::runtime {
+
+namespace {
+
+std::string record_name(const journal_row& r) {
+  return "record #" + std::to_string(r.gseq) + " (" + r.instance + " seq " + std::to_string(r.seq) +
+         ")";
+}
+
+// Marks `out` broken at `r` (or at the instance, when `r` is null) with `message`.
+bool broken(verify_outcome& out, const std::string& instance, const journal_row* r,
+            std::string message) {
+  out.consistent = false;
+  out.instance = instance;
+  out.seq = r ? r->seq : 0;
+  out.gseq = r ? r->gseq : 0;
+  out.message = std::move(message);
+  return false;
+}
+
+// What each instance's chain has reached in a pass over the journal in global order.
+struct instance_chain {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
+// Checks the whole journal in global order: numbering without gaps, each instance's records in
+// order, every hash recomputed from the record and its two predecessors; with `against`, that
+// record's hash. False with `out` naming the first break.
+bool chain_matches(store_transaction& t, const std::optional<journal_head>& against,
+                   std::unordered_map<std::string, instance_chain>& chains, verify_outcome& out) {
+  journal_head head;
+  bool reached = false;
+  for (;;) {
+    const auto page = t.journal_after(head.gseq, 4096);
+    if (page.empty()) break;
+    for (const journal_row& r : page) {
+      if (r.gseq != head.gseq + 1) {
+        return broken(
+            out, r.instance, &r,
+            record_name(r) + " follows #" + std::to_string(head.gseq) + ": record" +
+                (r.gseq == head.gseq + 2 ? " #" + std::to_string(head.gseq + 1) + " is"
+                                         : "s #" + std::to_string(head.gseq + 1) + " to #" +
+                                               std::to_string(r.gseq - 1) + " are") +
+                " missing from the journal");
+      }
+      instance_chain& c = chains[r.instance];
+      if (r.seq != c.seq + 1) {
+        return broken(out, r.instance, &r,
+                      record_name(r) + " is out of order: the instance's previous record is seq " +
+                          std::to_string(c.seq));
+      }
+      if (chain_hash(r, c.hash, head.hash) != r.hash) {
+        return broken(out, r.instance, &r,
+                      record_name(r) +
+                          " does not match its hash: a field of it was changed, or it was "
+                          "inserted, moved or rewritten");
+      }
+      if (against && r.gseq == against->gseq) {
+        reached = true;
+        if (r.hash != against->hash) {
+          return broken(out, r.instance, &r,
+                        record_name(r) + " is not the record the digest " + to_string(*against) +
+                            " names: the journal was rewritten up to it");
+        }
+      }
+      c = {r.seq, r.hash};
+      head = {r.gseq, r.hash};
+      ++out.records;
+    }
+  }
+  out.head = head;
+  if (against && !reached) {
+    return broken(out, "", nullptr,
+                  "the journal ends at #" + std::to_string(head.gseq) + " but the digest " +
+                      to_string(*against) + " names #" + std::to_string(against->gseq) +
+                      ": records were removed from its end");
+  }
+  if (against) out.grown = head.gseq - against->gseq;
+  return true;
+}
+
+}  // namespace
+
+bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_row& row,
+                                          const std::vector<journal_row>& records,
+                                          verify_outcome& out) {
+  const auto c = load(t, row.definition);
+  const engine::machine& m = c->machine;
+  engine::instance_state state;
+  std::string lc;
+  // What a record's guards read of linked instances, as the record keeps it: the replay reads
+  // the same, whatever those instances became since.
+  std::vector<std::shared_ptr<const compiled>> keep;
+  const auto links_read = [&](const journal_row& r) {
+    engine::link_snapshot snap(m.links.size());
+    const json detail = json::parse(r.detail);
+    if (!detail.contains("links_read")) return snap;
+    for (const auto& [name, targets] : detail["links_read"].items()) {
+      const auto link = m.find_link(name);
+      if (!link) continue;
+      for (const auto& x : targets) {
+        const auto tc = load(t, x.at("definition").get<std::string>());
+        keep.push_back(tc);
+        snap[*link].push_back({x.at("id").get<std::string>(), &tc->machine,
+                               config_from_json(tc->machine, x.at("configuration").dump()),
+                               data_from_json(tc->machine, x.at("data").dump())});
+      }
+    }
+    return snap;
+  };
+  const auto differs = [&](const journal_row& r, const std::string& what) {
+    return broken(out, row.id, &r, record_name(r) + ": " + what);
+  };
+  for (const journal_row& r : records) {
+    if (r.definition != row.definition) {
+      return differs(r, "it was written by definition " + r.definition.substr(0, 12) +
+                            ", but the instance runs on " + row.definition.substr(0, 12));
+    }
+    const engine::link_snapshot snap = links_read(r);
+    const engine::step_options replay{false, &snap};
+    if (r.kind == "start") {
+      std::vector<engine::value> data = engine::initial_data(m);
+      const json inputs = json::parse(r.params);
+      for (const auto& [name, v] : inputs.items()) {
+        if (const auto f = m.find_field(name))
+          data[engine::index(*f)] = value_from_json(v, m.field(*f).declared);
+      }
+      state = engine::initial_state(m, std::move(data));
+      engine::step_result sr;
+      engine::start(m, state, actor_value(r.actor), r.at, sr, replay);
+    } else if (r.kind == "timer") {
+      const json detail = json::parse(r.detail);
+      const auto index = detail["timer"]["index"].get<std::uint32_t>();
+      engine::step_result sr;
+      engine::fire_timer(m, state, index, r.at, sr, replay);
+      if ((r.outcome == "taken") != sr.is_taken()) {
+        return differs(r, "the timer's replay decided differently");
+      }
+      if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
+        state.timers.erase(std::remove_if(state.timers.begin(), state.timers.end(),
+                                          [&](const auto& a) { return a.timer == index; }),
+                           state.timers.end());
+      }
+    } else if (r.kind == "event" && r.outcome == "taken") {
+      const auto ev = m.find_event(r.event.value_or(""));
+      if (!ev) return differs(r, "it names an unknown event");
+      engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
+      const json params = json::parse(r.params);
+      for (const auto& p : m.event(*ev).params)
+        call.params.push_back(value_from_json(params.value(p.name, json()), p.declared));
+      if (!engine::step(m, state, call, replay).is_taken()) {
+        return differs(r, "it was taken, but its replay is rejected");
+      }
+    }
+    if (config_json(m, state.configuration).dump() != r.to_config) {
+      return differs(r, "the replayed state differs from the state it records");
+    }
+    lc = r.lifecycle;
+  }
+  const auto n = static_cast<std::int64_t>(records.size());
+  std::string what;
+  if (n != row.seq) {
+    what = "it counts " + std::to_string(row.seq) + " journal records, the journal holds " +
+           std::to_string(n);
+  } else if (config_json(m, state.configuration).dump() != row.configuration) {
+    what = "its stored state differs from the replay of its journal";
+  } else if (data_json(m, state.data).dump() != row.data) {
+    what = "its stored data differs from the replay of its journal";
+  } else if (memory_json(m, state).dump() != row.memory) {
+    what = "its stored timers or history differ from the replay of its journal";
+  } else if (lc != row.lifecycle) {
+    what = "its stored lifecycle (" + row.lifecycle + ") differs from its journal's (" + lc + ")";
+  }
+  if (!what.empty()) return broken(out, row.id, nullptr, "instance " + row.id + ": " + what);
+  return true;
+}
+
+verify_outcome engine_runtime::verify(const std::string& id) {
+  verify_outcome out;
+  impl_->read([&](store_transaction& t) {
+    out = verify_outcome{};
+    const auto row = t.instance(id);
+    if (!row) {
+      out.status = status::not_found;
+      out.message = "unknown instance '" + id + "'";
+      return;
+    }
+    out.instances = 1;
+    const auto records = t.history(id);
+    out.records = records.size();
+    // Each record's hash, from its content, its instance's previous record and the journal's
+    // previous record (as stored: `verify --all` checks that one in turn).
+    std::string previous;
+    for (const journal_row& r : records) {
+      const std::string before =
+          r.gseq > 1 ? t.journal_after(r.gseq - 2, 1).front().hash : std::string();
+      const bool numbered = r.seq == (&r - records.data()) + 1;
+      if (!numbered || chain_hash(r, previous, before) != r.hash) {
+        broken(out, id, &r,
+               record_name(r) + (numbered ? " does not match its hash: a field of it was changed, "
+                                            "or it was inserted, moved or rewritten"
+                                          : " is out of order"));
+        return;
+      }
+      previous = r.hash;
+    }
+    out.consistent = impl_->replay_matches(t, *row, records, out);
+    if (out.consistent) {
+      out.message = "the instance equals the replay of its " + std::to_string(records.size()) +
+                    " journal records, each matching its hash";
+    }
+  });
+  return out;
+}
+
+verify_outcome engine_runtime::verify_all(const std::optional<journal_head>& against) {
+  verify_outcome out;
+  impl_->read([&](store_transaction& t) {
+    out = verify_outcome{};
+    out.notes = t.journal_notes();
+    // Definitions first: a replay on an altered definition would prove nothing.
+    for (const definition_row& d : t.definitions()) {
+      ++out.definitions;
+      try {
+        impl_->load(t, d.hash);
+      } catch (const store_error& e) {
+        broken(out, "", nullptr, e.what());
+        return;
+      }
+    }
+    std::unordered_map<std::string, instance_chain> chains;
+    if (!chain_matches(t, against, chains, out)) return;
+    instance_filter all;
+    all.limit = std::numeric_limits<std::size_t>::max() / 2;
+    for (const instance_row& row : t.list(all)) {
+      ++out.instances;
+      const auto records = t.history(row.id);
+      if (!impl_->replay_matches(t, row, records, out)) return;
+      chains.erase(row.id);
+    }
+    if (!chains.empty()) {
+      const auto& [id, c] = *chains.begin();
+      broken(out, id, nullptr,
+             "the journal holds " + std::to_string(c.seq) + " records of '" + id +
+                 "', an instance the store no longer has");
+      return;
+    }
+    out.consistent = true;
+    out.message = std::to_string(out.definitions) + " definitions, " + std::to_string(out.records) +
+                  " journal records and " + std::to_string(out.instances) +
+                  " instances verified: every hash matches, and every instance equals the "
+                  "replay of its journal";
+  });
+  return out;
+}
+
+journal_head engine_runtime::digest() {
+  journal_head out;
+  impl_->read([&](store_transaction& t) { out = t.head(); });
+  return out;
+}
+
+}  // namespace vflow::runtime
