@@ -274,6 +274,9 @@ class engine_runtime {
   verify_outcome verify_all(const std::optional<journal_head>& against = std::nullopt);
   /// The journal's head: what `vflow digest` prints for a CI log or a signature.
   journal_head digest();
+  /// Runs one read-only SQL SELECT over the documented views (docs/audit.md) within `limits`;
+  /// throws query_error when the statement is refused or fails.
+  query_result query(const std::string& sql, const query_limits& limits = {});
   /// The store's backend description.
   std::string backend() const;
 

@@ -116,6 +116,35 @@ struct instance_filter {
   std::size_t limit = 1000;
 };
 
+/// One value of a query's answer.
+struct query_cell {
+  enum class type { null, integer, real, text };
+  type kind = type::null;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string text;
+};
+
+/// The answer to a read-only query: column names and rows, in order.
+struct query_result {
+  std::vector<std::string> columns;
+  std::vector<std::vector<query_cell>> rows;
+  bool cut = false;  ///< more rows matched than the row limit allowed
+};
+
+/// Bounds on a read-only query.
+struct query_limits {
+  std::size_t max_rows = 10000;
+  int timeout_ms = 10000;
+};
+
+/// A query refused or failed for what it says (not allowed, malformed, too slow): nothing about
+/// the store's health. The message is the database's, or ours.
+class query_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// The operations available inside one transaction.
 class store_transaction {
  public:
@@ -179,6 +208,10 @@ class store {
   virtual void write(const std::function<void(store_transaction&)>& work) = 0;
   /// Runs `work` in one read transaction with a consistent snapshot.
   virtual void read(const std::function<void(store_transaction&)>& work) = 0;
+  /// Runs one read-only SQL statement over the documented views (docs/audit.md: instances,
+  /// journal, links, timers, definitions, notes), in a read transaction, within `limits`. Throws
+  /// query_error for a statement that is not one SELECT over those views, or that fails.
+  virtual query_result query(const std::string& sql, const query_limits& limits) = 0;
   /// The backend and its version, e.g. `SQLite 3.40.1`.
   virtual std::string backend() const = 0;
 };

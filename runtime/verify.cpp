@@ -1,5 +1,6 @@
-// Verification: the journal's hash chain, the definitions' hashes, and the replay of every
-// instance's journal against its stored state (`vflow verify`, `vflow digest`).
+// The auditor's side of the runtime: the journal's hash chain, the definitions' hashes, the
+// replay of every instance's journal against its stored state (`vflow verify`, `vflow digest`),
+// and read-only queries (`vflow query`).
 #include <unordered_map>
 
 #include "runtime/chain.hpp"
@@ -260,6 +261,10 @@ verify_outcome engine_runtime::verify_all(const std::optional<journal_head>& aga
                   "replay of its journal";
   });
   return out;
+}
+
+query_result engine_runtime::query(const std::string& sql, const query_limits& limits) {
+  return impl_->db->query(sql, limits);
 }
 
 journal_head engine_runtime::digest() {

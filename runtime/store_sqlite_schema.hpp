@@ -1,0 +1,123 @@
+// The SQLite store's schema, one constant per version; each migration runs in order, in one
+// transaction (store_sqlite.cpp). Every statement is idempotent so that a racing creator is
+// harmless. Private to the SQLite store.
+#pragma once
+
+namespace vflow::runtime::sqlite_schema {
+
+// Version 1 of the schema. Every statement is idempotent so a racing creator is harmless.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE IF NOT EXISTS definitions (
+  hash        TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  stream      TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  deployed_at INTEGER NOT NULL,
+  UNIQUE (name, version)
+);
+CREATE TABLE IF NOT EXISTS instances (
+  id            TEXT PRIMARY KEY,
+  definition    TEXT NOT NULL REFERENCES definitions (hash),
+  workflow      TEXT NOT NULL,
+  lifecycle     TEXT NOT NULL,
+  configuration TEXT NOT NULL,
+  data          TEXT NOT NULL,
+  seq           INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_by_workflow ON instances (workflow, lifecycle);
+CREATE TABLE IF NOT EXISTS journal (
+  gseq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  instance    TEXT NOT NULL REFERENCES instances (id),
+  seq         INTEGER NOT NULL,
+  definition  TEXT NOT NULL REFERENCES definitions (hash),
+  kind        TEXT NOT NULL,
+  event       TEXT,
+  params      TEXT NOT NULL,
+  actor       TEXT,
+  event_id    TEXT,
+  at          INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  from_config TEXT NOT NULL,
+  to_config   TEXT NOT NULL,
+  changes     TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  reason      TEXT,
+  detail      TEXT NOT NULL,
+  lifecycle   TEXT NOT NULL,
+  UNIQUE (instance, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_by_event_id ON journal (instance, event_id)
+  WHERE event_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_by_time ON journal (at);
+-- The journal is append-only: history cannot be rewritten through SQL either.
+CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
+  BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+)sql";
+
+// Version 2: instances remember engine state besides data (rule conditions, later timers).
+constexpr const char* schema_v2 = R"sql(
+ALTER TABLE instances ADD COLUMN memory TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+// Version 3: the earliest armed timer of each instance, indexed for `tick`.
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE instances ADD COLUMN next_due INTEGER;
+CREATE INDEX IF NOT EXISTS instances_by_due ON instances (next_due) WHERE next_due IS NOT NULL;
+)sql";
+
+// Version 4: which version of each workflow is current (deployed last), so that deploying an
+// older source again makes it current without a new version.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE IF NOT EXISTS current_definitions (
+  name  TEXT PRIMARY KEY,
+  hash  TEXT NOT NULL REFERENCES definitions (hash),
+  since INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO current_definitions (name, hash, since)
+  SELECT name, hash, deployed_at FROM definitions AS d
+  WHERE version = (SELECT max(version) FROM definitions WHERE name = d.name);
+)sql";
+
+// Version 5: links between instances, what a definition was checked against, and the cause of
+// a journal record (the send or spawn that made it).
+constexpr const char* schema_v5 = R"sql(
+CREATE TABLE IF NOT EXISTS links (
+  source  TEXT NOT NULL REFERENCES instances (id),
+  name    TEXT NOT NULL,
+  target  TEXT NOT NULL REFERENCES instances (id),
+  made_at INTEGER NOT NULL,
+  PRIMARY KEY (source, name, target)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_by_target ON links (target);
+ALTER TABLE definitions ADD COLUMN imports TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE journal ADD COLUMN cause INTEGER;
+)sql";
+
+// Version 6: the hash chain. Every record keeps its hash (runtime/chain.hpp); records written
+// before are chained by the migration, which notes so. Definitions cannot be changed through SQL
+// either (they are also re-verified against their hash whenever loaded).
+constexpr const char* schema_v6 = R"sql(
+ALTER TABLE journal ADD COLUMN hash TEXT;
+CREATE TABLE IF NOT EXISTS journal_notes (
+  at        INTEGER NOT NULL,
+  kind      TEXT NOT NULL,
+  upto_gseq INTEGER NOT NULL,
+  text      TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS journal_notes_no_update BEFORE UPDATE ON journal_notes
+  BEGIN SELECT RAISE(ABORT, 'journal notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS journal_notes_no_delete BEFORE DELETE ON journal_notes
+  BEGIN SELECT RAISE(ABORT, 'journal notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS definitions_no_update BEFORE UPDATE ON definitions
+  BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS definitions_no_delete BEFORE DELETE ON definitions
+  BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;
+)sql";
+
+}  // namespace vflow::runtime::sqlite_schema
