@@ -216,6 +216,24 @@ struct verify_outcome {
   std::vector<journal_note> notes;  ///< what the store noted about the journal
 };
 
+/// A `find` request: the store's criteria, and a condition on the instance's data written in the
+/// .flow expression language (it needs `filter.workflow`).
+struct find_request {
+  find_filter filter;
+  std::optional<std::string> where;
+  bool records = false;  ///< records instead of instances
+};
+
+/// What `find` found: one page, and where the next one starts when more match.
+struct find_outcome {
+  runtime::status status = runtime::status::ok;
+  std::string message;                       ///< when not ok (a bad --where)
+  std::vector<dsl::diagnostic> diagnostics;  ///< of the --where expression
+  std::vector<instance_view> instances;      ///< without data, unless `where` read it
+  std::vector<journal_row> records;
+  std::optional<std::string> next;  ///< pass as after_id / after_gseq for the next page
+};
+
 /// A workflow runtime over a store.
 class engine_runtime {
  public:
@@ -274,6 +292,10 @@ class engine_runtime {
   verify_outcome verify_all(const std::optional<journal_head>& against = std::nullopt);
   /// The journal's head: what `vflow digest` prints for a CI log or a signature.
   journal_head digest();
+  /// Instances or journal records by workflow, version, stream, state (now, ever, during a time
+  /// range), lifecycle, actor, event, outcome, kind, time range and a condition on the data; one
+  /// page at a time, never silently cut.
+  find_outcome find(const find_request& r);
   /// Runs one read-only SQL SELECT over the documented views (docs/audit.md) within `limits`;
   /// throws query_error when the statement is refused or fails.
   query_result query(const std::string& sql, const query_limits& limits = {});

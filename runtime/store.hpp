@@ -116,6 +116,33 @@ struct instance_filter {
   std::size_t limit = 1000;
 };
 
+/// What `find` selects. Every criterion given must hold; none given selects everything.
+/// Instance criteria: workflow, version, stream, lifecycle, states. Record criteria (actor,
+/// event, outcome, kind, since, until): with `records`, the records; without, instances with at
+/// least one such record (without any record criterion, since and until bound the instance's
+/// creation).
+struct find_filter {
+  std::optional<std::string> workflow;
+  std::optional<std::int64_t> version;
+  std::optional<std::string> stream;
+  std::optional<std::string> lifecycle;
+  std::optional<std::string> state;  ///< active now
+  std::optional<std::string> ever;   ///< reached by some record
+  /// In this state at some time in [during_from, during_to) (needs both).
+  std::optional<std::string> during;
+  std::optional<std::int64_t> during_from, during_to;
+  std::optional<std::string> actor;
+  std::optional<std::string> event;
+  std::optional<std::string> outcome;
+  std::optional<std::string> kind;
+  std::optional<std::int64_t> since, until;  ///< [since, until), ms
+  /// Paging: after this instance id (in creation order) or record (global sequence).
+  std::optional<std::string> after_id;
+  std::optional<std::int64_t> after_gseq;
+  std::size_t limit = 100;
+  bool has_record_criteria() const { return actor || event || outcome || kind; }
+};
+
 /// One value of a query's answer.
 struct query_cell {
   enum class type { null, integer, real, text };
@@ -183,6 +210,10 @@ class store_transaction {
   virtual std::vector<journal_note> journal_notes() = 0;
   virtual std::vector<journal_row> history(const std::string& instance) = 0;
   virtual std::vector<instance_row> list(const instance_filter& f) = 0;
+  /// Instances matching `f` (not its `records` side), in creation order, at most `f.limit`.
+  virtual std::vector<instance_row> find_instances(const find_filter& f) = 0;
+  /// Journal records matching `f`, in global order, at most `f.limit`.
+  virtual std::vector<journal_row> find_records(const find_filter& f) = 0;
   /// Ids of active instances with a timer due at or before `now`, earliest first.
   virtual std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) = 0;
   /// The links an instance holds, by link name then time made.

@@ -155,6 +155,8 @@ class sqlite_transaction : public store_transaction {
   std::vector<journal_row> history(const std::string& instance) override;
   std::vector<instance_row> list(const instance_filter& f) override;
   std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;
+  std::vector<instance_row> find_instances(const find_filter& f) override;
+  std::vector<journal_row> find_records(const find_filter& f) override;
   journal_head head() override;
   std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) override;
   std::vector<journal_row> journal_after(std::int64_t after, std::size_t limit) override;
@@ -716,6 +718,67 @@ std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
   std::vector<instance_row> out;
   s.bind(f.workflow, f.lifecycle, f.state, static_cast<std::int64_t>(f.limit));
   while (s.step()) out.push_back(read_instance(s));
+  return out;
+}
+
+// The criteria `find` shares between instances (`i`, with definition `d`) and records (`r`),
+// as numbered parameters: NULL matches everything.
+constexpr const char* find_instance_criteria =
+    "(?1 IS NULL OR i.workflow = ?1) AND (?2 IS NULL OR d.version = ?2) AND "
+    "(?3 IS NULL OR d.stream = ?3) AND (?4 IS NULL OR i.lifecycle = ?4) AND "
+    "(?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(i.configuration) WHERE value = ?5)) AND "
+    "(?6 IS NULL OR EXISTS (SELECT 1 FROM journal AS e, json_each(e.to_config) AS s "
+    "  WHERE e.instance = i.id AND s.value = ?6)) AND "
+    // In state ?7 during [?8, ?9): a record put it there before ?9, and it left only at ?8 or
+    // later (or never).
+    "(?7 IS NULL OR EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.at < ?9 "
+    "  AND EXISTS (SELECT 1 FROM json_each(e.to_config) WHERE value = ?7) "
+    "  AND coalesce((SELECT min(n.at) FROM journal AS n WHERE n.instance = e.instance "
+    "    AND n.seq > e.seq AND NOT EXISTS (SELECT 1 FROM json_each(n.to_config) "
+    "    WHERE value = ?7)), ?8) >= ?8)) ";
+
+constexpr const char* find_record_criteria =
+    "(?10 IS NULL OR r.actor = ?10) AND (?11 IS NULL OR r.event = ?11) AND "
+    "(?12 IS NULL OR r.outcome = ?12) AND (?13 IS NULL OR r.kind = ?13) AND "
+    "(?14 IS NULL OR r.at >= ?14) AND (?15 IS NULL OR r.at < ?15) ";
+
+std::vector<instance_row> sqlite_transaction::find_instances(const find_filter& f) {
+  static const std::string sql =
+      std::string(
+          "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
+          "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i JOIN "
+          "definitions AS d ON d.hash = i.definition WHERE ") +
+      find_instance_criteria +
+      "AND (CASE WHEN ?16 THEN EXISTS (SELECT 1 FROM journal AS r WHERE r.instance = i.id AND " +
+      find_record_criteria +
+      ") ELSE (?14 IS NULL OR i.created_at >= ?14) AND (?15 IS NULL OR i.created_at < ?15) END) "
+      "AND (?17 IS NULL OR (i.created_at, i.id) > (SELECT created_at, id FROM instances WHERE "
+      "id = ?17)) ORDER BY i.created_at, i.id LIMIT ?18";
+  auto& s = s_.prepare(sql.c_str());
+  std::vector<instance_row> out;
+  s.bind(f.workflow, f.version, f.stream, f.lifecycle, f.state, f.ever, f.during, f.during_from,
+         f.during_to, f.actor, f.event, f.outcome, f.kind, f.since, f.until,
+         std::int64_t{f.has_record_criteria() ? 1 : 0}, f.after_id,
+         static_cast<std::int64_t>(f.limit));
+  while (s.step()) out.push_back(read_instance(s));
+  return out;
+}
+
+std::vector<journal_row> sqlite_transaction::find_records(const find_filter& f) {
+  static const std::string sql =
+      std::string(
+          "SELECT r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, "
+          "r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, "
+          "r.reason, r.detail, r.lifecycle, r.cause, r.hash FROM journal AS r JOIN instances AS "
+          "i ON i.id = r.instance JOIN definitions AS d ON d.hash = r.definition WHERE ") +
+      find_instance_criteria + "AND " + find_record_criteria +
+      "AND (?16 IS NULL OR r.gseq > ?16) ORDER BY r.gseq LIMIT ?17";
+  auto& s = s_.prepare(sql.c_str());
+  std::vector<journal_row> out;
+  s.bind(f.workflow, f.version, f.stream, f.lifecycle, f.state, f.ever, f.during, f.during_from,
+         f.during_to, f.actor, f.event, f.outcome, f.kind, f.since, f.until, f.after_gseq,
+         static_cast<std::int64_t>(f.limit));
+  while (s.step()) out.push_back(read_journal(s));
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The auditor's commands: `verify` (an instance, or the whole journal, optionally against a saved
-// digest), `digest` and `query` (read-only SQL over the audit views).
+// digest), `digest`, `query` (read-only SQL over the audit views) and `find`.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -146,6 +146,19 @@ void print_table(const runtime::query_result& r) {
   for (const auto& line : cells) print_line(line);
 }
 
+void print_csv(const runtime::query_result& r) {
+  std::string line;
+  for (std::size_t c = 0; c < r.columns.size(); ++c)
+    line += (c ? "," : "") + csv_field(r.columns[c]);
+  std::cout << line << "\r\n";
+  for (const auto& row : r.rows) {
+    line.clear();
+    for (std::size_t c = 0; c < row.size(); ++c)
+      line += (c ? "," : "") + csv_field(cell_text(row[c]));
+    std::cout << line << "\r\n";
+  }
+}
+
 int run_query(const query_args& a, const global_options& g) {
   auto rt = open_runtime(g, db_access::read);
   runtime::query_result r;
@@ -192,6 +205,157 @@ int run_query(const query_args& a, const global_options& g) {
   if (r.cut) {
     std::cerr << "vflow query: the first " << r.rows.size()
               << " rows are shown; more match (--limit N shows more, --limit 0 all)\n";
+  }
+  return exit_ok;
+}
+
+struct find_args {
+  std::string workflow, stream, lifecycle, state, during, actor, event, outcome, kind, since, until,
+      where, after, format = "table";
+  std::int64_t version = 0;
+  bool ever = false, records = false;
+  std::size_t limit = 100;
+};
+
+// A time given to find: ISO-8601 UTC, or a date (its midnight, UTC).
+std::optional<std::int64_t> find_time(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  auto t = engine::parse_time(text);
+  if (!t && text.size() == 10) t = engine::parse_time(text + "T00:00:00Z");
+  if (!t) {
+    throw usage_error{std::string(option) + " expects an ISO-8601 UTC time or date such as " +
+                      "2026-11-01 or 2026-11-01T12:00:00Z, got '" + safe(text) + "'"};
+  }
+  return t;
+}
+
+runtime::query_cell text_cell(std::string text) {
+  runtime::query_cell c;
+  c.kind = runtime::query_cell::type::text;
+  c.text = std::move(text);
+  return c;
+}
+
+runtime::query_cell optional_cell(const std::optional<std::string>& text) {
+  return text ? text_cell(*text) : runtime::query_cell{};
+}
+
+int run_find(const find_args& a, const global_options& g) {
+  runtime::find_request req;
+  auto& f = req.filter;
+  const auto given = [](const std::string& s) {
+    return s.empty() ? std::nullopt : std::optional(s);
+  };
+  f.workflow = given(a.workflow);
+  if (a.version > 0) f.version = a.version;
+  f.stream = given(a.stream);
+  f.lifecycle = given(a.lifecycle);
+  if (!a.during.empty()) {
+    const auto dots = a.during.find("..");
+    if (a.state.empty() || dots == std::string::npos) {
+      throw usage_error{"--during takes FROM..TO and needs --state: the state the instance was in"};
+    }
+    f.during = a.state;
+    f.during_from = find_time(a.during.substr(0, dots), "--during");
+    f.during_to = find_time(a.during.substr(dots + 2), "--during");
+  } else if (a.ever) {
+    if (a.state.empty()) throw usage_error{"--ever needs --state"};
+    f.ever = a.state;
+  } else {
+    f.state = given(a.state);
+  }
+  f.actor = given(a.actor);
+  f.event = given(a.event);
+  f.outcome = given(a.outcome);
+  f.kind = given(a.kind);
+  f.since = find_time(a.since, "--since");
+  f.until = find_time(a.until, "--until");
+  f.limit = a.limit;
+  req.records = a.records;
+  req.where = given(a.where);
+  if (!a.after.empty()) {
+    if (a.records) {
+      try {
+        f.after_gseq = std::stoll(a.after);
+      } catch (const std::exception&) {
+        throw usage_error{"--after with --records takes the global sequence `find` printed"};
+      }
+    } else {
+      f.after_id = a.after;
+    }
+  }
+  auto rt = open_runtime(g, db_access::read);
+  const auto out = rt.find(req);
+  if (out.status != runtime::status::ok) {
+    if (g.json) {
+      json diags = json::array();
+      for (const auto& d : out.diagnostics) diags.push_back(to_json(d));
+      print_json(json{{"format_version", format_version},
+                      {"status", runtime::to_string(out.status)},
+                      {"message", out.message},
+                      {"diagnostics", diags}});
+    } else {
+      std::cerr << "vflow find: " << safe(out.message) << '\n';
+      for (const auto& d : out.diagnostics) {
+        std::cerr << "--where:" << d.span.line << ':' << d.span.column << ": error[" << d.code
+                  << "]: " << safe(d.message) << '\n';
+        if (!d.help.empty()) std::cerr << "   help: " << safe(d.help) << '\n';
+      }
+    }
+    return exit_no;
+  }
+  const std::string kind = a.records ? "records" : "instances";
+  if (g.json || a.format == "jsonl") {
+    json items = json::array();
+    for (const auto& v : out.instances) items.push_back(to_json(v));
+    for (const auto& r : out.records) {
+      json j = to_json(r);
+      j["instance"] = r.instance;
+      items.push_back(std::move(j));
+    }
+    if (g.json) {
+      print_json(json{{"format_version", format_version},
+                      {kind, items},
+                      {"next", out.next ? json(*out.next) : json()}});
+    } else {
+      for (const auto& j : items) {
+        std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      }
+    }
+  } else {
+    runtime::query_result table;
+    if (a.records) {
+      table.columns = {"gseq",  "instance", "seq", "kind",  "event",
+                       "actor", "outcome",  "at",  "reason"};
+      for (const auto& r : out.records) {
+        table.rows.push_back({text_cell(std::to_string(r.gseq)), text_cell(r.instance),
+                              text_cell(std::to_string(r.seq)), text_cell(r.kind),
+                              optional_cell(r.event), optional_cell(r.actor), text_cell(r.outcome),
+                              text_cell(engine::format_time(r.at)), optional_cell(r.reason)});
+      }
+    } else {
+      table.columns = {"id",        "workflow",   "version",   "state",
+                       "lifecycle", "created_at", "updated_at"};
+      for (const auto& v : out.instances) {
+        std::string state;
+        for (const auto& s : v.state) state += (state.empty() ? "" : ",") + s;
+        table.rows.push_back({text_cell(v.id), text_cell(v.workflow),
+                              text_cell(std::to_string(v.version)), text_cell(state),
+                              text_cell(std::string(runtime::to_string(v.lifecycle))),
+                              text_cell(engine::format_time(v.created_at)),
+                              text_cell(engine::format_time(v.updated_at))});
+      }
+    }
+    if (a.format == "csv") {
+      print_csv(table);
+    } else {
+      print_table(table);
+    }
+  }
+  if (out.next) {
+    std::cerr << "vflow find: the first " << out.instances.size() + out.records.size() << ' '
+              << kind << " are shown; more match (add --after " << safe(*out.next)
+              << " for the next page, or --limit 0 for all)\n";
   }
   return exit_ok;
 }
@@ -245,6 +409,44 @@ void add_audit_commands(CLI::App& app, global_options& g, command_runner& run) {
       "Example: vflow query \"SELECT actor, count(*) FROM journal WHERE outcome = 'rejected'\n"
       "         GROUP BY actor\"");
   query->callback([&run, &g, q] { run = [&g, q] { return run_query(*q, g); }; });
+
+  auto fa = std::make_shared<find_args>();
+  CLI::App* find = app.add_subcommand(
+      "find", "Find instances, or journal records, by workflow, state, actor, time and data");
+  find->add_option("--workflow", fa->workflow, "Of this workflow");
+  find->add_option("--version", fa->version, "Running this version of it")
+      ->check(CLI::PositiveNumber);
+  find->add_option("--stream", fa->stream, "Of this value stream (S2P, R2D, R2F, D2C)");
+  find->add_option("--lifecycle", fa->lifecycle, "active, suspended, completed or cancelled");
+  find->add_option("--state", fa->state, "In this state now (or --ever, or --during)");
+  find->add_flag("--ever", fa->ever, "--state: ever reached, not necessarily now");
+  find->add_option("--during", fa->during,
+                   "--state: in it at some time in FROM..TO (ISO-8601 UTC times or dates)");
+  find->add_option("--actor", fa->actor, "With a record by this actor");
+  find->add_option("--event", fa->event, "With a record of this event");
+  find->add_option("--outcome", fa->outcome, "With a record of this outcome: taken or rejected")
+      ->check(CLI::IsMember({"taken", "rejected"}));
+  find->add_option("--kind", fa->kind, "With a record of this kind")
+      ->check(CLI::IsMember({"start", "event", "timer", "gate", "lifecycle", "link"}));
+  find->add_option("--since", fa->since, "Records at or after this time (instances: created)");
+  find->add_option("--until", fa->until, "Records before this time (instances: created)");
+  find->add_option("--where", fa->where,
+                   "A condition on the instance's data in the .flow expression language (needs "
+                   "--workflow)");
+  find->add_flag("--records", fa->records, "List the matching journal records, not instances");
+  find->add_option("--limit", fa->limit, "At most this many (default 100; 0 for all)")
+      ->check(CLI::NonNegativeNumber);
+  find->add_option("--after", fa->after, "The next page: what the previous page said");
+  find->add_option("--format", fa->format, "table (default), csv or jsonl; --json for one document")
+      ->check(CLI::IsMember({"table", "csv", "jsonl"}));
+  find->footer(
+      "Every criterion given must hold. Record criteria (--actor, --event, --outcome, --kind,\n"
+      "--since, --until) select instances with such a record, or with --records the records.\n"
+      "Examples:\n"
+      "  vflow find --workflow Change --where 'risk == \"high\" and not tests_passed'\n"
+      "  vflow find --records --actor alice --outcome rejected --since 2026-11-01\n"
+      "  vflow find --workflow Incident --state Escalated --during 2026-11-03..2026-11-04");
+  find->callback([&run, &g, fa] { run = [&g, fa] { return run_find(*fa, g); }; });
 
   CLI::App* digest = app.add_subcommand(
       "digest", "Print the journal's head (GSEQ:HASH) for a CI log or a signature");

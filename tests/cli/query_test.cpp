@@ -175,4 +175,99 @@ TEST_F(QueryCli, RowsAreCutAtTheLimitSayingSoAndPrintInEveryFormat) {
   EXPECT_EQ(j["cut"], false);
 }
 
+// `vflow find` on the same scenario.
+TEST_F(QueryCli, FindSelectsInstancesByStateNowEverAndDuringARange) {
+  const auto ids = [&](const std::string& args) {
+    std::string out;
+    const auto found = vflow_json("find " + args);
+    for (const auto& v : found["instances"]) {
+      out += (out.empty() ? "" : " ") + v["id"].get<std::string>();
+    }
+    return out;
+  };
+  EXPECT_EQ(ids("--workflow Incident --state Resolved"), "I-1 I-3 I-2");
+  EXPECT_EQ(ids("--state Escalated --ever"), "I-1");
+  // In New at some time from 08:20 to 09:00: I-1 until its timer fired at 08:30; I-3 had left
+  // at 08:10 and I-2 came at 10:00.
+  EXPECT_EQ(ids("--state New --during 2026-11-03T08:20:00Z..2026-11-03T09:00:00Z"), "I-1");
+  EXPECT_EQ(ids("--workflow Change --version 2"), "C-2 C-3");
+  EXPECT_EQ(ids("--stream D2C --since 2026-11-04 --until 2026-12-01"), "C-1 C-2");
+  EXPECT_EQ(ids("--kind timer"), "I-1");
+  EXPECT_EQ(ids("--actor carol --event deploy"), "C-2 C-3");
+  EXPECT_EQ(ids("--lifecycle cancelled"), "");
+}
+
+TEST_F(QueryCli, FindRecordsAndAConditionOnTheData) {
+  auto r = vflow("find --records --actor alice --outcome rejected");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "gseq  instance  seq  kind   event    actor  outcome   at                    reason\n"
+            "17    C-1       4    event  approve  alice  rejected  2026-11-04T09:03:00Z  denied by "
+            "policy four_eyes: The requester may not approve their own change\n"
+            "19    C-1       6    event  deploy   alice  rejected  2026-11-04T09:05:00Z  denied by "
+            "policy test_evidence: A change is deployed only with passing, recorded test evidence "
+            "(no passing test run is recorded)\n");
+  // The example: changes without passing tests, on the .flow expression language.
+  r = vflow("find --workflow Change --where 'risk == \"low\" and not tests_passed'");
+  EXPECT_EQ(r.out,
+            "id   workflow  version  state         lifecycle  created_at            updated_at\n"
+            "C-2  Change    2        Implementing  active     2026-11-05T09:00:00Z  "
+            "2026-11-05T09:00:00Z\n"
+            "C-3  Change    2        Implementing  active     2026-12-01T09:00:00Z  "
+            "2026-12-01T09:00:00Z\n");
+  const auto j = vflow_json("find --records --kind timer --workflow Incident");
+  ASSERT_EQ(j["records"].size(), 1u);
+  EXPECT_EQ(j["records"][0]["instance"], "I-1");
+  EXPECT_EQ(j["records"][0]["detail"]["timer"]["due"], "2026-11-03T08:15:00Z");
+  EXPECT_EQ(j["next"], nullptr);
+}
+
+TEST_F(QueryCli, FindPagesAndNeverCutsSilently) {
+  auto r = vflow("find --workflow Incident --limit 2 --format csv");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out,
+            "id,workflow,version,state,lifecycle,created_at,updated_at\r\n"
+            "I-1,Incident,1,Resolved,active,2026-11-03T08:00:00Z,2026-11-03T09:00:00Z\r\n"
+            "I-3,Incident,1,Resolved,active,2026-11-03T08:00:00Z,2026-11-03T12:00:00Z\r\n"
+            "vflow find: the first 2 instances are shown; more match (add --after I-3 for the next "
+            "page, or --limit 0 for all)\n");
+  EXPECT_EQ(vflow_json("find --workflow Incident --limit 2")["next"], "I-3");
+  r = vflow("find --workflow Incident --limit 2 --after I-3 --format csv");
+  EXPECT_EQ(r.out,
+            "id,workflow,version,state,lifecycle,created_at,updated_at\r\n"
+            "I-2,Incident,1,Resolved,active,2026-11-03T10:00:00Z,2026-11-03T10:30:00Z\r\n");
+  // Records page by global sequence, also through a condition that drops some.
+  const auto page = vflow_json(
+      "find --records --workflow Change --where 'requester == \"dan\"' "
+      "--limit 3");
+  ASSERT_EQ(page["records"].size(), 3u);
+  EXPECT_EQ(page["records"][0]["instance"], "C-2");
+  const std::string next = page["next"];
+  const auto rest = vflow_json(
+      "find --records --workflow Change --where 'requester == \"dan\"' "
+      "--limit 0 --after " +
+      next);
+  EXPECT_EQ(rest["records"].size(), 7u);
+  EXPECT_EQ(rest["next"], nullptr);
+}
+
+TEST_F(QueryCli, FindRefusesWhatItCannotAnswer) {
+  auto r = vflow("find --workflow Change --where 'rsik == \"high\"'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out,
+            "vflow find: --where does not compile for Change v1\n"
+            "--where:1:1: error[F0108]: unknown field 'rsik' (workflow Change)\n"
+            "   help: did you mean 'risk'?\n");
+  r = vflow("find --where 'risk == \"high\"'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "vflow find: --where needs --workflow: it reads that workflow's fields\n");
+  r = vflow("find --since yesterday");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out,
+            "vflow: --since expects an ISO-8601 UTC time or date such as 2026-11-01 or "
+            "2026-11-01T12:00:00Z, got 'yesterday'\n");
+  EXPECT_EQ(vflow("find --during 2026-11-01..2026-11-02").exit_code, 2);
+  EXPECT_EQ(vflow("find --outcome maybe").exit_code, 2);
+}
+
 }  // namespace

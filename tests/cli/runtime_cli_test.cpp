@@ -308,9 +308,13 @@ TEST_F(RuntimeCli, EveryCommandRefusesAnUnknownInstanceAndWritesNothing) {
 }
 
 TEST_F(RuntimeCli, StoreFailuresExitThreeOnEveryWritingCommand) {
-  // The write lock is held by another process for two seconds.
-  shell("sqlite3 '" + db() +
-        "' 'BEGIN EXCLUSIVE;' '.shell sleep 2' 'COMMIT;' >/dev/null 2>&1 & sleep 0.3");
+  // The write lock is held by another process until the flag file goes (however slowly the
+  // commands run: under sanitizers on a loaded machine, five of them can take seconds).
+  const std::string flag = (dir.path() / "hold").string();
+  const std::string held = (dir.path() / "held").string();
+  shell("touch '" + flag + "'; sqlite3 '" + db() + "' 'BEGIN EXCLUSIVE;' '.shell touch " + held +
+        "; while [ -e " + flag + " ]; do sleep 0.05; done' 'COMMIT;' >/dev/null 2>&1 & " +
+        "while [ ! -e " + held + " ]; do sleep 0.05; done");
   for (const char* args :
        {"deploy " VFLOW_SOURCE_DIR "/workflows", "start Incident --id X service=s",
         "gate INC-1 --can assign user=a", "tick --now 2100-01-01T00:00:00Z", "suspend INC-1"}) {
@@ -318,7 +322,7 @@ TEST_F(RuntimeCli, StoreFailuresExitThreeOnEveryWritingCommand) {
     EXPECT_EQ(r.exit_code, 3) << args << "\n" << r.out;
     EXPECT_NE(r.out.find("locked"), std::string::npos) << args << "\n" << r.out;
   }
-  shell("sleep 2");
+  shell("rm '" + flag + "'; sleep 0.3");
   EXPECT_EQ(vflow_json("status INC-1")["seq"], 1);
 }
 
