@@ -47,6 +47,8 @@ void add_trace_command(CLI::App& app, global_options& global, command_runner& ru
 /// `cancel`, `link` and `unlink`.
 void add_instance_commands(CLI::App& app, global_options& global, command_runner& run);
 
+/// Registers `metrics`.
+void add_metrics_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `export`.
 void add_export_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers the auditor's commands: `verify`, `digest`, `query` and `find`.

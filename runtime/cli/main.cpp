@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_trace_command(app, global, run);
   add_audit_commands(app, global, run);
   add_export_command(app, global, run);
+  add_metrics_command(app, global, run);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
 
   try {

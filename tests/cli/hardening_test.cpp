@@ -223,8 +223,8 @@ TEST_F(Hardening, ReadCommandsWorkWithReadAccessOnly) {
   for (const char* command :
        {"status INC-1", "history INC-1", "list", "explain INC-1", "verify INC-1", "verify --all",
         "digest", "query \"SELECT count(*) FROM journal\"",
-        "find --workflow Incident --where 'priority < 3'", "export", "graph --instance INC-1",
-        "fire INC-1 start_work --dry-run"}) {
+        "find --workflow Incident --where 'priority < 3'", "export", "metrics",
+        "graph --instance INC-1", "fire INC-1 start_work --dry-run"}) {
     const auto r = as_auditor(command);
     EXPECT_NE(r.out.find("exit 0"), std::string::npos) << command << ": " << r.out;
   }

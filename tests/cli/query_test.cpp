@@ -270,4 +270,81 @@ TEST_F(QueryCli, FindRefusesWhatItCannotAnswer) {
   EXPECT_EQ(vflow("find --outcome maybe").exit_code, 2);
 }
 
+// `vflow metrics` on the same scenario, with two releases and two finished changes added; every
+// figure below was worked out by hand from the commands' times.
+TEST_F(QueryCli, MetricsAreTheHandComputedFigures) {
+  for (const char* command : {
+           "start PortfolioBacklogItem --id PBI-1 title=mail sponsor=carol budget=500000 "
+           "--actor carol --at 2026-11-01T08:00:00Z",
+           "fire PBI-1 submit --actor carol --at 2026-11-01T08:01:00Z",
+           "fire PBI-1 score value=8 risk=3 --actor pmo --at 2026-11-01T08:02:00Z",
+           "fire PBI-1 approve --actor dana --at 2026-11-01T08:03:00Z",
+           "fire PBI-1 fund amount=300000 --actor finance --at 2026-11-01T08:04:00Z",
+           "start Requirement --id REQ-1 title=self-service portfolio_item=PBI-1 "
+           "--at 2026-11-01T09:00:00Z",
+           "fire REQ-1 refine acceptance=usable --at 2026-11-01T09:01:00Z",
+           "fire REQ-1 approve --at 2026-11-01T09:02:00Z",
+           // Lead time for changes: 4h and 2h.
+           "start Release --id REL-1 version=1 requirements=REQ-1 --at 2026-11-06T08:00:00Z",
+           "fire REL-1 build_passed build=b1 --at 2026-11-06T09:00:00Z",
+           "fire REL-1 test_results passed=true coverage=91 --at 2026-11-06T10:00:00Z",
+           "fire REL-1 deploy --actor ci --at 2026-11-06T12:00:00Z",
+           "start Release --id REL-2 version=2 requirements=REQ-1 --at 2026-11-10T08:00:00Z",
+           "fire REL-2 build_passed build=b2 --at 2026-11-10T08:30:00Z",
+           "fire REL-2 test_results passed=true coverage=85 --at 2026-11-10T09:00:00Z",
+           "fire REL-2 deploy --actor ci --at 2026-11-10T10:00:00Z",
+           // One change completes, one fails: 50%; each an hour from start to end.
+           "fire C-1 complete --at 2026-11-04T10:00:00Z",
+           "fire C-2 fail reason=rollback --at 2026-11-05T10:00:00Z",
+       }) {
+    ASSERT_EQ(vflow(command).exit_code, 0) << command << vflow(command).out;
+  }
+  const auto m = vflow_json("metrics --since 2026-11-01 --until 2026-12-01");
+  const auto summary = [](const char* count, const char* mean, const char* median,
+                          const char* p90) {
+    return nlohmann::json{
+        {"count", std::stoi(count)}, {"mean", mean}, {"median", median}, {"p90", p90}};
+  };
+  const auto without_ms = [](nlohmann::json j) {
+    for (const char* k : {"mean_ms", "median_ms", "p90_ms"}) j.erase(k);
+    return j;
+  };
+  const auto& dora = m["dora"];
+  EXPECT_EQ(dora["deployments"], 2);
+  EXPECT_NEAR(dora["deployments_per_week"].get<double>(), 2 / (30 / 7.0), 1e-9);
+  EXPECT_EQ(without_ms(dora["lead_time_for_changes"]), summary("2", "3h", "2h", "4h"));
+  EXPECT_EQ(dora["changes_finished"], 2);
+  EXPECT_EQ(dora["changes_failed"], 1);
+  EXPECT_EQ(dora["change_failure_rate"], 0.5);
+  // Incidents restored in 60, 240 and 30 minutes.
+  EXPECT_EQ(without_ms(dora["time_to_restore"]), summary("3", "1h50m", "1h", "4h"));
+  EXPECT_EQ(
+      m["sla_breaches"],
+      nlohmann::json::parse(
+          R"([{"workflow": "Incident", "state": "New", "timer": "response_time", "breaches": 1}])"));
+  const auto state = [&](const std::string& workflow, const std::string& name) {
+    for (const auto& s : m["time_in_state"]) {
+      if (s["workflow"] == workflow && s["state"] == name) return without_ms(s["time"]);
+    }
+    return nlohmann::json();
+  };
+  // New: 30, 10 and 5 minutes; Assigned: 5, 50 and 1; Diagnosing: 15, 180 and 24.
+  EXPECT_EQ(state("Incident", "New"), summary("3", "15m", "10m", "30m"));
+  EXPECT_EQ(state("Incident", "Assigned"), summary("3", "18m40s", "5m", "50m"));
+  EXPECT_EQ(state("Incident", "Diagnosing"), summary("3", "1h13m", "24m", "3h"));
+  EXPECT_EQ(state("Incident", "Escalated"), summary("1", "10m", "10m", "10m"));
+  const auto lead = [&](const std::string& workflow) {
+    for (const auto& l : m["lead_time"]) {
+      if (l["workflow"] == workflow) return without_ms(l["time"]);
+    }
+    return nlohmann::json();
+  };
+  EXPECT_EQ(lead("Change"), summary("2", "1h", "1h", "1h"));
+  // The text report says the same.
+  const auto text = vflow("metrics --workflow Change --since 2026-11-01 --until 2026-12-01").out;
+  EXPECT_NE(text.find("  change failure rate:   50.0% (1 of 2 changes failed)\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
