@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_compile fuzz_eval fuzz_scxml fuzz_values)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_compile fuzz_eval fuzz_scxml fuzz_values fuzz_query)
 build=${VFLOW_FUZZ_BUILD_DIR:-build-fuzz}
 
 CXX=$(command -v clang++-14 || command -v clang++) cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVFLOW_FUZZ=ON \
@@ -28,6 +28,17 @@ for target in "${targets[@]}"; do
       # Guards cut from the shipped workflows.
       grep -rhoE 'when [^{]+' workflows tests/flows/valid | sed -E 's/^when //; s/ +$//' |
         awk '{ f = sprintf("'"$corpus"'/guard-%04d", NR); printf "%s", $0 > f; close(f) }' ;;
+    fuzz_query)
+      # Queries (first byte even) and --where conditions (odd).
+      i=0
+      for q in "SELECT * FROM journal" "SELECT instance, count(*) FROM journal GROUP BY instance" \
+               "SELECT id, json_extract(data, '\$.risk') FROM instances" "PRAGMA user_version" \
+               "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x FROM c) SELECT * FROM c"; do
+        printf 'p%s' "$q" > "$corpus/query-$i"; i=$((i + 1))
+      done
+      for w in 'risk == "high"' 'not tests_passed and escalations < 2' 'len(summary) > 0'; do
+        printf 'w%s' "$w" > "$corpus/where-$i"; i=$((i + 1))
+      done ;;
     fuzz_values)
       i=0
       for v in 42 -7 true null "2026-11-26T08:00:00Z" 90m 4h30m -2d "ada" "$(printf 'a\342\200\256b')"; do

@@ -154,12 +154,36 @@ query_cell cell(sqlite3_stmt* s, int col) {
   return c;
 }
 
+// The views exist only while a query runs: they shadow the tables of the same name, which the
+// store's own statements on this connection must see again afterwards.
+class temporary_views {
+ public:
+  explicit temporary_views(sqlite3* db) : db_(db) {
+    if (sqlite3_exec(db, views, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      const std::string message = sqlite3_errmsg(db);
+      drop();
+      throw query_error("the query views cannot be made: " + message);
+    }
+  }
+  temporary_views(const temporary_views&) = delete;
+  temporary_views& operator=(const temporary_views&) = delete;
+  ~temporary_views() { drop(); }
+
+ private:
+  void drop() {
+    sqlite3_exec(db_,
+                 "DROP VIEW IF EXISTS temp.definitions; DROP VIEW IF EXISTS temp.instances; "
+                 "DROP VIEW IF EXISTS temp.journal; DROP VIEW IF EXISTS temp.links; "
+                 "DROP VIEW IF EXISTS temp.timers; DROP VIEW IF EXISTS temp.notes;",
+                 nullptr, nullptr, nullptr);
+  }
+  sqlite3* db_;
+};
+
 }  // namespace
 
 query_result run(sqlite3* db, const std::string& sql, const query_limits& limits) {
-  if (sqlite3_exec(db, views, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    throw query_error(std::string("the query views cannot be made: ") + sqlite3_errmsg(db));
-  }
+  const temporary_views made(db);
   guard_state g;
   g.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms);
   const guarded guards(db, g);

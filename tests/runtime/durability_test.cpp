@@ -111,6 +111,12 @@ TEST_F(Durability, KilledWritersLoseNoAcknowledgedEvent) {
   for (int trial = 0; trial < trials; ++trial) {
     child c = spawn_loop(db(), "t" + std::to_string(trial), 1000000);
     ASSERT_GT(c.pid, 0);
+    // Killed only once it is writing (its first acknowledgement), however long a sanitized
+    // process on a busy machine takes to get there; then at a random moment.
+    char first[256];
+    ASSERT_TRUE(std::fgets(first, sizeof first, c.out)) << "trial " << trial;
+    const std::string line(first);
+    if (line.rfind("ack ", 0) == 0) acked.insert(line.substr(4, line.size() - 5));
     std::this_thread::sleep_for(std::chrono::milliseconds(30 + rng() % 170));
     kill(c.pid, SIGKILL);
     int status = 0;
@@ -121,7 +127,7 @@ TEST_F(Durability, KilledWritersLoseNoAcknowledgedEvent) {
   }
   const std::size_t journaled = check_journal(acked);
   EXPECT_GE(journaled, acked.size());
-  EXPECT_GT(acked.size(), static_cast<std::size_t>(trials));  // every trial got some work done
+  EXPECT_GE(acked.size(), static_cast<std::size_t>(trials));  // every trial got some work done
 }
 
 TEST_F(Durability, ConcurrentWritersLoseNoUpdate) {
