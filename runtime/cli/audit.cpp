@@ -115,14 +115,6 @@ std::string cell_text(const runtime::query_cell& c) {
   return {};
 }
 
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 void print_table(const runtime::query_result& r) {
   std::vector<std::size_t> width(r.columns.size());
   std::vector<std::vector<std::string>> cells;
@@ -189,16 +181,7 @@ int run_query(const query_args& a, const global_options& g) {
     for (const auto& row : r.rows)
       std::cout << row_json(row).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
   } else if (a.format == "csv") {
-    std::string line;
-    for (std::size_t c = 0; c < r.columns.size(); ++c)
-      line += (c ? "," : "") + csv_field(r.columns[c]);
-    std::cout << line << "\r\n";
-    for (const auto& row : r.rows) {
-      line.clear();
-      for (std::size_t c = 0; c < row.size(); ++c)
-        line += (c ? "," : "") + csv_field(cell_text(row[c]));
-      std::cout << line << "\r\n";
-    }
+    print_csv(r);
   } else {
     print_table(r);
   }
@@ -216,18 +199,6 @@ struct find_args {
   bool ever = false, records = false;
   std::size_t limit = 100;
 };
-
-// A time given to find: ISO-8601 UTC, or a date (its midnight, UTC).
-std::optional<std::int64_t> find_time(const std::string& text, const char* option) {
-  if (text.empty()) return std::nullopt;
-  auto t = engine::parse_time(text);
-  if (!t && text.size() == 10) t = engine::parse_time(text + "T00:00:00Z");
-  if (!t) {
-    throw usage_error{std::string(option) + " expects an ISO-8601 UTC time or date such as " +
-                      "2026-11-01 or 2026-11-01T12:00:00Z, got '" + safe(text) + "'"};
-  }
-  return t;
-}
 
 runtime::query_cell text_cell(std::string text) {
   runtime::query_cell c;
@@ -256,8 +227,8 @@ int run_find(const find_args& a, const global_options& g) {
       throw usage_error{"--during takes FROM..TO and needs --state: the state the instance was in"};
     }
     f.during = a.state;
-    f.during_from = find_time(a.during.substr(0, dots), "--during");
-    f.during_to = find_time(a.during.substr(dots + 2), "--during");
+    f.during_from = time_or_date(a.during.substr(0, dots), "--during");
+    f.during_to = time_or_date(a.during.substr(dots + 2), "--during");
   } else if (a.ever) {
     if (a.state.empty()) throw usage_error{"--ever needs --state"};
     f.ever = a.state;
@@ -268,8 +239,8 @@ int run_find(const find_args& a, const global_options& g) {
   f.event = given(a.event);
   f.outcome = given(a.outcome);
   f.kind = given(a.kind);
-  f.since = find_time(a.since, "--since");
-  f.until = find_time(a.until, "--until");
+  f.since = time_or_date(a.since, "--since");
+  f.until = time_or_date(a.until, "--until");
   f.limit = a.limit;
   req.records = a.records;
   req.where = given(a.where);

@@ -89,17 +89,8 @@ int run_export(const export_args& a, const global_options& g) {
   req.filter.stream = given(a.stream);
   req.filter.state = given(a.state);
   req.filter.limit = 0;
-  std::optional<std::int64_t> since, until;
-  for (auto [text, out, option] :
-       {std::tuple{&a.since, &since, "--since"}, std::tuple{&a.until, &until, "--until"}}) {
-    if (text->empty()) continue;
-    *out = engine::parse_time(*text);
-    if (!*out && text->size() == 10) *out = engine::parse_time(*text + "T00:00:00Z");
-    if (!*out) {
-      throw usage_error{std::string(option) + " expects an ISO-8601 UTC time or date, got '" +
-                        safe(*text) + "'"};
-    }
-  }
+  const auto since = time_or_date(a.since, "--since");
+  const auto until = time_or_date(a.until, "--until");
   auto rt = open_runtime(g, db_access::read);
   const auto found = rt.find(req);
   const auto in_range = [&](const runtime::journal_row& r) {
@@ -121,12 +112,6 @@ int run_export(const export_args& a, const global_options& g) {
     }
     std::sort(records.begin(), records.end(),
               [](const auto& x, const auto& y) { return x.first.gseq < y.first.gseq; });
-    const auto field = [](const std::string& text) {
-      if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-      std::string out = "\"";
-      for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-      return out + "\"";
-    };
     for (const auto& [r, workflow] : records) {
       if (a.format == "jsonl") {
         json j = to_json(r);
@@ -134,12 +119,12 @@ int run_export(const export_args& a, const global_options& g) {
         j["workflow"] = workflow;
         std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
       } else {
-        std::cout << r.gseq << ',' << field(r.instance) << ',' << field(workflow) << ',' << r.seq
-                  << ',' << r.kind << ',' << field(activity(r)) << ','
-                  << field(r.actor.value_or("")) << ',' << r.outcome << ','
-                  << field(r.reason.value_or("")) << ',' << ocel_time(r.at) << ','
-                  << ocel_time(r.recorded_at) << ',' << field(r.params) << ',' << field(r.changes)
-                  << ',' << r.hash << "\r\n";
+        std::cout << r.gseq << ',' << csv_field(r.instance) << ',' << csv_field(workflow) << ','
+                  << r.seq << ',' << r.kind << ',' << csv_field(activity(r)) << ','
+                  << csv_field(r.actor.value_or("")) << ',' << r.outcome << ','
+                  << csv_field(r.reason.value_or("")) << ',' << ocel_time(r.at) << ','
+                  << ocel_time(r.recorded_at) << ',' << csv_field(r.params) << ','
+                  << csv_field(r.changes) << ',' << r.hash << "\r\n";
       }
     }
     return exit_ok;

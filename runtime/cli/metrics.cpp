@@ -16,17 +16,6 @@ struct metrics_args {
   std::string workflow, since, until;
 };
 
-std::optional<std::int64_t> window_time(const std::string& text, const char* option) {
-  if (text.empty()) return std::nullopt;
-  auto t = engine::parse_time(text);
-  if (!t && text.size() == 10) t = engine::parse_time(text + "T00:00:00Z");
-  if (!t) {
-    throw usage_error{std::string(option) + " expects an ISO-8601 UTC time or date, got '" +
-                      safe(text) + "'"};
-  }
-  return t;
-}
-
 json summary_json(const runtime::duration_summary& s) {
   if (s.count == 0) return {{"count", 0}, {"mean", nullptr}, {"median", nullptr}, {"p90", nullptr}};
   return {{"count", s.count},
@@ -56,8 +45,8 @@ std::string percent(std::size_t part, std::size_t whole) {
 int run_metrics(const metrics_args& a, const global_options& g) {
   runtime::metrics_request req;
   if (!a.workflow.empty()) req.workflow = a.workflow;
-  req.since = window_time(a.since, "--since");
-  req.until = window_time(a.until, "--until");
+  req.since = time_or_date(a.since, "--since");
+  req.until = time_or_date(a.until, "--until");
   auto rt = open_runtime(g, db_access::read);
   const auto m = runtime::compute_metrics(rt, req);
   const auto& d = m.dora;

@@ -365,4 +365,22 @@ std::string outcome_text(const runtime::step_outcome& o, const std::string& verb
 
 int exit_code_of(runtime::status s) { return s == runtime::status::ok ? exit_ok : exit_no; }
 
+std::optional<std::int64_t> time_or_date(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  auto t = engine::parse_time(text);
+  if (!t && text.size() == 10) t = engine::parse_time(text + "T00:00:00Z");
+  if (!t) {
+    throw usage_error{std::string(option) + " expects an ISO-8601 UTC time or date such as " +
+                      "2026-11-01 or 2026-11-01T12:00:00Z, got '" + safe(text) + "'"};
+  }
+  return t;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 }  // namespace vflow::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,13 @@ std::string explain_text(const runtime::journal_row& r);
 
 /// One line saying what a request did.
 std::string outcome_text(const runtime::step_outcome& o, const std::string& verb);
+
+/// A time given on the command line to `option`: ISO-8601 UTC, or a date (its midnight, UTC);
+/// nothing when `text` is empty; a usage error when it is neither.
+std::optional<std::int64_t> time_or_date(const std::string& text, const char* option);
+
+/// A CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text);
 
 /// The exit code for a request's status: 0 for ok, 1 otherwise.
 int exit_code_of(runtime::status s);
