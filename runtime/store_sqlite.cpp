@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "runtime/chain.hpp"
 #include "runtime/store.hpp"
@@ -23,7 +24,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 6;
+constexpr int schema_version = 7;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -71,6 +72,15 @@ class statement {
     sqlite3_clear_bindings(stmt_);
     int i = 1;
     (bind_one(i++, args), ...);
+    return *this;
+  }
+
+  // Binds `values` to ?1, ?2, ... in order (a statement whose text is composed at run time).
+  statement& bind_values(const std::vector<std::variant<std::int64_t, std::string>>& values) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    int i = 1;
+    for (const auto& v : values) std::visit([&](const auto& x) { bind_one(i++, x); }, v);
     return *this;
   }
 
@@ -244,10 +254,10 @@ class sqlite_store : public store {
   std::string backend() const override { return std::string("SQLite ") + sqlite3_libversion(); }
 
   // The cached prepared statement for `sql` (statements are reused across transactions).
-  statement& prepare(const char* sql) {
+  statement& prepare(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
-      it = statements_.emplace(sql, std::make_unique<statement>(db_, sql)).first;
+      it = statements_.emplace(sql, std::make_unique<statement>(db_, sql.c_str())).first;
     }
     return *it->second;
   }
@@ -419,6 +429,7 @@ class sqlite_store : public store {
           exec(sqlite_schema::schema_v6);
           chain_existing_records(id.version);
         }
+        if (id.version < 7) exec(sqlite_schema::schema_v7);
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
@@ -496,7 +507,8 @@ class sqlite_store : public store {
   sqlite3* db_ = nullptr;
   std::string path_;
   sqlite_options options_;
-  std::unordered_map<const char*, std::unique_ptr<statement>> statements_;
+  // By SQL text: the fixed statements, and the few shapes `find` composes.
+  std::unordered_map<std::string, std::unique_ptr<statement>> statements_;
 };
 
 // The one row a bound statement selects, read by `read`; nothing when there is none.
@@ -639,7 +651,7 @@ std::optional<journal_row> sqlite_transaction::journal_by_event_id(const std::st
                                                                    const std::string& event_id) {
   static const std::string sql =
       std::string(journal_select) + "WHERE instance = ?1 AND event_id = ?2";
-  auto& s = s_.prepare(sql.c_str());
+  auto& s = s_.prepare(sql);
   return one_row(s.bind(instance, event_id), read_journal);
 }
 
@@ -673,7 +685,7 @@ std::optional<std::string> sqlite_transaction::record_hash(const std::string& in
 std::vector<journal_row> sqlite_transaction::journal_after(std::int64_t after, std::size_t limit) {
   static const std::string sql =
       std::string(journal_select) + "WHERE gseq > ?1 ORDER BY gseq LIMIT ?2";
-  auto& s = s_.prepare(sql.c_str());
+  auto& s = s_.prepare(sql);
   std::vector<journal_row> out;
   s.bind(after, static_cast<std::int64_t>(limit));
   while (s.step()) out.push_back(read_journal(s));
@@ -700,7 +712,7 @@ std::vector<journal_note> sqlite_transaction::journal_notes() {
 
 std::vector<journal_row> sqlite_transaction::history(const std::string& instance) {
   static const std::string sql = std::string(journal_select) + "WHERE instance = ?1 ORDER BY seq";
-  auto& s = s_.prepare(sql.c_str());
+  auto& s = s_.prepare(sql);
   std::vector<journal_row> out;
   s.bind(instance);
   while (s.step()) out.push_back(read_journal(s));
@@ -721,63 +733,107 @@ std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
   return out;
 }
 
-// The criteria `find` shares between instances (`i`, with definition `d`) and records (`r`),
-// as numbered parameters: NULL matches everything.
-constexpr const char* find_instance_criteria =
-    "(?1 IS NULL OR i.workflow = ?1) AND (?2 IS NULL OR d.version = ?2) AND "
-    "(?3 IS NULL OR d.stream = ?3) AND (?4 IS NULL OR i.lifecycle = ?4) AND "
-    "(?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(i.configuration) WHERE value = ?5)) AND "
-    "(?6 IS NULL OR EXISTS (SELECT 1 FROM journal AS e, json_each(e.to_config) AS s "
-    "  WHERE e.instance = i.id AND s.value = ?6)) AND "
-    // In state ?7 during [?8, ?9): a record put it there before ?9, and it left only at ?8 or
-    // later (or never).
-    "(?7 IS NULL OR EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.at < ?9 "
-    "  AND EXISTS (SELECT 1 FROM json_each(e.to_config) WHERE value = ?7) "
-    "  AND coalesce((SELECT min(n.at) FROM journal AS n WHERE n.instance = e.instance "
-    "    AND n.seq > e.seq AND NOT EXISTS (SELECT 1 FROM json_each(n.to_config) "
-    "    WHERE value = ?7)), ?8) >= ?8)) ";
+// The WHERE clause of a `find`, composed of the criteria given only (so that SQLite can use the
+// journal's and instances' indexes), with its values bound in order.
+class find_query {
+ public:
+  // `?N` for the next value.
+  template <typename T>
+  std::string value(T v) {
+    values_.emplace_back(std::move(v));
+    return "?" + std::to_string(values_.size());
+  }
+  void where(const std::string& clause) { sql_ += (sql_.empty() ? "" : " AND ") + clause; }
+  std::string conditions() const { return sql_.empty() ? "1" : sql_; }
+  const std::vector<std::variant<std::int64_t, std::string>>& values() const { return values_; }
 
-constexpr const char* find_record_criteria =
-    "(?10 IS NULL OR r.actor = ?10) AND (?11 IS NULL OR r.event = ?11) AND "
-    "(?12 IS NULL OR r.outcome = ?12) AND (?13 IS NULL OR r.kind = ?13) AND "
-    "(?14 IS NULL OR r.at >= ?14) AND (?15 IS NULL OR r.at < ?15) ";
+  // The criteria on an instance `i` of definition `d`.
+  void instance_criteria(const find_filter& f) {
+    if (f.workflow) where("i.workflow = " + value(*f.workflow));
+    if (f.version) where("d.version = " + value(*f.version));
+    if (f.stream) where("d.stream = " + value(*f.stream));
+    if (f.lifecycle) where("i.lifecycle = " + value(*f.lifecycle));
+    if (f.state) {
+      where("EXISTS (SELECT 1 FROM json_each(i.configuration) WHERE value = " + value(*f.state) +
+            ")");
+    }
+    if (f.ever) {
+      where(
+          "EXISTS (SELECT 1 FROM journal AS e, json_each(e.to_config) AS s WHERE e.instance = "
+          "i.id AND s.value = " +
+          value(*f.ever) + ")");
+    }
+    if (f.during && f.during_from && f.during_to) {
+      // A record put it in the state before the range ends, and it left only when the range had
+      // begun, or never.
+      const std::string state = value(*f.during), from = value(*f.during_from),
+                        to = value(*f.during_to);
+      where("EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.at < " + to +
+            " AND EXISTS (SELECT 1 FROM json_each(e.to_config) WHERE value = " + state +
+            ") AND coalesce((SELECT min(n.at) FROM journal AS n WHERE n.instance = e.instance "
+            "AND n.seq > e.seq AND NOT EXISTS (SELECT 1 FROM json_each(n.to_config) WHERE value "
+            "= " +
+            state + ")), " + from + ") >= " + from + ")");
+    }
+  }
+
+  // The criteria on a record `r`, as one clause ("1" when there are none).
+  std::string record_criteria(const find_filter& f) {
+    find_query r;
+    if (f.actor) r.where("r.actor = " + value(*f.actor));
+    if (f.event) r.where("r.event = " + value(*f.event));
+    if (f.outcome) r.where("r.outcome = " + value(*f.outcome));
+    if (f.kind) r.where("r.kind = " + value(*f.kind));
+    if (f.since) r.where("r.at >= " + value(*f.since));
+    if (f.until) r.where("r.at < " + value(*f.until));
+    return r.conditions();
+  }
+
+ private:
+  std::string sql_;
+  std::vector<std::variant<std::int64_t, std::string>> values_;
+};
 
 std::vector<instance_row> sqlite_transaction::find_instances(const find_filter& f) {
-  static const std::string sql =
-      std::string(
-          "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
-          "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i JOIN "
-          "definitions AS d ON d.hash = i.definition WHERE ") +
-      find_instance_criteria +
-      "AND (CASE WHEN ?16 THEN EXISTS (SELECT 1 FROM journal AS r WHERE r.instance = i.id AND " +
-      find_record_criteria +
-      ") ELSE (?14 IS NULL OR i.created_at >= ?14) AND (?15 IS NULL OR i.created_at < ?15) END) "
-      "AND (?17 IS NULL OR (i.created_at, i.id) > (SELECT created_at, id FROM instances WHERE "
-      "id = ?17)) ORDER BY i.created_at, i.id LIMIT ?18";
-  auto& s = s_.prepare(sql.c_str());
+  find_query q;
+  q.instance_criteria(f);
+  if (f.has_record_criteria()) {
+    q.where("EXISTS (SELECT 1 FROM journal AS r WHERE r.instance = i.id AND " +
+            q.record_criteria(f) + ")");
+  } else {
+    if (f.since) q.where("i.created_at >= " + q.value(*f.since));
+    if (f.until) q.where("i.created_at < " + q.value(*f.until));
+  }
+  if (f.after_id) {
+    q.where("(i.created_at, i.id) > (SELECT created_at, id FROM instances WHERE id = " +
+            q.value(*f.after_id) + ")");
+  }
+  const std::string limit = q.value(static_cast<std::int64_t>(f.limit));
+  auto& s = s_.prepare(
+      "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
+      "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i JOIN definitions AS "
+      "d ON d.hash = i.definition WHERE " +
+      q.conditions() + " ORDER BY i.created_at, i.id LIMIT " + limit);
   std::vector<instance_row> out;
-  s.bind(f.workflow, f.version, f.stream, f.lifecycle, f.state, f.ever, f.during, f.during_from,
-         f.during_to, f.actor, f.event, f.outcome, f.kind, f.since, f.until,
-         std::int64_t{f.has_record_criteria() ? 1 : 0}, f.after_id,
-         static_cast<std::int64_t>(f.limit));
+  s.bind_values(q.values());
   while (s.step()) out.push_back(read_instance(s));
   return out;
 }
 
 std::vector<journal_row> sqlite_transaction::find_records(const find_filter& f) {
-  static const std::string sql =
-      std::string(
-          "SELECT r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, "
-          "r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, "
-          "r.reason, r.detail, r.lifecycle, r.cause, r.hash FROM journal AS r JOIN instances AS "
-          "i ON i.id = r.instance JOIN definitions AS d ON d.hash = r.definition WHERE ") +
-      find_instance_criteria + "AND " + find_record_criteria +
-      "AND (?16 IS NULL OR r.gseq > ?16) ORDER BY r.gseq LIMIT ?17";
-  auto& s = s_.prepare(sql.c_str());
+  find_query q;
+  q.instance_criteria(f);
+  q.where(q.record_criteria(f));
+  if (f.after_gseq) q.where("r.gseq > " + q.value(*f.after_gseq));
+  const std::string limit = q.value(static_cast<std::int64_t>(f.limit));
+  auto& s = s_.prepare(
+      "SELECT r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, "
+      "r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, "
+      "r.reason, r.detail, r.lifecycle, r.cause, r.hash FROM journal AS r JOIN instances AS i ON "
+      "i.id = r.instance JOIN definitions AS d ON d.hash = r.definition WHERE " +
+      q.conditions() + " ORDER BY r.gseq LIMIT " + limit);
   std::vector<journal_row> out;
-  s.bind(f.workflow, f.version, f.stream, f.lifecycle, f.state, f.ever, f.during, f.during_from,
-         f.during_to, f.actor, f.event, f.outcome, f.kind, f.since, f.until, f.after_gseq,
-         static_cast<std::int64_t>(f.limit));
+  s.bind_values(q.values());
   while (s.step()) out.push_back(read_journal(s));
   return out;
 }

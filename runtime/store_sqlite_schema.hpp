@@ -120,4 +120,14 @@ CREATE TRIGGER IF NOT EXISTS definitions_no_delete BEFORE DELETE ON definitions
   BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;
 )sql";
 
+// Version 7: indexes for `find` (records by actor, event, kind and outcome, in journal order;
+// instances in creation order).
+constexpr const char* schema_v7 = R"sql(
+CREATE INDEX IF NOT EXISTS journal_by_actor ON journal (actor, gseq) WHERE actor IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_by_event ON journal (event, gseq) WHERE event IS NOT NULL;
+CREATE INDEX IF NOT EXISTS journal_by_kind ON journal (kind, outcome, gseq);
+CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_at, id);
+CREATE INDEX IF NOT EXISTS instances_by_workflow_created ON instances (workflow, created_at, id);
+)sql";
+
 }  // namespace vflow::runtime::sqlite_schema

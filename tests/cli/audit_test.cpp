@@ -225,7 +225,7 @@ TEST_F(AuditCli, AJournalFromBeforeTheChainIsChainedOnMigrationWithANote) {
             "records 1 to 6 were written before the journal was hash-chained (schema 5) and "
             "chained when the database was migrated: the chain proves they have not changed "
             "since then, not before");
-  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "6\n");
+  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "7\n");
 }
 
 }  // namespace
