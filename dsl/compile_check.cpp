@@ -97,7 +97,8 @@ bool workflow_compiler::check_assignable(type from, type to, const source_span& 
     error("F0203", span,
           "cannot assign null to field '" + field + "' of type '" + engine::to_string(to) + "'",
           "declare the field as '" + engine::to_string(type{to.base, true}) + "' to allow null");
-  } else if (from.base == to.base && from.nullable && !to.nullable) {
+  } else if (from.base == to.base && from.nullable && !to.nullable &&
+             to.base != base_type::secret_type) {
     error("F0203", span,
           "cannot assign a value of type '" + engine::to_string(from) + "' to field '" + field +
               "' of type '" + engine::to_string(to) + "': the value may be null",
@@ -120,7 +121,8 @@ std::string workflow_compiler::default_literal(base_type b) {
     case base_type::string_type: return "\"\"";
     case base_type::duration_type: return "0s";
     case base_type::time_type: return "now";
-    case base_type::null_type: return "null";
+    case base_type::null_type:
+    case base_type::secret_type: return "null";
   }
   return "null";
 }
@@ -317,7 +319,13 @@ std::optional<typed> workflow_compiler::operator_error(const expr& e, std::strin
       "operator '" + std::string(op_text) + "' cannot be applied to '" + engine::to_string(l) + "'";
   if (r) msg += " and '" + engine::to_string(*r) + "'";
   std::string help;
-  if (l.nullable || (r && r->nullable)) help = "a nullable value needs a default first: x ?? value";
+  if (l.base == base_type::secret_type || (r && r->base == base_type::secret_type)) {
+    help =
+        "a secret is only compared (== or !=) with another secret or null, or stored in a "
+        "secret: its text is never kept";
+  } else if (l.nullable || (r && r->nullable)) {
+    help = "a nullable value needs a default first: x ?? value";
+  }
   error("F0204", e.span, std::move(msg), std::move(help));
   return std::nullopt;
 }
@@ -354,7 +362,7 @@ std::optional<typed> workflow_compiler::compile_binary(const expr& e, const scop
     case binary_op::gt:
     case binary_op::ge: {
       const bool ordered = lt == rt && !lt.nullable && lt.base != base_type::bool_type &&
-                           lt.base != base_type::null_type;
+                           lt.base != base_type::null_type && lt.base != base_type::secret_type;
       if (!ordered) return operator_error(e, sp, lt, rt);
       const op code = e.bop == binary_op::lt   ? op::lt
                       : e.bop == binary_op::le ? op::le

@@ -15,14 +15,17 @@ void collect_states(const std::vector<state_decl>& list, std::vector<std::string
   }
 }
 
-type quiet_type(const type_ref& t) {
-  static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
-                                                  base_type::string_type, base_type::time_type,
-                                                  base_type::duration_type};
-  if (t.is_ref) return type{base_type::string_type, t.nullable};
-  for (std::size_t i = 0; i < known_types.size(); ++i) {
-    if (t.name == known_types[i]) return type{bases[i], t.nullable};
+// The base type a declared type names, if the language has it.
+std::optional<base_type> named_base(const std::string& name) {
+  for (const base_type b : engine::declarable_types) {
+    if (name == engine::to_string(b)) return b;
   }
+  return std::nullopt;
+}
+
+type quiet_type(const type_ref& t) {
+  if (t.is_ref) return type{base_type::string_type, t.nullable};
+  if (const auto b = named_base(t.name)) return type{*b, t.nullable};
   return type{base_type::null_type, true};
 }
 
@@ -51,13 +54,9 @@ std::optional<type> workflow_compiler::resolve_type(const type_ref& t) {
     if (!find_workflow(t.name, t.span, "type 'ref " + t.name + "'")) return std::nullopt;
     return type{base_type::string_type, t.nullable};
   }
-  static constexpr std::array<base_type, 5> bases{base_type::int_type, base_type::bool_type,
-                                                  base_type::string_type, base_type::time_type,
-                                                  base_type::duration_type};
-  for (std::size_t i = 0; i < known_types.size(); ++i) {
-    if (t.name == known_types[i]) return type{bases[i], t.nullable};
-  }
-  std::vector<std::string_view> names(known_types.begin(), known_types.end());
+  if (const auto b = named_base(t.name)) return type{*b, t.nullable};
+  std::vector<std::string_view> names;
+  for (const base_type b : engine::declarable_types) names.push_back(engine::to_string(b));
   error("F0115", t.span, "unknown type '" + t.name + "'", did_you_mean(t.name, names));
   return std::nullopt;
 }

@@ -29,8 +29,6 @@ using engine::op;
 using engine::type;
 
 inline constexpr std::array<std::string_view, 4> known_streams{"S2P", "R2D", "R2F", "D2C"};
-inline constexpr std::array<std::string_view, 5> known_types{"int", "bool", "string", "time",
-                                                             "duration"};
 
 template <typename Container>
 std::vector<std::string_view> names_of(const Container& c) {

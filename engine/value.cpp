@@ -17,6 +17,7 @@ std::string_view to_string(base_type b) {
     case base_type::string_type: return "string";
     case base_type::time_type: return "time";
     case base_type::duration_type: return "duration";
+    case base_type::secret_type: return "secret";
   }
   return "?";
 }
@@ -254,6 +255,7 @@ std::string to_literal(const value& v) {
     case base_type::string_type: return escape_string(v.as_string());
     case base_type::time_type: return format_time(v.as_time());
     case base_type::duration_type: return format_duration(v.as_duration());
+    case base_type::secret_type: return "***";
   }
   return "?";
 }
@@ -285,7 +287,8 @@ std::optional<value> parse_value(type t, std::string_view text) {
       const auto ms = parse_duration(negative ? text.substr(1) : text);
       return ms ? std::optional(value::of_duration(negative ? -*ms : *ms)) : std::nullopt;
     }
-    case base_type::null_type: return std::nullopt;
+    case base_type::null_type:
+    case base_type::secret_type: return std::nullopt;
   }
   return std::nullopt;
 }

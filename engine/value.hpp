@@ -1,6 +1,7 @@
 // Typed values and types of the .flow language, as the engine stores and evaluates them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,14 +11,22 @@
 namespace vflow::engine {
 
 /// The base types of the language; `null_type` is the type of the `null` literal only.
+/// A `secret` is text never held in clear: the runtime keeps a keyed hash of it (its digest),
+/// which compares equal exactly when the texts do, under the same key.
 enum class base_type : std::uint8_t {
   null_type,
   int_type,
   bool_type,
   string_type,
   time_type,
-  duration_type
+  duration_type,
+  secret_type
 };
+
+/// The base types a field or parameter may be declared with, in the order the language lists them.
+inline constexpr std::array<base_type, 6> declarable_types{
+    base_type::int_type,  base_type::bool_type,     base_type::string_type,
+    base_type::time_type, base_type::duration_type, base_type::secret_type};
 
 /// A static type: a base type, possibly nullable (`T?`).
 struct type {
@@ -49,6 +58,12 @@ class value {
     v.str_ = std::move(s);
     return v;
   }
+  /// A secret, by its digest (the runtime's keyed hash of the text; never the text itself).
+  static value of_secret(std::string digest) {
+    value v(base_type::secret_type, 0);
+    v.str_ = std::move(digest);
+    return v;
+  }
 
   base_type kind() const { return kind_; }
   bool is_null() const { return kind_ == base_type::null_type; }
@@ -56,6 +71,7 @@ class value {
   bool as_bool() const { return num_ != 0; }
   std::int64_t as_time() const { return num_; }
   std::int64_t as_duration() const { return num_; }
+  /// The text of a string, or the digest of a secret.
   const std::string& as_string() const { return str_; }
 
   friend bool operator==(const value& a, const value& b) {
@@ -71,7 +87,7 @@ class value {
 };
 
 /// Renders a value as a .flow literal: `42`, `"text"` (escaped), `true`, `null`, `2h30m`, and
-/// times as ISO-8601 UTC (`2026-01-31T12:00:00Z`).
+/// times as ISO-8601 UTC (`2026-01-31T12:00:00Z`); a secret as `***`.
 std::string to_literal(const value& v);
 /// Renders a value for people: like to_literal, but strings without quotes.
 std::string to_display(const value& v);
@@ -88,6 +104,7 @@ std::string format_duration(std::int64_t ms);
 std::optional<std::int64_t> parse_duration(std::string_view text);
 /// Parses a value of type `t` from command-line text: ints in decimal, bools as true/false,
 /// times as ISO-8601, durations as literals, strings as they are; `null` for nullable types.
+/// Never a secret: only the runtime, which holds the key, turns text into one.
 std::optional<value> parse_value(type t, std::string_view text);
 
 }  // namespace vflow::engine

@@ -18,12 +18,17 @@ std::string sha256_hex(std::string_view data) {
       EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
     throw std::runtime_error("SHA-256 is unavailable (OpenSSL libcrypto failed)");
   }
+  return to_hex({reinterpret_cast<const char*>(digest), size});
+}
+
+std::string to_hex(std::string_view bytes) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * size);
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
+  out.reserve(2 * bytes.size());
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += hex[b >> 4];
+    out += hex[b & 0xf];
   }
   return out;
 }

@@ -12,6 +12,9 @@
 
 namespace vflow::runtime {
 
+/// Bytes as lower-case hex digits, two per byte.
+std::string to_hex(std::string_view bytes);
+
 /// The SHA-256 digest of `data` as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view data);
 

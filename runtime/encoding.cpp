@@ -7,7 +7,8 @@ namespace vflow::runtime {
 
 namespace {
 
-json to_json(const engine::value& v) { return value_to_json(v); }
+// Values as the journal's explanations show them (a secret as `***`); data_json keeps digests.
+json to_json(const engine::value& v) { return shown_json(v); }
 
 engine::value from_json(const json& j, engine::type t) { return value_from_json(j, t); }
 
@@ -47,7 +48,7 @@ std::vector<engine::state_id> config_from_json(const engine::machine& m, const s
 
 json data_json(const engine::machine& m, const std::vector<engine::value>& data) {
   json o = json::object();
-  for (std::size_t i = 0; i < data.size(); ++i) o[m.fields[i].name] = to_json(data[i]);
+  for (std::size_t i = 0; i < data.size(); ++i) o[m.fields[i].name] = value_to_json(data[i]);
   return o;
 }
 
@@ -251,9 +252,7 @@ engine::cardinality cardinality_from(const std::string& s) {
 engine::type type_from(const std::string& text) {
   const bool nullable = !text.empty() && text.back() == '?';
   const std::string base = nullable ? text.substr(0, text.size() - 1) : text;
-  for (const auto b :
-       {engine::base_type::int_type, engine::base_type::bool_type, engine::base_type::string_type,
-        engine::base_type::time_type, engine::base_type::duration_type}) {
+  for (const auto b : engine::declarable_types) {
     if (engine::to_string(b) == base) return engine::type{b, nullable};
   }
   return engine::type{engine::base_type::null_type, true};

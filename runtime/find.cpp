@@ -109,6 +109,8 @@ find_outcome engine_runtime::find(const find_request& req) {
             out.next = std::to_string(out.records.back().gseq);
             return;
           }
+          impl_->load(t, r.definition);  // for redact
+          impl_->redact(r);
           out.records.push_back(std::move(r));
         }
       } else {

@@ -131,6 +131,8 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
   return out;
 }
 
+void engine_runtime::set_secret_key(std::string key) { impl_->key.emplace(std::move(key)); }
+
 step_outcome engine_runtime::start(const start_request& req) {
   if (auto problem = bad_id("instance id", req.id)) return invalid_input(std::move(*problem));
   if (auto problem = bad_text(req.actor, req.fields)) return invalid_input(std::move(*problem));
@@ -192,11 +194,9 @@ step_outcome engine_runtime::start(const start_request& req) {
       }
       if (given[engine::index(*f)]) return refuse("field '" + name + "' is given twice");
       const auto& fd = m.field(*f);
-      const auto v = engine::parse_value(fd.declared, text);
-      if (!v) {
-        return refuse("field '" + name + "' must be " + engine::to_string(fd.declared) + ", got '" +
-                      text + "'");
-      }
+      std::string problem;
+      const auto v = impl_->input_value(fd.declared, text, "field '" + name + "'", problem);
+      if (!v) return refuse(problem);
       if (!fd.ref.empty() && !v->is_null()) {
         if (auto bad = impl_->bad_ref(t, fd.ref, v->as_string(), "field '" + name + "'"))
           return refuse(*bad);
@@ -292,6 +292,7 @@ step_outcome engine_runtime::start(const start_request& req) {
     out.status = f.outcome();
     out.message = f.what();
   }
+  impl_->redact(out);
   return out;
 }
 
@@ -310,9 +311,14 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     // writers read the clock before they take the write lock.
     const std::int64_t at = req.at ? clock : std::max(clock, row->updated_at);
     json params = json::object();
-    const auto made = impl::make_call(m, req.event, req.params, at, req.actor, params, out);
+    const auto made = impl_->make_call(m, req.event, req.params, at, req.actor, params, out);
     if (!made) return;
     const engine::event_call& call = *made;
+    if (auto foreign = impl_->foreign_secrets(*c, *row); foreign && has_secret(call)) {
+      out.status = status::invalid;
+      out.message = std::move(*foreign);
+      return;
+    }
     if (req.event_id && !req.dry_run) {
       if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
         if (first->event != req.event || json::parse(first->params) != params) {
@@ -401,72 +407,80 @@ step_outcome engine_runtime::fire(const fire_request& req) {
                   out.record->seq, out.message.empty() ? "" : ": " + out.message,
                   req.dry_run ? " [dry run]" : "");
   }
+  impl_->redact(out);
   return out;
 }
 
 step_outcome engine_runtime::gate(const gate_request& req) {
   if (auto problem = bad_text(req.actor, req.params)) return invalid_input(std::move(*problem));
   const std::int64_t at = req.at.value_or(wall_clock_ms());
-  return impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
-                                        const std::shared_ptr<const compiled>& c,
-                                        step_outcome& out) {
-    const engine::machine& m = c->machine;
-    journal_row j = impl::next_record(*row, "gate", req.actor, at);
-    json detail;
-    bool yes = false;
-    // Answered for the instance as it will be when the event comes: timers due by then fired.
-    const instance_row asked = impl_->with_due_timers(t, *c, *row, at);
-    if (req.can) {
-      json params = json::object();
-      const auto made = impl::make_call(m, *req.can, req.params, at, req.actor, params, out);
-      if (!made) return;
-      const engine::event_call& call = *made;
-      if (auto bad = impl_->bad_refs(t, m, call)) {
-        out.status = status::invalid;
-        out.message = std::move(*bad);
-        return;
-      }
-      json reads;
-      const auto snap = impl_->snapshot(t, *c, req.id, reads);
-      impl::decision d =
-          impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads);
-      yes = d.result.is_taken();
-      j.event = *req.can;
-      j.params = params.dump();
-      detail = std::move(d.detail);
-      detail["question"] = "can " + *req.can;
-      if (!yes) j.reason = d.result.message;
-    } else {
-      std::string wanted;
-      for (const auto& s : req.in) {
-        if (!m.find_state(s)) {
-          out.status = status::invalid;
-          out.message = "unknown state '" + s + "' of workflow " + m.name;
-          const std::string help = dsl::did_you_mean(s, names_of(m.states));
-          if (!help.empty()) out.message += "; " + help;
-          return;
+  auto answer =
+      impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
+                                     const std::shared_ptr<const compiled>& c, step_outcome& out) {
+        const engine::machine& m = c->machine;
+        journal_row j = impl::next_record(*row, "gate", req.actor, at);
+        json detail;
+        bool yes = false;
+        // Answered for the instance as it will be when the event comes: timers due by then fired.
+        const instance_row asked = impl_->with_due_timers(t, *c, *row, at);
+        if (req.can) {
+          json params = json::object();
+          const auto made = impl_->make_call(m, *req.can, req.params, at, req.actor, params, out);
+          if (!made) return;
+          const engine::event_call& call = *made;
+          if (auto bad = impl_->bad_refs(t, m, call)) {
+            out.status = status::invalid;
+            out.message = std::move(*bad);
+            return;
+          }
+          if (auto foreign = impl_->foreign_secrets(*c, *row); foreign && has_secret(call)) {
+            out.status = status::invalid;
+            out.message = std::move(*foreign);
+            return;
+          }
+          json reads;
+          const auto snap = impl_->snapshot(t, *c, req.id, reads);
+          impl::decision d =
+              impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads);
+          yes = d.result.is_taken();
+          j.event = *req.can;
+          j.params = params.dump();
+          detail = std::move(d.detail);
+          detail["question"] = "can " + *req.can;
+          if (!yes) j.reason = d.result.message;
+        } else {
+          std::string wanted;
+          for (const auto& s : req.in) {
+            if (!m.find_state(s)) {
+              out.status = status::invalid;
+              out.message = "unknown state '" + s + "' of workflow " + m.name;
+              const std::string help = dsl::did_you_mean(s, names_of(m.states));
+              if (!help.empty()) out.message += "; " + help;
+              return;
+            }
+            wanted += (wanted.empty() ? "" : ",") + s;
+          }
+          const json active = json::parse(asked.configuration);
+          for (const auto& s : req.in) {
+            for (const auto& a : active) yes = yes || a.get<std::string>() == s;
+          }
+          detail = json{
+              {"source", c->row.source_name}, {"question", "in " + wanted}, {"active", active}};
         }
-        wanted += (wanted.empty() ? "" : ",") + s;
-      }
-      const json active = json::parse(asked.configuration);
-      for (const auto& s : req.in) {
-        for (const auto& a : active) yes = yes || a.get<std::string>() == s;
-      }
-      detail =
-          json{{"source", c->row.source_name}, {"question", "in " + wanted}, {"active", active}};
-    }
-    if (!yes && !req.can) {
-      std::string states;
-      for (const auto& a : json::parse(asked.configuration))
-        states += (states.empty() ? "" : ", ") + a.get<std::string>();
-      std::string wanted;
-      for (const auto& s : req.in) wanted += (wanted.empty() ? "" : ", ") + s;
-      j.reason = "instance '" + req.id + "' is in " + states + ", not in " + wanted;
-    }
-    j.outcome = yes ? "taken" : "rejected";
-    j.detail = detail.dump();
-    impl_->commit(t, *c, *row, std::move(j), out);
-  });
+        if (!yes && !req.can) {
+          std::string states;
+          for (const auto& a : json::parse(asked.configuration))
+            states += (states.empty() ? "" : ", ") + a.get<std::string>();
+          std::string wanted;
+          for (const auto& s : req.in) wanted += (wanted.empty() ? "" : ", ") + s;
+          j.reason = "instance '" + req.id + "' is in " + states + ", not in " + wanted;
+        }
+        j.outcome = yes ? "taken" : "rejected";
+        j.detail = detail.dump();
+        impl_->commit(t, *c, *row, std::move(j), out);
+      });
+  impl_->redact(answer);
+  return answer;
 }
 
 instance_row engine_runtime::impl::with_due_timers(store_transaction& t, const compiled& c,
@@ -648,9 +662,47 @@ std::optional<std::vector<journal_row>> engine_runtime::history(const std::strin
   std::optional<std::vector<journal_row>> out;
   impl_->read([&](store_transaction& t) {
     out.reset();
-    if (t.instance(id)) out = t.history(id);
+    if (const auto row = t.instance(id)) {
+      impl_->load(t, row->definition);  // for redact
+      out = t.history(id);
+    }
   });
+  if (out) {
+    for (auto& r : *out) impl_->redact(r);
+  }
   return out;
+}
+
+void engine_runtime::impl::redact(journal_row& r) {
+  if (r.params == "{}") return;
+  std::shared_ptr<const compiled> c;
+  {
+    std::lock_guard lock(cache_mutex);
+    if (const auto it = cache.find(r.definition); it != cache.end()) c = it->second;
+  }
+  if (c && !c->secrets) return;
+  json params = json::parse(r.params);
+  const auto secret = [&](const std::string& name) {
+    if (!c) return true;  // not loaded: nothing is shown rather than a secret
+    const engine::machine& m = c->machine;
+    const auto is_secret = [](const engine::type& t) {
+      return t.base == engine::base_type::secret_type;
+    };
+    if (r.kind == "start") {
+      const auto f = m.find_field(name);
+      return f && is_secret(m.field(*f).declared);
+    }
+    const auto ev = r.event ? m.find_event(*r.event) : std::nullopt;
+    if (!ev || (r.kind != "event" && r.kind != "gate")) return false;
+    for (const auto& p : m.event(*ev).params) {
+      if (p.name == name) return is_secret(p.declared);
+    }
+    return false;
+  };
+  for (auto& [name, value] : params.items()) {
+    if (value.is_string() && secret(name)) value = "***";
+  }
+  r.params = params.dump();
 }
 
 std::vector<instance_view> engine_runtime::list(const instance_filter& f) {

@@ -248,6 +248,13 @@ class engine_runtime {
 
   engine_runtime(engine_runtime&&) noexcept;
 
+  /// Sets the key `secret` fields and parameters are hashed with (HMAC-SHA-256; at least 16
+  /// bytes; throws std::invalid_argument when shorter). Without one, a request that gives a
+  /// secret is refused (status invalid). Secrets compare equal only under the key they were
+  /// hashed with: a request giving a secret to an instance holding one hashed under another key
+  /// is refused too.
+  void set_secret_key(std::string key);
+
   /// Compiles `files` and stores each workflow by content hash: identical source is a no-op,
   /// changed source becomes the next version, an older source deployed again becomes current.
   /// Running instances keep their definition. All or nothing: when any file has an error, or two

@@ -16,6 +16,7 @@
 #include "runtime/chain.hpp"
 #include "runtime/encoding.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/secret.hpp"
 #include "runtime/value_json.hpp"
 
 namespace vflow::runtime {
@@ -37,10 +38,34 @@ inline std::vector<std::string_view> names_of(const Defs& defs) {
   return out;
 }
 
+// Whether any field or event parameter of `m` is a secret.
+inline bool has_secrets(const engine::machine& m) {
+  const auto secret = [](const engine::type& t) {
+    return t.base == engine::base_type::secret_type;
+  };
+  for (const auto& f : m.fields) {
+    if (secret(f.declared)) return true;
+  }
+  for (const auto& e : m.events) {
+    for (const auto& p : e.params) {
+      if (secret(p.declared)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether a call carries a secret.
+inline bool has_secret(const engine::event_call& call) {
+  return std::any_of(call.params.begin(), call.params.end(), [](const engine::value& v) {
+    return v.kind() == engine::base_type::secret_type;
+  });
+}
+
 // A deployed definition together with its compiled machine.
 struct compiled {
   definition_row row;
   engine::machine machine;
+  bool secrets = false;  // it has a secret field or parameter
 };
 
 inline std::string generate_id(const std::string& workflow) {
@@ -129,6 +154,7 @@ struct engine_runtime::impl {
   std::unique_ptr<store> db;
   std::mutex cache_mutex;
   std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
+  std::optional<secret_key> key;  // what secrets are hashed with (set_secret_key)
 
   // The store's transactions. A record that is not the JSON vflow wrote (a database someone
   // else wrote or altered) is a store error with a message of ours, not the JSON library's.
@@ -180,7 +206,8 @@ struct engine_runtime::impl {
                                 now.substr(0, 12) + ", not " + hash.substr(0, 12) +
                                 "; refusing to run it (see `vflow verify --all`)");
     }
-    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m)});
+    const bool secrets = has_secrets(*m);
+    auto c = std::make_shared<const compiled>(compiled{std::move(*row), std::move(*m), secrets});
     std::lock_guard lock(cache_mutex);
     return cache.emplace(hash, std::move(c)).first->second;
   }
@@ -220,10 +247,44 @@ struct engine_runtime::impl {
     return v;
   }
 
+  // A value of type `t` from the text a caller gave for `what` (a secret is hashed with the key);
+  // nothing, with `problem` saying why, when it is not one.
+  std::optional<engine::value> input_value(engine::type t, const std::string& text,
+                                           const std::string& what, std::string& problem) const {
+    if (t.base != engine::base_type::secret_type || (t.nullable && text == "null")) {
+      auto v = engine::parse_value(t, text);
+      if (!v) problem = what + " must be " + engine::to_string(t) + ", got '" + text + "'";
+      return v;
+    }
+    if (!key) {
+      problem = what +
+                " is a secret, and no key to hash secrets with is set (the vflow command reads "
+                "it from VFLOW_SECRET_KEY or the file VFLOW_SECRET_KEY_FILE names)";
+      return std::nullopt;
+    }
+    return engine::value::of_secret(key->digest(text));
+  }
+
+  // A message when instance `row` holds a secret hashed with another key than this runtime's:
+  // comparing it with a secret hashed now would silently be false.
+  std::optional<std::string> foreign_secrets(const compiled& c, const instance_row& row) const {
+    if (!c.secrets || !key) return std::nullopt;
+    const auto data = data_from_json(c.machine, row.data);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      if (data[i].kind() != engine::base_type::secret_type) continue;
+      const auto id = key_id_of(data[i].as_string());
+      if (id != key->id()) {
+        return "field '" + c.machine.fields[i].name + "' of instance '" + row.id +
+               "' is a secret hashed with key " + std::string(id) + ", but the key set now is " +
+               key->id() + ": secrets compare only under the key they were hashed with";
+      }
+    }
+    return std::nullopt;
+  }
+
   // Parses `name=value` event parameters by their declared types; a message when they are wrong.
-  static std::optional<std::string> parse_params(const engine::event_def& ev,
-                                                 const named_values& given,
-                                                 engine::event_call& call, json& params) {
+  std::optional<std::string> parse_params(const engine::event_def& ev, const named_values& given,
+                                          engine::event_call& call, json& params) const {
     call.params.assign(ev.params.size(), engine::value::null());
     std::vector<bool> seen(ev.params.size(), false);
     for (const auto& [name, text] : given) {
@@ -238,11 +299,10 @@ struct engine_runtime::impl {
         return message;
       }
       if (seen[p]) return "parameter '" + name + "' of event '" + ev.name + "' is given twice";
-      const auto v = engine::parse_value(ev.params[p].declared, text);
-      if (!v) {
-        return "parameter '" + name + "' of event '" + ev.name + "' must be " +
-               engine::to_string(ev.params[p].declared) + ", got '" + text + "'";
-      }
+      std::string problem;
+      const auto v = input_value(ev.params[p].declared, text,
+                                 "parameter '" + name + "' of event '" + ev.name + "'", problem);
+      if (!v) return problem;
       call.params[p] = *v;
       seen[p] = true;
     }
@@ -293,6 +353,13 @@ struct engine_runtime::impl {
     return out;
   }
 
+  // A record as callers see it: the secrets among its parameters (a start's fields, an event's
+  // or a gate's parameters) as `***`. The store keeps their digests, which replay needs.
+  void redact(journal_row& r);
+  void redact(step_outcome& out) {
+    if (out.record) redact(*out.record);
+  }
+
   // The next journal record of an instance, before anything is decided: nothing changes yet.
   static journal_row next_record(const instance_row& row, std::string kind,
                                  const std::optional<std::string>& actor, std::int64_t at) {
@@ -341,11 +408,10 @@ struct engine_runtime::impl {
 
   // The event call for `name` with `given` parameters at `at`, or nothing with `out` saying what
   // is wrong (unknown event, bad parameters). `params` receives the parameters as JSON.
-  static std::optional<engine::event_call> make_call(const engine::machine& m,
-                                                     const std::string& name,
-                                                     const named_values& given, std::int64_t at,
-                                                     const std::optional<std::string>& actor,
-                                                     json& params, step_outcome& out) {
+  std::optional<engine::event_call> make_call(const engine::machine& m, const std::string& name,
+                                              const named_values& given, std::int64_t at,
+                                              const std::optional<std::string>& actor, json& params,
+                                              step_outcome& out) const {
     const auto event = find_event(m, name, out.message);
     if (!event) {
       out.status = status::invalid;

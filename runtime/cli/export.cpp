@@ -230,7 +230,7 @@ int run_export(const export_args& a, const global_options& g) {
       if (!seen.count(name) && !value.is_null()) {
         attributes.push_back({{"name", name},
                               {"time", ocel_time(v.created_at)},
-                              {"value", runtime::value_to_json(value)}});
+                              {"value", runtime::shown_json(value)}});
       }
     }
     json relationships = json::array();

@@ -1,12 +1,15 @@
 // Text and JSON renderings of instances, journal records and outcomes.
 #include "runtime/cli/output.hpp"
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
 #include "engine/text.hpp"
 #include "runtime/cli/cli.hpp"
+#include "runtime/secret.hpp"
 #include "runtime/value_json.hpp"
 
 namespace vflow::cli {
@@ -51,7 +54,34 @@ runtime::engine_runtime open_runtime(const global_options& g, db_access access) 
   o.create = access == db_access::create;
   o.read_only = access == db_access::read;
   o.busy_timeout_ms = g.busy_timeout_ms;
-  return runtime::engine_runtime::open(g.db_path, o);
+  auto rt = runtime::engine_runtime::open(g.db_path, o);
+  if (auto key = secret_key_from_environment()) rt.set_secret_key(std::move(*key));
+  return rt;
+}
+
+std::optional<std::string> secret_key_from_environment() {
+  const char* text = std::getenv("VFLOW_SECRET_KEY");
+  const char* file = std::getenv("VFLOW_SECRET_KEY_FILE");
+  if (text && file) throw usage_error{"set VFLOW_SECRET_KEY or VFLOW_SECRET_KEY_FILE, not both"};
+  std::optional<std::string> key;
+  if (text) key = text;
+  if (file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream content;
+    if (!in || !(content << in.rdbuf())) {
+      throw usage_error{"cannot read the secret key file '" + safe(file) +
+                        "' (VFLOW_SECRET_KEY_FILE)"};
+    }
+    key = content.str();
+    while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
+  }
+  if (key && key->size() < runtime::secret_key::min_size) {
+    throw usage_error{"the secret key (" +
+                      std::string(text ? "VFLOW_SECRET_KEY" : "VFLOW_SECRET_KEY_FILE") + ") is " +
+                      std::to_string(key->size()) + " bytes long; it must have at least " +
+                      std::to_string(runtime::secret_key::min_size)};
+  }
+  return key;
 }
 
 void diagnostic_printer::show(const std::vector<dsl::diagnostic>& diags, std::string_view source) {
@@ -89,7 +119,7 @@ json diagnostic_printer::finish() {
 
 json to_json(const runtime::instance_view& v) {
   json data = json::object();
-  for (const auto& [name, value] : v.data) data[name] = runtime::value_to_json(value);
+  for (const auto& [name, value] : v.data) data[name] = runtime::shown_json(value);
   json history = json::object();
   for (const auto& [h, states] : v.history) history[h] = states;
   json links = json::object();

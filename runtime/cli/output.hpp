@@ -27,6 +27,10 @@ enum class db_access { read, write, create };
 
 /// Opens the store at `--db` for `access`.
 runtime::engine_runtime open_runtime(const global_options& g, db_access access);
+/// The key secrets are hashed with, from VFLOW_SECRET_KEY or the file VFLOW_SECRET_KEY_FILE
+/// names (one trailing line break dropped); nothing when neither is set. A usage error when both
+/// are set, the file cannot be read, or the key is too short.
+std::optional<std::string> secret_key_from_environment();
 
 /// Prints `j` on stdout, indented, with a newline. Cannot fail on the text it holds (bytes that
 /// are not UTF-8, from a database another program wrote, print as U+FFFD): output that follows a

@@ -33,6 +33,10 @@ value random_value(engine::type t, std::mt19937& rng) {
       return value::of_time(static_cast<std::int64_t>(rng() % 100000));
     case engine::base_type::duration_type:
       return value::of_duration(static_cast<std::int64_t>(rng() % 100000));
+    case engine::base_type::secret_type: {  // digests, two of which are equal
+      static const char* digests[] = {"hmac-sha256:0:a", "hmac-sha256:0:b", "hmac-sha256:0:a"};
+      return value::of_secret(digests[rng() % 3]);
+    }
     case engine::base_type::null_type: break;
   }
   return value::null();
