@@ -251,9 +251,8 @@ step_outcome engine_runtime::start(const start_request& req) {
     t.update_instance(row);
     json changes = json::array();
     for (std::size_t i = 0; i < state.data.size(); ++i) {
-      changes.push_back({{"field", m.fields[i].name},
-                         {"before", nullptr},
-                         {"after", value_to_json(state.data[i])}});
+      changes.push_back(
+          {{"field", m.fields[i].name}, {"before", nullptr}, {"after", shown_json(state.data[i])}});
     }
     journal_row j;
     j.instance = id;
