@@ -72,7 +72,7 @@ std::string canonical_record(const journal_row& r) {
       .text(r.instance)
       .integer(r.seq)
       .text(r.definition)
-      .text(r.kind)
+      .text(to_string(r.kind))
       .maybe_text(r.event)
       .text(r.params)
       .maybe_text(r.actor)
@@ -82,10 +82,10 @@ std::string canonical_record(const journal_row& r) {
       .text(r.from_config)
       .text(r.to_config)
       .text(r.changes)
-      .text(r.outcome)
+      .text(to_string(r.outcome))
       .maybe_text(r.reason)
       .text(r.detail)
-      .text(r.lifecycle)
+      .text(to_string(r.lifecycle))
       .maybe_integer(r.cause);
   return e.take();
 }

@@ -118,10 +118,10 @@ journal_row engine_runtime::impl::append_link_record(store_transaction& t, const
                                                      cascade& k) {
   auto row = t.instance(id);
   if (!row) throw request_failure(status::not_found, "unknown instance '" + id + "'");
-  journal_row j = next_record(*row, "link", k.actor, k.at);
+  journal_row j = next_record(*row, record_kind::link, k.actor, k.at);
   j.event = add ? "link" : "unlink";
   j.params = params.dump();
-  j.outcome = "taken";
+  j.outcome = record_outcome::taken;
   j.cause = cause;
   j.detail = json{{"workflow", row->workflow}}.dump();
   row->seq = j.seq;
@@ -312,14 +312,14 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
                 engine::step_options{true, m.reads_links ? &snap : nullptr});
   if (!r.is_taken()) throw request_failure(status::invalid, where + ": " + r.message);
   const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
-  row.lifecycle = std::string(to_string(lc));
+  row.lifecycle = lc;
   store_state(m, state, row);
-  journal_row j = next_record(row, "start", k.actor, k.at);
+  journal_row j = next_record(row, record_kind::start, k.actor, k.at);
   j.from_config = "[]";
   j.params = inputs.dump();
   j.to_config = row.configuration;
   j.changes = changes_json(m, r.changes).dump();
-  j.outcome = "taken";
+  j.outcome = record_outcome::taken;
   j.cause = cause;
   json detail{{"source", def->source_name}, {"workflow", m.name},
               {"version", def->version},    {"spawned_by", parent},
@@ -384,7 +384,7 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
   json reads;
   const auto snap = snapshot(t, *tc, target, reads);
   decision d = decide(*tc, *row, call, target, m.reads_links ? &snap : nullptr, &reads);
-  journal_row j = next_record(*row, "event", k.actor, k.at);
+  journal_row j = next_record(*row, record_kind::event, k.actor, k.at);
   j.event = e.name;
   j.params = params.dump();
   j.cause = cause;
@@ -398,7 +398,7 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
   row->updated_at = std::max(row->updated_at, k.at);
   t.update_instance(*row);
   t.append_journal(j);
-  spdlog::debug("{} -> {} (cause {})", what, j.outcome, cause);
+  spdlog::debug("{} -> {} (cause {})", what, to_string(j.outcome), cause);
   if (d.result.is_taken() && !d.result.effects.empty()) {
     k.chain.push_back(step);
     apply_effects(t, *tc, target, j.gseq, d.result.effects, k);

@@ -70,13 +70,14 @@ metrics_report compute_metrics(engine_runtime& rt, const metrics_request& r) {
         it = entered.erase(it);
       }
       for (const auto& s : now) entered.emplace(s, rec.at);
-      if (rec.kind == "timer" && rec.outcome == "taken" && in_window(rec.at)) {
+      if (rec.kind == record_kind::timer && rec.outcome == record_outcome::taken &&
+          in_window(rec.at)) {
         const json timer = json::parse(rec.detail).value("timer", json::object());
         ++breaches[{v.workflow, timer.value("state", std::string()),
                     timer.value("after", std::string())}];
       }
-      const bool first_completion = !completed && rec.lifecycle == "completed";
-      completed = completed || rec.lifecycle == "completed";
+      const bool first_completion = !completed && rec.lifecycle == lifecycle::completed;
+      completed = completed || rec.lifecycle == lifecycle::completed;
       if (first_completion && in_window(rec.at)) leads[v.workflow].push_back(rec.at - v.created_at);
       // The DORA keys: the first time each instance reaches the state that counts.
       const auto reaches = [&](const std::string& workflow, const std::string& state, bool& done) {

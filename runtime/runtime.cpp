@@ -245,7 +245,7 @@ step_outcome engine_runtime::start(const start_request& req) {
       throw request_failure(status::rejected, r.message);
     }
     const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
-    row.lifecycle = std::string(to_string(lc));
+    row.lifecycle = lc;
     store_state(m, state, row);
     row.seq = 1;
     t.update_instance(row);
@@ -258,14 +258,14 @@ step_outcome engine_runtime::start(const start_request& req) {
     j.instance = id;
     j.seq = 1;
     j.definition = def->hash;
-    j.kind = "start";
+    j.kind = record_kind::start;
     j.params = inputs.dump();  // the fields given: replaying start from them reproduces the rules
     j.actor = req.actor;
     j.at = at;
     j.recorded_at = wall_clock_ms();
     j.to_config = row.configuration;
     j.changes = changes.dump();
-    j.outcome = "taken";
+    j.outcome = record_outcome::taken;
     json detail{{"source", def->source_name},
                 {"workflow", m.name},
                 {"version", def->version},
@@ -328,7 +328,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
           return;
         }
         out.duplicate = true;
-        out.status = first->outcome == "taken" ? status::ok : status::rejected;
+        out.status = first->outcome == record_outcome::taken ? status::ok : status::rejected;
         out.message = first->reason.value_or("");
         out.instance = impl_->view(*c, *row);
         out.record = std::move(first);
@@ -360,7 +360,7 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     // an overdue SLA is journaled as breached, never lost for want of a tick.
     if (req.dry_run) {
       row = impl_->with_due_timers(t, *c, *row, at);
-    } else if (row->next_due && *row->next_due <= at && row->lifecycle == "active") {
+    } else if (row->next_due && *row->next_due <= at && row->lifecycle == lifecycle::active) {
       out.timers = impl_->fire_due(t, req.id, at);
       row = t.instance(req.id);
     }
@@ -368,13 +368,13 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     const auto snap = impl_->snapshot(t, *c, req.id, reads);
     impl::decision d =
         impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads);
-    journal_row j = impl::next_record(*row, "event", req.actor, at);
+    journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
     j.event = req.event;
     j.params = params.dump();
     j.event_id = req.event_id;
     impl::record_decision(m, d, j, *row);
     if (req.dry_run) {  // the same decision, nothing written
-      out.status = j.outcome == "taken" ? status::ok : status::rejected;
+      out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
       out.message = j.reason.value_or("");
       out.instance = impl_->view(*c, *row);
       out.record = std::move(j);
@@ -402,9 +402,9 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     out.message = f.what();
   }
   if (out.record && !out.duplicate) {
-    spdlog::debug("fire {} {} -> {} (seq {}){}{}", req.id, req.event, out.record->outcome,
-                  out.record->seq, out.message.empty() ? "" : ": " + out.message,
-                  req.dry_run ? " [dry run]" : "");
+    spdlog::debug("fire {} {} -> {} (seq {}){}{}", req.id, req.event,
+                  to_string(out.record->outcome), out.record->seq,
+                  out.message.empty() ? "" : ": " + out.message, req.dry_run ? " [dry run]" : "");
   }
   impl_->redact(out);
   return out;
@@ -417,7 +417,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
       impl_->on_instance(req.id, [&](store_transaction& t, std::optional<instance_row>& row,
                                      const std::shared_ptr<const compiled>& c, step_outcome& out) {
         const engine::machine& m = c->machine;
-        journal_row j = impl::next_record(*row, "gate", req.actor, at);
+        journal_row j = impl::next_record(*row, record_kind::gate, req.actor, at);
         json detail;
         bool yes = false;
         // Answered for the instance as it will be when the event comes: timers due by then fired.
@@ -474,7 +474,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
           for (const auto& s : req.in) wanted += (wanted.empty() ? "" : ", ") + s;
           j.reason = "instance '" + req.id + "' is in " + states + ", not in " + wanted;
         }
-        j.outcome = yes ? "taken" : "rejected";
+        j.outcome = yes ? record_outcome::taken : record_outcome::rejected;
         j.detail = detail.dump();
         impl_->commit(t, *c, *row, std::move(j), out);
       });
@@ -484,7 +484,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
 
 instance_row engine_runtime::impl::with_due_timers(store_transaction& t, const compiled& c,
                                                    instance_row row, std::int64_t now) {
-  if (!row.next_due || *row.next_due > now || row.lifecycle != "active") return row;
+  if (!row.next_due || *row.next_due > now || row.lifecycle != lifecycle::active) return row;
   const engine::machine& m = c.machine;
   engine::instance_state state = state_of(m, row);
   json reads;
@@ -494,7 +494,7 @@ instance_row engine_runtime::impl::with_due_timers(store_transaction& t, const c
     const engine::step_options options{false, m.reads_links ? &snap : nullptr};
     if (!fire_earliest_due(m, state, now, r, options)) break;
     if (r.is_taken() && engine::is_complete(m, state)) {
-      row.lifecycle = std::string(to_string(lifecycle::completed));
+      row.lifecycle = lifecycle::completed;
       break;
     }
   }
@@ -506,20 +506,20 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
                                                         std::int64_t now) {
   std::vector<journal_row> fired;
   auto row = t.instance(id);
-  if (!row || row->lifecycle != "active") return fired;
+  if (!row || row->lifecycle != lifecycle::active) return fired;
   const auto c = load(t, row->definition);
   const engine::machine& m = c->machine;
   engine::instance_state state = state_of(m, *row);
   for (;;) {
     const auto due = engine::next_due(state);
-    if (!due || *due > now || row->lifecycle != "active") break;
+    if (!due || *due > now || row->lifecycle != lifecycle::active) break;
     json reads;
     const auto snap = snapshot(t, *c, id, reads);
     engine::step_result r;
     const engine::armed_timer timer =
         *fire_earliest_due(m, state, now, r, {true, m.reads_links ? &snap : nullptr});
     const engine::timer_def& def = m.timers[timer.timer];
-    journal_row j = next_record(*row, "timer", std::nullopt, now);
+    journal_row j = next_record(*row, record_kind::timer, std::nullopt, now);
     j.event = "after " + def.delay_text;
     json detail{{"source", c->row.source_name},
                 {"reason_code", std::string(engine::to_string(r.reason))},
@@ -535,16 +535,15 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
     j.detail = detail.dump();
     if (r.is_taken()) {
-      j.outcome = "taken";
+      j.outcome = record_outcome::taken;
       j.to_config = config_json(m, state.configuration).dump();
       j.changes = changes_json(m, r.changes).dump();
       if (engine::is_complete(m, state)) {
-        row->lifecycle =
-            std::string(to_string(next_lifecycle(lifecycle::active, lifecycle_event::complete)
-                                      .value_or(lifecycle::active)));
+        row->lifecycle = next_lifecycle(lifecycle::active, lifecycle_event::complete)
+                             .value_or(lifecycle::active);
       }
     } else {
-      j.outcome = "rejected";
+      j.outcome = record_outcome::rejected;
       j.reason = r.message;
     }
     j.lifecycle = row->lifecycle;
@@ -586,7 +585,7 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
     }
     for (auto& j : fired) {
       spdlog::debug("tick {} {} due {} -> {}", j.instance, j.event.value_or(""),
-                    json::parse(j.detail)["timer"]["due"].get<std::string>(), j.outcome);
+                    json::parse(j.detail)["timer"]["due"].get<std::string>(), to_string(j.outcome));
       out.fired.push_back(std::move(j));
     }
   }
@@ -605,18 +604,18 @@ step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
                     req.id + "' (" + engine::format_time(row->updated_at) + ")";
       return;
     }
-    const lifecycle from = parse_lifecycle(row->lifecycle).value_or(lifecycle::active);
+    const lifecycle from = row->lifecycle;
     const auto to = next_lifecycle(from, req.action);
-    journal_row j = impl::next_record(*row, "lifecycle", req.actor, at);
+    journal_row j = impl::next_record(*row, record_kind::lifecycle, req.actor, at);
     j.event = std::string(to_string(req.action));
     json detail{{"from", to_string(from)}};
     if (req.reason) detail["reason"] = *req.reason;
     if (to) {
-      j.outcome = "taken";
+      j.outcome = record_outcome::taken;
       detail["to"] = to_string(*to);
-      row->lifecycle = std::string(to_string(*to));
+      row->lifecycle = *to;
     } else {
-      j.outcome = "rejected";
+      j.outcome = record_outcome::rejected;
       j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
                  "': it is " + std::string(to_string(from));
     }
@@ -687,12 +686,12 @@ void engine_runtime::impl::redact(journal_row& r) {
     const auto is_secret = [](const engine::type& t) {
       return t.base == engine::base_type::secret_type;
     };
-    if (r.kind == "start") {
+    if (r.kind == record_kind::start) {
       const auto f = m.find_field(name);
       return f && is_secret(m.field(*f).declared);
     }
     const auto ev = r.event ? m.find_event(*r.event) : std::nullopt;
-    if (!ev || (r.kind != "event" && r.kind != "gate")) return false;
+    if (!ev || (r.kind != record_kind::event && r.kind != record_kind::gate)) return false;
     for (const auto& p : m.event(*ev).params) {
       if (p.name == name) return is_secret(p.declared);
     }

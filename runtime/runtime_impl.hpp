@@ -219,7 +219,7 @@ struct engine_runtime::impl {
     v.version = c.row.version;
     v.stream = c.row.stream;
     v.definition = row.definition;
-    v.lifecycle = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    v.lifecycle = row.lifecycle;
     for (const auto& s : json::parse(row.configuration)) {
       const std::string name = s.get<std::string>();
       v.configuration.push_back(name);
@@ -361,13 +361,13 @@ struct engine_runtime::impl {
   }
 
   // The next journal record of an instance, before anything is decided: nothing changes yet.
-  static journal_row next_record(const instance_row& row, std::string kind,
+  static journal_row next_record(const instance_row& row, record_kind kind,
                                  const std::optional<std::string>& actor, std::int64_t at) {
     journal_row j;
     j.instance = row.id;
     j.seq = row.seq + 1;
     j.definition = row.definition;
-    j.kind = std::move(kind);
+    j.kind = kind;
     j.actor = actor;
     j.at = at;
     j.recorded_at = wall_clock_ms();
@@ -385,7 +385,7 @@ struct engine_runtime::impl {
     row.id = id;
     row.definition = definition;
     row.workflow = m.name;
-    row.lifecycle = std::string(to_string(lifecycle::active));
+    row.lifecycle = lifecycle::active;
     store_state(m, state, row);
     row.seq = 0;
     row.created_at = at;
@@ -397,10 +397,11 @@ struct engine_runtime::impl {
   void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
               step_outcome& out) {
     row.seq = j.seq;
-    if (j.kind != "gate") row.updated_at = j.at;  // a question does not change the instance
+    if (j.kind != record_kind::gate)
+      row.updated_at = j.at;  // a question does not change the instance
     t.update_instance(row);
     t.append_journal(j);
-    out.status = j.outcome == "taken" ? status::ok : status::rejected;
+    out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
     out.message = j.reason.value_or("");
     out.instance = view(c, row);
     out.record = std::move(j);
@@ -440,15 +441,15 @@ struct engine_runtime::impl {
                               instance_row& row) {
     j.detail = d.detail.dump();
     if (d.result.is_taken()) {
-      j.outcome = "taken";
+      j.outcome = record_outcome::taken;
       j.to_config = config_json(m, d.after.configuration).dump();
       j.changes = changes_json(m, d.result.changes).dump();
       store_state(m, d.after, row);
     } else {
-      j.outcome = "rejected";
+      j.outcome = record_outcome::rejected;
       j.reason = d.result.message;
     }
-    j.lifecycle = std::string(to_string(d.next));
+    j.lifecycle = d.next;
   }
 
   static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
@@ -458,7 +459,7 @@ struct engine_runtime::impl {
     const engine::machine& m = c.machine;
     decision d;
     d.after = state_of(m, row);
-    const lifecycle lc = parse_lifecycle(row.lifecycle).value_or(lifecycle::active);
+    const lifecycle lc = row.lifecycle;
     d.next = lc;
     d.detail = json{{"source", c.row.source_name}};
     if (lc != lifecycle::active) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/lifecycle.hpp"
+
 namespace vflow {
 
 /// A failure of the environment (I/O error, locked or read-only database, corrupt or newer
@@ -27,6 +29,25 @@ class store_error : public std::runtime_error {
 }  // namespace vflow
 
 namespace vflow::runtime {
+
+/// What a journal record records.
+enum class record_kind : std::uint8_t {
+  start,      ///< the instance was started
+  event,      ///< an event was delivered (taken or rejected)
+  lifecycle,  ///< suspend, resume or cancel
+  gate,       ///< a gate question was answered (the instance does not change)
+  timer,      ///< a timer fired (or lapsed)
+  link        ///< a link to the instance was made or removed by another
+};
+/// How a request recorded ended (for a gate: yes or no).
+enum class record_outcome : std::uint8_t { taken, rejected };
+
+/// `start`, `event`, `lifecycle`, `gate`, `timer` or `link`: the journal's spelling.
+std::string_view to_string(record_kind k);
+std::optional<record_kind> parse_record_kind(std::string_view text);
+/// `taken` or `rejected`.
+std::string_view to_string(record_outcome o);
+std::optional<record_outcome> parse_record_outcome(std::string_view text);
 
 /// A deployed workflow definition, addressed by the hash of its canonical source.
 struct definition_row {
@@ -55,7 +76,7 @@ struct instance_row {
   std::string id;
   std::string definition;  // hash
   std::string workflow;
-  std::string lifecycle;
+  runtime::lifecycle lifecycle = runtime::lifecycle::active;
   std::string configuration;
   std::string data;
   std::string memory = "{}";  // what the engine remembers besides data: rule conditions, timers
@@ -71,7 +92,7 @@ struct journal_row {
   std::string instance;
   std::int64_t seq = 0;  // per-instance sequence, from 1
   std::string definition;
-  std::string kind;  // start | event | lifecycle | gate | timer
+  record_kind kind = record_kind::event;
   std::optional<std::string> event;
   std::string params = "{}";
   std::optional<std::string> actor;
@@ -81,10 +102,10 @@ struct journal_row {
   std::string from_config = "[]";
   std::string to_config = "[]";
   std::string changes = "[]";
-  std::string outcome;  // taken | rejected
+  record_outcome outcome = record_outcome::taken;
   std::optional<std::string> reason;
   std::string detail = "{}";
-  std::string lifecycle;  // the instance's lifecycle after this record
+  runtime::lifecycle lifecycle = runtime::lifecycle::active;  // the instance's, after this record
   /// The global sequence of the record that caused this one (a send or spawn), if any.
   std::optional<std::int64_t> cause;
   /// SHA-256 over all the fields above, its instance's previous record's hash and the journal's
@@ -112,7 +133,7 @@ struct journal_note {
 struct instance_filter {
   std::optional<std::string> workflow;
   std::optional<std::string> state;  // an active state name
-  std::optional<std::string> lifecycle;
+  std::optional<runtime::lifecycle> lifecycle;
   std::size_t limit = 1000;
 };
 
@@ -125,7 +146,7 @@ struct find_filter {
   std::optional<std::string> workflow;
   std::optional<std::int64_t> version;
   std::optional<std::string> stream;
-  std::optional<std::string> lifecycle;
+  std::optional<runtime::lifecycle> lifecycle;
   std::optional<std::string> state;  ///< active now
   std::optional<std::string> ever;   ///< reached by some record
   /// In this state at some time in [during_from, during_to) (needs both).
@@ -133,8 +154,8 @@ struct find_filter {
   std::optional<std::int64_t> during_from, during_to;
   std::optional<std::string> actor;
   std::optional<std::string> event;
-  std::optional<std::string> outcome;
-  std::optional<std::string> kind;
+  std::optional<record_outcome> outcome;
+  std::optional<record_kind> kind;
   std::optional<std::int64_t> since, until;  ///< [since, until), ms
   /// Paging: after this instance id (in creation order) or record (global sequence).
   std::optional<std::string> after_id;

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "engine/text.hpp"
 #include "runtime/chain.hpp"
 #include "runtime/store.hpp"
 #include "runtime/store_sqlite_query.hpp"
@@ -115,10 +116,33 @@ class statement {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
     return text(col);
   }
+  // An enumeration from its spelling: a store error when the store holds one this vflow does not
+  // know (a database someone else wrote or altered).
+  template <typename E>
+  E spelled(int col, std::optional<E> (*parse)(std::string_view), const char* what) const {
+    const std::string t = text(col);
+    if (const auto v = parse(t)) return *v;
+    throw store_error(-1, std::string("the database holds a record this vflow cannot read (") +
+                              what + " '" + engine::escape_for_terminal(t) +
+                              "'): it was not written by vflow, or has been altered");
+  }
   void done() { sqlite3_reset(stmt_); }
 
  private:
   void bind_one(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+  // An enumeration by its spelling in the store (to_string).
+  template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
+  void bind_one(int i, E v) {
+    bind_one(i, std::string(to_string(v)));
+  }
+  template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
+  void bind_one(int i, const std::optional<E>& v) {
+    if (v) {
+      bind_one(i, *v);
+    } else {
+      check(sqlite3_bind_null(stmt_, i));
+    }
+  }
   void bind_one(int i, const std::string& v) {
     check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
@@ -580,7 +604,7 @@ instance_row read_instance(const statement& s) {
   r.id = s.text(0);
   r.definition = s.text(1);
   r.workflow = s.text(2);
-  r.lifecycle = s.text(3);
+  r.lifecycle = s.spelled(3, parse_lifecycle, "lifecycle");
   r.configuration = s.text(4);
   r.data = s.text(5);
   r.seq = s.integer(6);
@@ -628,7 +652,7 @@ journal_row read_journal(const statement& s) {
   r.instance = s.text(1);
   r.seq = s.integer(2);
   r.definition = s.text(3);
-  r.kind = s.text(4);
+  r.kind = s.spelled(4, parse_record_kind, "record kind");
   r.event = s.optional_text(5);
   r.params = s.text(6);
   r.actor = s.optional_text(7);
@@ -638,10 +662,10 @@ journal_row read_journal(const statement& s) {
   r.from_config = s.text(11);
   r.to_config = s.text(12);
   r.changes = s.text(13);
-  r.outcome = s.text(14);
+  r.outcome = s.spelled(14, parse_record_outcome, "outcome");
   r.reason = s.optional_text(15);
   r.detail = s.text(16);
-  r.lifecycle = s.text(17);
+  r.lifecycle = s.spelled(17, parse_lifecycle, "lifecycle");
   r.cause = s.optional_integer(18);
   r.hash = s.text(19);
   return r;
@@ -752,7 +776,7 @@ class find_query {
     if (f.workflow) where("i.workflow = " + value(*f.workflow));
     if (f.version) where("d.version = " + value(*f.version));
     if (f.stream) where("d.stream = " + value(*f.stream));
-    if (f.lifecycle) where("i.lifecycle = " + value(*f.lifecycle));
+    if (f.lifecycle) where("i.lifecycle = " + value(std::string(to_string(*f.lifecycle))));
     if (f.state) {
       where("EXISTS (SELECT 1 FROM json_each(i.configuration) WHERE value = " + value(*f.state) +
             ")");
@@ -782,8 +806,8 @@ class find_query {
     find_query r;
     if (f.actor) r.where("r.actor = " + value(*f.actor));
     if (f.event) r.where("r.event = " + value(*f.event));
-    if (f.outcome) r.where("r.outcome = " + value(*f.outcome));
-    if (f.kind) r.where("r.kind = " + value(*f.kind));
+    if (f.outcome) r.where("r.outcome = " + value(std::string(to_string(*f.outcome))));
+    if (f.kind) r.where("r.kind = " + value(std::string(to_string(*f.kind))));
     if (f.since) r.where("r.at >= " + value(*f.since));
     if (f.until) r.where("r.at < " + value(*f.until));
     return r.conditions();

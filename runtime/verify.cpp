@@ -96,7 +96,7 @@ bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_r
   const auto c = load(t, row.definition);
   const engine::machine& m = c->machine;
   engine::instance_state state;
-  std::string lc;
+  std::optional<lifecycle> lc;
   // What a record's guards read of linked instances, as the record keeps it: the replay reads
   // the same, whatever those instances became since.
   std::vector<std::shared_ptr<const compiled>> keep;
@@ -127,7 +127,7 @@ bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_r
     }
     const engine::link_snapshot snap = links_read(r);
     const engine::step_options replay{false, &snap};
-    if (r.kind == "start") {
+    if (r.kind == record_kind::start) {
       std::vector<engine::value> data = engine::initial_data(m);
       const json inputs = json::parse(r.params);
       for (const auto& [name, v] : inputs.items()) {
@@ -137,12 +137,12 @@ bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_r
       state = engine::initial_state(m, std::move(data));
       engine::step_result sr;
       engine::start(m, state, actor_value(r.actor), r.at, sr, replay);
-    } else if (r.kind == "timer") {
+    } else if (r.kind == record_kind::timer) {
       const json detail = json::parse(r.detail);
       const auto index = detail["timer"]["index"].get<std::uint32_t>();
       engine::step_result sr;
       engine::fire_timer(m, state, index, r.at, sr, replay);
-      if ((r.outcome == "taken") != sr.is_taken()) {
+      if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
         return differs(r, "the timer's replay decided differently");
       }
       if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
@@ -150,7 +150,7 @@ bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_r
                                           [&](const auto& a) { return a.timer == index; }),
                            state.timers.end());
       }
-    } else if (r.kind == "event" && r.outcome == "taken") {
+    } else if (r.kind == record_kind::event && r.outcome == record_outcome::taken) {
       const auto ev = m.find_event(r.event.value_or(""));
       if (!ev) return differs(r, "it names an unknown event");
       engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
@@ -178,7 +178,8 @@ bool engine_runtime::impl::replay_matches(store_transaction& t, const instance_r
   } else if (memory_json(m, state).dump() != row.memory) {
     what = "its stored timers or history differ from the replay of its journal";
   } else if (lc != row.lifecycle) {
-    what = "its stored lifecycle (" + row.lifecycle + ") differs from its journal's (" + lc + ")";
+    what = "its stored lifecycle (" + std::string(to_string(row.lifecycle)) +
+           ") differs from its journal's (" + std::string(lc ? to_string(*lc) : "none") + ")";
   }
   if (!what.empty()) return broken(out, row.id, nullptr, "instance " + row.id + ": " + what);
   return true;

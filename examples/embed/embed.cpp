@@ -58,8 +58,8 @@ workflow Rollout {
               << v->seq << '\n';
     const auto history = rt.history(id);
     for (const auto& r : *history) {
-      std::cout << "  " << r.seq << ' ' << r.kind << ' ' << r.event.value_or("-") << ' '
-                << r.outcome << '\n';
+      std::cout << "  " << r.seq << ' ' << to_string(r.kind) << ' ' << r.event.value_or("-") << ' '
+                << to_string(r.outcome) << '\n';
     }
     return v->lifecycle == lifecycle::completed ? 0 : 1;
   } catch (const vflow::store_error& e) {

@@ -220,7 +220,11 @@ int run_find(const find_args& a, const global_options& g) {
   f.workflow = given(a.workflow);
   if (a.version > 0) f.version = a.version;
   f.stream = given(a.stream);
-  f.lifecycle = given(a.lifecycle);
+  if (!a.lifecycle.empty()) {
+    f.lifecycle = runtime::parse_lifecycle(a.lifecycle);
+    if (!f.lifecycle)
+      throw usage_error{"--lifecycle must be active, suspended, completed or cancelled"};
+  }
   if (!a.during.empty()) {
     const auto dots = a.during.find("..");
     if (a.state.empty() || dots == std::string::npos) {
@@ -237,8 +241,9 @@ int run_find(const find_args& a, const global_options& g) {
   }
   f.actor = given(a.actor);
   f.event = given(a.event);
-  f.outcome = given(a.outcome);
-  f.kind = given(a.kind);
+  // CLI11 checked both against their spellings.
+  if (!a.outcome.empty()) f.outcome = runtime::parse_record_outcome(a.outcome);
+  if (!a.kind.empty()) f.kind = runtime::parse_record_kind(a.kind);
   f.since = time_or_date(a.since, "--since");
   f.until = time_or_date(a.until, "--until");
   f.limit = a.limit;
@@ -300,8 +305,9 @@ int run_find(const find_args& a, const global_options& g) {
                        "actor", "outcome",  "at",  "reason"};
       for (const auto& r : out.records) {
         table.rows.push_back({text_cell(std::to_string(r.gseq)), text_cell(r.instance),
-                              text_cell(std::to_string(r.seq)), text_cell(r.kind),
-                              optional_cell(r.event), optional_cell(r.actor), text_cell(r.outcome),
+                              text_cell(std::to_string(r.seq)),
+                              text_cell(std::string(to_string(r.kind))), optional_cell(r.event),
+                              optional_cell(r.actor), text_cell(std::string(to_string(r.outcome))),
                               text_cell(engine::format_time(r.at)), optional_cell(r.reason)});
       }
     } else {

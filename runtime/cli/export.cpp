@@ -40,13 +40,13 @@ const char* ocel_type(const json& v) {
 
 // The activity a record stands for: the event, the timer, or what happened to the instance.
 std::string activity(const runtime::journal_row& r) {
-  if (r.kind == "timer") {
+  if (r.kind == runtime::record_kind::timer) {
     const json after = json::parse(r.detail).value("timer", json::object()).value("after", json());
     return after.is_string() ? "after " + after.get<std::string>() : std::string("timer");
   }
-  if (r.kind == "start") return "start";
-  if (r.kind == "gate") return "gate";
-  return r.event.value_or(r.kind);
+  if (r.kind == runtime::record_kind::start) return "start";
+  if (r.kind == runtime::record_kind::gate) return "gate";
+  return r.event.value_or(std::string(to_string(r.kind)));
 }
 
 // The leaf (atomic) states of a JSON configuration, joined by commas.
@@ -120,8 +120,8 @@ int run_export(const export_args& a, const global_options& g) {
         std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
       } else {
         std::cout << r.gseq << ',' << csv_field(r.instance) << ',' << csv_field(workflow) << ','
-                  << r.seq << ',' << r.kind << ',' << csv_field(activity(r)) << ','
-                  << csv_field(r.actor.value_or("")) << ',' << r.outcome << ','
+                  << r.seq << ',' << to_string(r.kind) << ',' << csv_field(activity(r)) << ','
+                  << csv_field(r.actor.value_or("")) << ',' << to_string(r.outcome) << ','
                   << csv_field(r.reason.value_or("")) << ',' << ocel_time(r.at) << ','
                   << ocel_time(r.recorded_at) << ',' << csv_field(r.params) << ','
                   << csv_field(r.changes) << ',' << r.hash << "\r\n";
@@ -149,7 +149,8 @@ int run_export(const export_args& a, const global_options& g) {
     // change the journal records; the state and lifecycle likewise.
     json attributes = json::array();
     std::set<std::string> seen;
-    std::string state, lifecycle;
+    std::string state;
+    std::optional<runtime::lifecycle> lifecycle;
     for (const auto& r : *history) {
       for (const auto& c : json::parse(r.changes)) {
         const json name = c.value("field", json());
@@ -161,7 +162,8 @@ int run_export(const export_args& a, const global_options& g) {
           if (declared.base == engine::base_type::bool_type && x.is_number()) return json(x != 0);
           return x;
         };
-        if (seen.insert(name).second && r.kind != "start" && !value_of("before").is_null()) {
+        if (seen.insert(name).second && r.kind != runtime::record_kind::start &&
+            !value_of("before").is_null()) {
           attributes.push_back(
               {{"name", name}, {"time", ocel_time(v.created_at)}, {"value", value_of("before")}});
         }
@@ -176,8 +178,9 @@ int run_export(const export_args& a, const global_options& g) {
         state = now;
       }
       if (r.lifecycle != lifecycle) {
-        attributes.push_back(
-            {{"name", "vflow:lifecycle"}, {"time", ocel_time(r.at)}, {"value", r.lifecycle}});
+        attributes.push_back({{"name", "vflow:lifecycle"},
+                              {"time", ocel_time(r.at)},
+                              {"value", to_string(r.lifecycle)}});
         lifecycle = r.lifecycle;
       }
       if (!in_range(r)) continue;
@@ -189,12 +192,12 @@ int run_export(const export_args& a, const global_options& g) {
         ea.push_back({{"name", name}, {"value", value}});
       };
       add("vflow:gseq", r.gseq);
-      add("vflow:outcome", r.outcome);
+      add("vflow:outcome", std::string(to_string(r.outcome)));
       add("vflow:actor", r.actor ? json(*r.actor) : json());
       add("vflow:reason", r.reason ? json(*r.reason) : json());
       const json params = json::parse(r.params);
       json relationships = json::array({{{"objectId", v.id}, {"qualifier", "instance"}}});
-      if (r.kind == "link") {
+      if (r.kind == runtime::record_kind::link) {
         const json other = params.value("other", json());
         if (other.is_string() && exported.count(other.get<std::string>())) {
           const json link = params.value("link", json());

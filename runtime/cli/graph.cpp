@@ -77,7 +77,7 @@ int run_graph(const graph_args& a, const global_options& g) {
     const auto history = rt.history(a.instance);
     // Each record names the transitions it took (records of vflow 0.1 do not, and are not drawn).
     for (const auto& r : *history) {
-      if (r.outcome != "taken") continue;
+      if (r.outcome != runtime::record_outcome::taken) continue;
       for (const auto& e : json::parse(r.detail).value("path", json::array())) {
         const std::string kind = e.value("kind", "");
         const auto index = e.value("index", std::uint32_t{0});

@@ -268,7 +268,7 @@ int run_tick(const tick_args& a, const global_options& g) {
               << timer["state"].get<std::string>() << " (line " << timer["line"].get<int>()
               << "), due " << timer["due"].get<std::string>() << ", fired "
               << engine::format_time(r.at) << ": ";
-    if (r.outcome == "taken") {
+    if (r.outcome == runtime::record_outcome::taken) {
       std::string from, to;
       for (const auto& s : json::parse(r.from_config))
         from += (from.empty() ? "" : ",") + s.get<std::string>();
@@ -295,7 +295,7 @@ int run_explain(const explain_args& a, const global_options& g) {
   if (!h) return not_found(g, "explain", a.id);
   const runtime::journal_row* record = nullptr;
   for (const auto& r : *h) {
-    if (a.seq ? r.seq == *a.seq : r.kind != "lifecycle") record = &r;
+    if (a.seq ? r.seq == *a.seq : r.kind != runtime::record_kind::lifecycle) record = &r;
   }
   if (!record) {
     return not_found_message(g, "explain",
@@ -371,14 +371,14 @@ struct list_args {
 };
 
 int run_list(const list_args& a, const global_options& g) {
-  if (!a.lifecycle.empty() && !runtime::parse_lifecycle(a.lifecycle)) {
+  const auto lifecycle = runtime::parse_lifecycle(a.lifecycle);
+  if (!a.lifecycle.empty() && !lifecycle) {
     throw usage_error{"--lifecycle must be active, suspended, completed or cancelled"};
   }
   auto rt = open_runtime(g, db_access::read);
   // One more than asked for tells whether the list was cut; 0 asks for all.
   const std::size_t wanted = a.limit == 0 ? std::numeric_limits<std::int64_t>::max() : a.limit + 1;
-  auto items =
-      rt.list({optional_of(a.workflow), optional_of(a.state), optional_of(a.lifecycle), wanted});
+  auto items = rt.list({optional_of(a.workflow), optional_of(a.state), lifecycle, wanted});
   const bool cut = a.limit != 0 && items.size() > a.limit;
   if (cut) {
     items.pop_back();

@@ -151,10 +151,10 @@ json to_json(const runtime::instance_view& v) {
 json to_json(const runtime::journal_row& r) {
   return {{"seq", r.seq},
           {"gseq", r.gseq},
-          {"kind", r.kind},
+          {"kind", to_string(r.kind)},
           {"event", optional_json(r.event)},
           {"params", json::parse(r.params)},
-          {"outcome", r.outcome},
+          {"outcome", to_string(r.outcome)},
           {"reason", optional_json(r.reason)},
           {"from", json::parse(r.from_config)},
           {"to", json::parse(r.to_config)},
@@ -163,7 +163,7 @@ json to_json(const runtime::journal_row& r) {
           {"at", engine::format_time(r.at)},
           {"recorded_at", engine::format_time(r.recorded_at)},
           {"changes", json::parse(r.changes)},
-          {"lifecycle", r.lifecycle},
+          {"lifecycle", to_string(r.lifecycle)},
           {"definition", r.definition},
           {"cause", r.cause ? json(*r.cause) : json()},
           {"detail", json::parse(r.detail)},
@@ -228,7 +228,7 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
   for (const auto& r : records) {
     const json from = json::parse(r.from_config);
     const json to = json::parse(r.to_config);
-    std::string what = r.kind == "start" ? "(start)" : r.event.value_or("?");
+    std::string what = r.kind == runtime::record_kind::start ? "(start)" : r.event.value_or("?");
     const json params = json::parse(r.params);
     if (!params.empty()) {
       std::string p;
@@ -236,10 +236,10 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
         p += (p.empty() ? "" : ", ") + k + "=" + literal_of(v);
       what += "(" + p + ")";
     }
-    if (r.kind == "gate") {
+    if (r.kind == runtime::record_kind::gate) {
       what = "(gate) " + json::parse(r.detail).value("question", std::string("?"));
     }
-    if (r.kind == "link") {  // link(problem=PRB-1), or unlink(...)
+    if (r.kind == runtime::record_kind::link) {  // link(problem=PRB-1), or unlink(...)
       const std::string link = params.value("link", json()).is_string()
                                    ? params["link"].get<std::string>()
                                    : "(" + params.value("via", std::string("?")) + " of)";
@@ -247,11 +247,13 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
              ")";
     }
     out << std::to_string(r.seq) << "  " << engine::format_time(r.at) << "  " << what << "  "
-        << (r.kind == "gate" ? (r.outcome == "taken" ? "yes" : "no") : r.outcome);
-    if (r.outcome == "taken" && r.kind != "gate") {
-      if (r.kind == "lifecycle") {
-        out << "  lifecycle -> " << r.lifecycle;
-      } else if (r.kind == "start") {
+        << (r.kind == runtime::record_kind::gate
+                ? (r.outcome == runtime::record_outcome::taken ? "yes" : "no")
+                : to_string(r.outcome));
+    if (r.outcome == runtime::record_outcome::taken && r.kind != runtime::record_kind::gate) {
+      if (r.kind == runtime::record_kind::lifecycle) {
+        out << "  lifecycle -> " << to_string(r.lifecycle);
+      } else if (r.kind == runtime::record_kind::start) {
         out << "  -> " << join(to);
       } else {
         out << "  " << join(from) << " -> " << join(to);
@@ -262,12 +264,13 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
     if (r.cause) {  // what made this record: a send, spawn or link of another instance
       const json detail = json::parse(r.detail);
       std::string by = detail.value("sent_by", detail.value("spawned_by", std::string()));
-      if (by.empty() && r.kind == "link") by = params.value("other", std::string());
+      if (by.empty() && r.kind == runtime::record_kind::link)
+        by = params.value("other", std::string());
       out << "  <- #" << *r.cause << (by.empty() ? "" : " (" + safe(by) + ")");
     }
     out << "  #" << r.gseq << '\n';
     if (r.reason) out << "      reason: " << safe(*r.reason) << '\n';
-    if (r.kind != "start") {
+    if (r.kind != runtime::record_kind::start) {
       const json detail = json::parse(r.detail);
       for (const auto& e : detail.value("effects", json::array())) {
         const std::string kind = e.value("kind", std::string());
@@ -321,8 +324,8 @@ std::string explain_text(const runtime::journal_row& r) {
   const auto where = [&](const json& e) {
     return "(" + source + ":" + std::to_string(e.value("line", 0)) + ")";
   };
-  const bool gate = r.kind == "gate";
-  out << "seq " << r.seq << ": " << r.kind;
+  const bool gate = r.kind == runtime::record_kind::gate;
+  out << "seq " << r.seq << ": " << to_string(r.kind);
   if (gate) {
     out << ' ' << detail.value("question", std::string());
   } else if (r.event) {
@@ -330,7 +333,9 @@ std::string explain_text(const runtime::journal_row& r) {
   }
   if (r.actor) out << " by " << safe(*r.actor);
   out << " at " << engine::format_time(r.at) << ": "
-      << (gate ? (r.outcome == "taken" ? "yes" : "no") : r.outcome) << '\n';
+      << (gate ? (r.outcome == runtime::record_outcome::taken ? "yes" : "no")
+               : to_string(r.outcome))
+      << '\n';
   for (const auto& e : detail.value("trace", json::array())) {
     const std::string kind = e["kind"];
     const std::string indent(2 + 2 * e.value("depth", 0u), ' ');
@@ -369,7 +374,7 @@ std::string explain_text(const runtime::journal_row& r) {
     if (e.contains("error")) out << " [error: " << e["error"].get<std::string>() << ']';
     out << '\n';
   }
-  if (r.outcome == "taken" && r.kind == "event") {
+  if (r.outcome == runtime::record_outcome::taken && r.kind == runtime::record_kind::event) {
     out << "  taken: " << join(json::parse(r.from_config)) << " -> "
         << join(json::parse(r.to_config)) << '\n';
     for (const auto& ch : json::parse(r.changes)) {
@@ -377,7 +382,7 @@ std::string explain_text(const runtime::journal_row& r) {
           << literal_of(ch["after"]) << '\n';
     }
   } else if (r.reason) {
-    out << "  " << r.outcome << ": " << safe(*r.reason) << '\n';
+    out << "  " << to_string(r.outcome) << ": " << safe(*r.reason) << '\n';
   }
   return out.str();
 }

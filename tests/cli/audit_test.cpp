@@ -229,3 +229,19 @@ TEST_F(AuditCli, AJournalFromBeforeTheChainIsChainedOnMigrationWithANote) {
 }
 
 }  // namespace
+
+// A kind, outcome or lifecycle this vflow does not spell is a store error naming it (exit 3),
+// never read as something else.
+TEST_F(AuditCli, AnUnknownKindOutcomeOrLifecycleIsAStoreError) {
+  sql("UPDATE instances SET lifecycle = 'zombie' WHERE id = 'I-1'");
+  const auto status = vflow("status I-1");
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_NE(status.out.find("the database holds a record this vflow cannot read (lifecycle "
+                            "'zombie'): it was not written by vflow, or has been altered"),
+            std::string::npos)
+      << status.out;
+  sql("DROP TRIGGER journal_no_update; UPDATE journal SET kind = 'vote' WHERE gseq = 2");
+  const auto history = vflow("history C-1");
+  EXPECT_EQ(history.exit_code, 3);
+  EXPECT_NE(history.out.find("(record kind 'vote')"), std::string::npos) << history.out;
+}

@@ -22,12 +22,14 @@ TEST(Chain, TheEncodingTellsEveryFieldApart) {
   r.gseq = 7;
   r.instance = "C-1";
   r.seq = 2;
-  r.kind = "event";
+  r.kind = record_kind::event;
   r.event = "approve";
   r.actor = "bob";
+  r.outcome = record_outcome::rejected;
+  r.lifecycle = lifecycle::suspended;
   EXPECT_EQ(canonical_record(r),
             "s15:vflow.journal.1i7;s3:C-1i2;s0:s5:events7:approves2:{}s3:bobni0;i0;s2:[]s2:[]s2:[]"
-            "s0:ns2:{}s0:n");
+            "s8:rejectedns2:{}s9:suspendedn");
   // No actor and an empty actor, a field's text moved into the next: different records.
   journal_row none = r, empty = r, moved = r;
   none.actor.reset();

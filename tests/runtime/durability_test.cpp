@@ -78,7 +78,7 @@ class Durability : public testing::Test {
     const auto history = *rt.history("C-1");
     std::map<std::string, int> seen;
     for (const auto& r : history) {
-      if (r.kind == "event") ++seen[r.event_id.value_or("")];
+      if (r.kind == runtime::record_kind::event) ++seen[r.event_id.value_or("")];
     }
     for (const auto& [id, n] : seen)
       EXPECT_EQ(n, 1) << "event id " << id << " journaled " << n << " times";

@@ -47,7 +47,7 @@ TEST_F(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
   const auto h = rt.history("INC-1");
   ASSERT_TRUE(h);
   ASSERT_EQ(h->size(), 1u);
-  EXPECT_EQ(h->front().kind, "start");
+  EXPECT_EQ(h->front().kind, runtime::record_kind::start);
   EXPECT_EQ(h->front().actor, "alice");
   EXPECT_EQ(h->front().at, 1000);
 }
@@ -88,7 +88,7 @@ TEST_F(RuntimeTest, TakenEventIsJournaledWithChanges) {
   EXPECT_EQ(o.instance->state, std::vector<std::string>{"Assigned"});
   EXPECT_EQ(o.instance->seq, 2);
   ASSERT_TRUE(o.record);
-  EXPECT_EQ(o.record->outcome, "taken");
+  EXPECT_EQ(o.record->outcome, runtime::record_outcome::taken);
   EXPECT_EQ(o.record->from_config, R"(["New"])");
   EXPECT_EQ(o.record->to_config, R"(["Assigned"])");
   EXPECT_EQ(o.record->changes, R"([{"field":"assignee","before":null,"after":"ada"}])");
@@ -106,7 +106,7 @@ TEST_F(RuntimeTest, RejectedEventIsJournaledAndStateUnchanged) {
   EXPECT_EQ(v->seq, 2);
   const auto h = *rt.history("INC-1");
   ASSERT_EQ(h.size(), 2u);
-  EXPECT_EQ(h[1].outcome, "rejected");
+  EXPECT_EQ(h[1].outcome, runtime::record_outcome::rejected);
   EXPECT_EQ(h[1].reason, "event 'close' is not enabled in state New");
   EXPECT_EQ(h[1].actor, "bob");
   EXPECT_EQ(h[1].changes, "[]");
@@ -197,7 +197,8 @@ TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
   EXPECT_EQ(fire("assign", {{"user", "ada"}}).status, status::ok);
   const auto h = *rt.history("INC-1");
   std::vector<std::string> kinds;
-  for (const auto& r : h) kinds.push_back(r.kind + ":" + r.outcome);
+  for (const auto& r : h)
+    kinds.push_back(std::string(to_string(r.kind)) + ":" + std::string(to_string(r.outcome)));
   EXPECT_EQ(kinds,
             (std::vector<std::string>{"start:taken", "lifecycle:taken", "event:rejected",
                                       "lifecycle:rejected", "lifecycle:taken", "event:taken"}));
@@ -215,7 +216,7 @@ TEST_F(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
   auto rt = open();
   EXPECT_EQ(rt.change_lifecycle({"INC-1", runtime::lifecycle_event::cancel, {}, {}, {}}).status,
             status::rejected);
-  EXPECT_EQ(rt.list({std::nullopt, std::nullopt, std::string("completed"), 10}).size(), 1u);
+  EXPECT_EQ(rt.list({std::nullopt, std::nullopt, runtime::lifecycle::completed, 10}).size(), 1u);
   EXPECT_EQ(rt.list({std::nullopt, std::string("Closed"), std::nullopt, 10}).size(), 1u);
   EXPECT_EQ(rt.list({std::string("Change"), std::nullopt, std::nullopt, 10}).size(), 0u);
 }
