@@ -124,10 +124,7 @@ journal_row engine_runtime::impl::append_link_record(store_transaction& t, const
   j.outcome = record_outcome::taken;
   j.cause = cause;
   j.detail = json{{"workflow", row->workflow}}.dump();
-  row->seq = j.seq;
-  row->updated_at = std::max(row->updated_at, k.at);
-  t.update_instance(*row);
-  t.append_journal(j);
+  append(t, *row, j);
   return j;
 }
 
@@ -327,9 +324,7 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
   if (!reads.empty()) detail["links_read"] = reads;
   j.detail = detail.dump();
   j.lifecycle = row.lifecycle;
-  row.seq = j.seq;
-  t.update_instance(row);
-  t.append_journal(j);
+  append(t, row, j);
   for (const auto& [other, params] : notes) append_link_record(t, other, true, params, j.gseq, k);
   spdlog::debug("spawn {} from {} (cause {})", id, parent, cause);
   if (!r.effects.empty()) {
@@ -393,11 +388,7 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
     throw request_failure(status::rejected, what + " was refused: " + d.result.message);
   }
   record_decision(m, d, j, *row);
-  row->lifecycle = j.lifecycle;
-  row->seq = j.seq;
-  row->updated_at = std::max(row->updated_at, k.at);
-  t.update_instance(*row);
-  t.append_journal(j);
+  append(t, *row, j);
   spdlog::debug("{} -> {} (cause {})", what, to_string(j.outcome), cause);
   if (d.result.is_taken() && !d.result.effects.empty()) {
     k.chain.push_back(step);

@@ -245,24 +245,15 @@ step_outcome engine_runtime::start(const start_request& req) {
       throw request_failure(status::rejected, r.message);
     }
     const lifecycle lc = engine::is_complete(m, state) ? lifecycle::completed : lifecycle::active;
-    row.lifecycle = lc;
     store_state(m, state, row);
-    row.seq = 1;
-    t.update_instance(row);
     json changes = json::array();
     for (std::size_t i = 0; i < state.data.size(); ++i) {
       changes.push_back(
           {{"field", m.fields[i].name}, {"before", nullptr}, {"after", shown_json(state.data[i])}});
     }
-    journal_row j;
-    j.instance = id;
-    j.seq = 1;
-    j.definition = def->hash;
-    j.kind = record_kind::start;
+    journal_row j = impl::next_record(row, record_kind::start, req.actor, at);
     j.params = inputs.dump();  // the fields given: replaying start from them reproduces the rules
-    j.actor = req.actor;
-    j.at = at;
-    j.recorded_at = wall_clock_ms();
+    j.from_config = "[]";
     j.to_config = row.configuration;
     j.changes = changes.dump();
     j.outcome = record_outcome::taken;
@@ -274,8 +265,8 @@ step_outcome engine_runtime::start(const start_request& req) {
     if (!reads.empty()) detail["links_read"] = reads;
     if (!r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
     j.detail = detail.dump();
-    j.lifecycle = row.lifecycle;
-    t.append_journal(j);
+    j.lifecycle = lc;
+    impl::append(t, row, j);
     for (const auto& [other, params] : notes)
       impl_->append_link_record(t, other, true, params, j.gseq, k);
     if (!r.effects.empty()) impl_->apply_effects(t, *c, id, j.gseq, r.effects, k);
@@ -380,7 +371,6 @@ step_outcome engine_runtime::fire(const fire_request& req) {
       out.record = std::move(j);
       return;
     }
-    row->lifecycle = j.lifecycle;
     impl_->commit(t, *c, *row, std::move(j), out);
     if (d.result.is_taken() && !d.result.effects.empty()) {
       impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
@@ -548,10 +538,7 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     }
     j.lifecycle = row->lifecycle;
     store_state(m, state, *row);
-    row->seq = j.seq;
-    row->updated_at = now;
-    t.update_instance(*row);
-    t.append_journal(j);
+    append(t, *row, j);
     if (r.is_taken() && !r.effects.empty()) {
       // The effects may come back to this instance: read it again afterwards.
       cascade k{std::nullopt, now, 0, {id + " " + j.event.value_or("timer")}};

@@ -393,14 +393,26 @@ struct engine_runtime::impl {
     return row;
   }
 
+  // The one way an instance advances, for every kind of record: the row takes record `j`'s
+  // sequence and lifecycle, and its time (never going back; a question, a gate, leaves the time
+  // alone), and both are written in the transaction, the record getting its global sequence and
+  // hash. The caller has put the instance's new state (configuration, data) in `row`.
+  static void append(store_transaction& t, instance_row& row, journal_row& j) {
+    if (j.instance != row.id || j.seq != row.seq + 1) {
+      throw std::logic_error("record " + std::to_string(j.seq) + " of " + j.instance +
+                             " does not follow " + row.id + " at seq " + std::to_string(row.seq));
+    }
+    row.seq = j.seq;
+    row.lifecycle = j.lifecycle;
+    if (j.kind != record_kind::gate) row.updated_at = std::max(row.updated_at, j.at);
+    t.update_instance(row);
+    t.append_journal(j);
+  }
+
   // Appends `j` and advances the instance to it; `out` reports the record and the instance.
   void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
               step_outcome& out) {
-    row.seq = j.seq;
-    if (j.kind != record_kind::gate)
-      row.updated_at = j.at;  // a question does not change the instance
-    t.update_instance(row);
-    t.append_journal(j);
+    append(t, row, j);
     out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
     out.message = j.reason.value_or("");
     out.instance = view(c, row);
