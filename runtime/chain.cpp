@@ -8,19 +8,6 @@
 
 namespace vflow::runtime {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
-    throw std::runtime_error("SHA-256 is unavailable (OpenSSL libcrypto failed)");
-  }
-  return to_hex({reinterpret_cast<const char*>(digest), size});
-}
-
 std::string to_hex(std::string_view bytes) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
@@ -35,39 +22,45 @@ std::string to_hex(std::string_view bytes) {
 
 namespace {
 
-// Tagged, length-prefixed fields: `i<decimal>;`, `s<length>:<bytes>`, `n` for none.
+// Tagged, length-prefixed fields: `i<decimal>;`, `s<length>:<bytes>`, `n` for none, written to a
+// sink: a string, a byte count, or a SHA-256 context (so that hashing a record copies nothing).
+template <typename Sink>
 class encoder {
  public:
+  explicit encoder(Sink& sink) : sink_(sink) {}
   encoder& integer(std::int64_t v) {
-    out_ += 'i';
-    out_ += std::to_string(v);
-    out_ += ';';
+    char buf[24];
+    buf[0] = 'i';
+    char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, v).ptr;
+    *end++ = ';';
+    sink_(std::string_view(buf, static_cast<std::size_t>(end - buf)));
     return *this;
   }
   encoder& text(std::string_view v) {
-    out_ += 's';
-    out_ += std::to_string(v.size());
-    out_ += ':';
-    out_ += v;
+    char buf[24];
+    buf[0] = 's';
+    char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, v.size()).ptr;
+    *end++ = ':';
+    sink_(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+    sink_(v);
     return *this;
   }
   encoder& maybe_text(const std::optional<std::string>& v) { return v ? text(*v) : none(); }
   encoder& maybe_integer(const std::optional<std::int64_t>& v) { return v ? integer(*v) : none(); }
   encoder& none() {
-    out_ += 'n';
+    sink_(std::string_view("n"));
     return *this;
   }
-  std::string take() { return std::move(out_); }
 
  private:
-  std::string out_;
+  Sink& sink_;
 };
 
-}  // namespace
-
-std::string canonical_record(const journal_row& r) {
-  encoder e;
-  e.text("vflow.journal.1")
+// Every field of `r`, in order: the record's canonical encoding.
+template <typename Sink>
+void encode_record(Sink& sink, const journal_row& r) {
+  encoder<Sink>(sink)
+      .text("vflow.journal.1")
       .integer(r.gseq)
       .text(r.instance)
       .integer(r.seq)
@@ -87,14 +80,77 @@ std::string canonical_record(const journal_row& r) {
       .text(r.detail)
       .text(to_string(r.lifecycle))
       .maybe_integer(r.cause);
-  return e.take();
+}
+
+// SHA-256 (fetched from OpenSSL's default provider once: an implicit fetch on every hash costs
+// more than hashing a record).
+const EVP_MD* sha256_md() {
+  static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(
+      EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free);
+  if (!md) throw std::runtime_error("SHA-256 is unavailable (OpenSSL libcrypto failed)");
+  return md.get();
+}
+
+// SHA-256 of what is written to it, piece by piece, in this thread's reused context.
+class sha256_sink {
+ public:
+  sha256_sink() : ctx_(context()) {
+    if (EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) != 1) fail();
+  }
+  void operator()(std::string_view piece) {
+    if (EVP_DigestUpdate(ctx_, piece.data(), piece.size()) != 1) fail();
+  }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(ctx_, digest, &size) != 1) fail();
+    return to_hex({reinterpret_cast<const char*>(digest), size});
+  }
+
+ private:
+  static EVP_MD_CTX* context() {
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                                   EVP_MD_CTX_free);
+    if (!ctx) fail();
+    return ctx.get();
+  }
+  [[noreturn]] static void fail() {
+    throw std::runtime_error("SHA-256 is unavailable (OpenSSL libcrypto failed)");
+  }
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  sha256_sink sink;
+  sink(data);
+  return sink.hex();
+}
+
+std::string canonical_record(const journal_row& r) {
+  std::string out;
+  auto append = [&out](std::string_view piece) { out += piece; };
+  encode_record(append, r);
+  return out;
 }
 
 std::string chain_hash(const journal_row& r, std::string_view previous_in_instance,
                        std::string_view previous_in_journal) {
-  encoder e;
-  e.text(canonical_record(r)).text(previous_in_instance).text(previous_in_journal);
-  return sha256_hex(e.take());
+  // The same bytes as hashing text(canonical_record(r)), text(previous...), text(previous...),
+  // without building them: the encoding's length first, then its pieces.
+  std::size_t length = 0;
+  auto count = [&length](std::string_view piece) { length += piece.size(); };
+  encode_record(count, r);
+  sha256_sink sink;
+  char buf[24];
+  buf[0] = 's';
+  char* end = std::to_chars(buf + 1, buf + sizeof buf - 1, length).ptr;
+  *end++ = ':';
+  sink(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  encode_record(sink, r);
+  encoder<sha256_sink>(sink).text(previous_in_instance).text(previous_in_journal);
+  return sink.hex();
 }
 
 std::string to_string(const journal_head& h) { return std::to_string(h.gseq) + ":" + h.hash; }

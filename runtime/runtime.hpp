@@ -295,8 +295,10 @@ class engine_runtime {
   /// Checks everything: each definition against its hash, the whole journal's chain (global and
   /// per instance, in order, nothing missing), and every instance against the replay of its
   /// journal; stops at the first break. With `against` (a digest saved earlier), also proves the
-  /// journal still holds that head unchanged and has only grown since.
-  verify_outcome verify_all(const std::optional<journal_head>& against = std::nullopt);
+  /// journal still holds that head unchanged and has only grown since. One pass over the journal;
+  /// without `replay`, the hashes only (definitions and the chain), which is much faster.
+  verify_outcome verify_all(const std::optional<journal_head>& against = std::nullopt,
+                            bool replay = true);
   /// The journal's head: what `vflow digest` prints for a CI log or a signature.
   journal_head digest();
   /// Instances or journal records by workflow, version, stream, state (now, ever, during a time

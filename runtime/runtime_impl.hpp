@@ -572,10 +572,10 @@ struct engine_runtime::impl {
                     const engine::effect& e, std::int64_t cause, cascade& k);
   void deliver(store_transaction& t, const std::string& parent, const std::string& target,
                const engine::effect& e, std::int64_t cause, cascade& k);
-  // verify.cpp: replays `records` of instance `row` and compares each step and the end with what
-  // is stored; false with `out` naming the first difference.
-  bool replay_matches(store_transaction& t, const instance_row& row,
-                      const std::vector<journal_row>& records, verify_outcome& out);
+  // verify.cpp: the replay of instances' journals, a record at a time in journal order, each
+  // record's replayed state compared with the state it records, and each instance's end with
+  // its stored row.
+  class replayer;
   // The links of an instance, in its workflow's link order, for status.
   static std::vector<std::pair<std::string, std::vector<std::string>>> links_of(
       store_transaction& t, const compiled& c, const std::string& id);

@@ -711,6 +711,7 @@ std::vector<journal_row> sqlite_transaction::journal_after(std::int64_t after, s
       std::string(journal_select) + "WHERE gseq > ?1 ORDER BY gseq LIMIT ?2";
   auto& s = s_.prepare(sql);
   std::vector<journal_row> out;
+  out.reserve(std::min<std::size_t>(limit, 4096));
   s.bind(after, static_cast<std::int64_t>(limit));
   while (s.step()) out.push_back(read_journal(s));
   return out;

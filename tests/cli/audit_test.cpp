@@ -70,6 +70,15 @@ TEST_F(AuditCli, AnIntactJournalVerifiesAndDigestIsItsHead) {
                 digest + " and has grown by 1 records since; head " + vflow("digest").out);
 }
 
+TEST_F(AuditCli, TheChainAloneFindsAnEditedRecord) {
+  sql("DROP TRIGGER journal_no_update; UPDATE journal SET actor = 'mallory' WHERE gseq = 2");
+  const auto r = vflow("verify --all --chain-only");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out,
+            "vflow verify: record #2 (C-1 seq 2) does not match its hash: a field of it was "
+            "changed, or it was inserted, moved or rewritten\n");
+}
+
 TEST_F(AuditCli, ChangingAnyFieldOfARecordIsFound) {
   // Every column of record #4 (C-1 seq 3), each changed alone in a fresh copy of the database.
   const std::vector<std::pair<std::string, std::string>> edits{
@@ -158,6 +167,13 @@ TEST_F(AuditCli, EditedInstanceDataIsFound) {
   sql("UPDATE instances SET data = json_set(data, '$.risk', 'high') WHERE id = 'C-1'");
   expect_broken("C-1", 0, "instance C-1: its stored data differs from the replay of its journal");
   EXPECT_EQ(vflow("verify C-1").exit_code, 1);
+  // The chain alone does not cover instances: only a replay finds this.
+  const auto chain = vflow("verify --all --chain-only");
+  EXPECT_EQ(chain.exit_code, 0);
+  EXPECT_EQ(chain.out,
+            "14 definitions, 6 journal records and 2 instances verified: every hash matches "
+            "(instances not replayed)\n");
+  EXPECT_EQ(vflow("verify C-1 --chain-only").exit_code, 2);
 }
 
 TEST_F(AuditCli, AnEditedDefinitionIsRefusedNeverRun) {

@@ -44,6 +44,10 @@ TEST(Chain, TheEncodingTellsEveryFieldApart) {
   EXPECT_NE(h, chain_hash(r, "b", "a"));
   EXPECT_NE(h, chain_hash(r, "ab", ""));
   EXPECT_EQ(h, chain_hash(r, "a", "b"));
+  // Hashed as it is specified (and as journals already written were): the encoding, and the two
+  // predecessors, each as a length-prefixed text.
+  const std::string canonical = canonical_record(r);
+  EXPECT_EQ(h, sha256_hex("s" + std::to_string(canonical.size()) + ":" + canonical + "s1:as1:b"));
 }
 
 TEST(Chain, DigestsParseOnlyInTheirOwnFormat) {
