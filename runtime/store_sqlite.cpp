@@ -285,6 +285,16 @@ class sqlite_store : public store {
     }
     return *it->second;
   }
+  // The same for a string literal, found by its address without building a key on every call
+  // (most statements are literals, prepared on every request).
+  template <std::size_t N>
+  statement& prepare(const char (&sql)[N]) {
+    const auto it = by_literal_.find(sql);
+    if (it != by_literal_.end()) return *it->second;
+    statement& s = prepare(std::string(sql, N - 1));
+    by_literal_.emplace(sql, &s);
+    return s;
+  }
 
  private:
   void exec(const char* sql) {
@@ -351,6 +361,7 @@ class sqlite_store : public store {
   }
 
   void close() {
+    by_literal_.clear();
     statements_.clear();
     sqlite3_close(db_);
     db_ = nullptr;
@@ -533,6 +544,7 @@ class sqlite_store : public store {
   sqlite_options options_;
   // By SQL text: the fixed statements, and the few shapes `find` composes.
   std::unordered_map<std::string, std::unique_ptr<statement>> statements_;
+  std::unordered_map<const char*, statement*> by_literal_;  // into statements_
 };
 
 // The one row a bound statement selects, read by `read`; nothing when there is none.
