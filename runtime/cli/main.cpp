@@ -5,13 +5,59 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
+#include "dsl/suggest.hpp"
 #include "runtime/cli/cli.hpp"
+#include "runtime/cli/output.hpp"
 #include "runtime/store.hpp"
+
+namespace {
+
+// The command word of a command line: its first argument that is neither an option nor an
+// option's value (global options come before the command); nothing when there is none.
+std::optional<std::string> command_word(int argc, char** argv) {
+  static const std::set<std::string> with_value{"--db", "--busy-timeout", "--error-limit",
+                                                "--log-level"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.empty() || a[0] != '-') return a;
+    if (with_value.count(a)) ++i;  // `--db FILE`; `--db=FILE` is one argument
+  }
+  return std::nullopt;
+}
+
+// `vflow help [COMMAND]`, and what an unknown command says: help on stdout (exit 0), or the
+// unknown name with the nearest command (exit 2).
+int help(CLI::App& app, const std::vector<std::string>& topic) {
+  if (topic.empty()) {
+    std::cout << app.help();
+    return 0;
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == topic.front()) {
+      std::cout << sub->help();
+      return 0;
+    }
+  }
+  std::vector<std::string> names;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  names.push_back("help");
+  const std::vector<std::string_view> candidates(names.begin(), names.end());
+  const std::string hint = vflow::dsl::did_you_mean(topic.front(), candidates);
+  std::cerr << "vflow: unknown command '" << vflow::cli::safe(topic.front()) << "'"
+            << (hint.empty() ? "" : "; " + hint)
+            << "\nRun 'vflow help' for the list of commands.\n";
+  return vflow::cli::exit_usage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace vflow::cli;
-  CLI::App app{"vflow - workflow-and-rules engine for IT value streams"};
+  CLI::App app{"vflow - workflow-and-rules engine for IT value streams", "vflow"};
   app.footer(
       "Exit codes: 0 ok; 1 the answer is no (diagnostics, rejected event, unknown instance,\n"
       "conflict, bad input); 2 usage error; 3 store or environment error.");
@@ -48,7 +94,37 @@ int main(int argc, char** argv) {
   add_audit_commands(app, global, run);
   add_export_command(app, global, run);
   add_metrics_command(app, global, run);
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
+  // Every command's help names the global options too, which go before the command.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->fallthrough();
+    const std::string footer = sub->get_footer();
+    sub->footer(
+        (footer.empty() ? "" : footer + "\n\n") +
+        "Global options (before the command): --db FILE (or VFLOW_DB), --json, --busy-timeout MS,\n"
+        "--error-limit N, -v/--verbose, --log-level LEVEL. Secrets are hashed with the key in\n"
+        "VFLOW_SECRET_KEY or the file VFLOW_SECRET_KEY_FILE names.");
+  }
+
+  // `vflow`, `vflow help [COMMAND]`, and a command vflow does not have.
+  const auto word = command_word(argc, argv);
+  if (!word) {
+    bool asked = false;  // `vflow --help` and `--version` are CLI11's
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      asked = asked || a == "-h" || a == "--help" || a == "--version";
+    }
+    if (!asked) return help(app, {});
+  } else if (*word == "help") {
+    std::vector<std::string> topic;
+    bool after = false;
+    for (int i = 1; i < argc; ++i) {
+      if (after) topic.emplace_back(argv[i]);
+      after = after || std::string(argv[i]) == "help";
+    }
+    return help(app, topic);
+  } else if (app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == *word; }).empty()) {
+    return help(app, {*word});
+  }
 
   try {
     app.parse(argc, argv);

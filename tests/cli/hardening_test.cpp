@@ -39,6 +39,36 @@ class Hardening : public vflow::test::cli_fixture {
   }
 };
 
+// `vflow`, `vflow help` and a typo'd command all said "A subcommand is required" (issue 12).
+TEST_F(Hardening, HelpAndAnUnknownCommandSayWhatThereIs) {
+  for (const char* args : {"", "help"}) {
+    const auto r = vflow::test::run_vflow(args);
+    EXPECT_EQ(r.exit_code, 0) << args;
+    EXPECT_NE(r.out.find("Usage: vflow [OPTIONS] SUBCOMMAND"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("verify"), std::string::npos) << r.out;
+  }
+  const auto fire = vflow::test::run_vflow("help fire");
+  EXPECT_EQ(fire.exit_code, 0);
+  EXPECT_NE(fire.out.find("--event-id"), std::string::npos) << fire.out;
+  EXPECT_NE(fire.out.find("Global options (before the command): --db FILE"), std::string::npos)
+      << fire.out;
+  const std::string before = dump();
+  const auto typo = vflow("statsu INC-1");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_EQ(typo.out,
+            "vflow: unknown command 'statsu'; did you mean 'status'?\n"
+            "Run 'vflow help' for the list of commands.\n");
+  const auto after_options = vflow("--json --busy-timeout 5 hsitory INC-1");
+  EXPECT_EQ(after_options.exit_code, 2);
+  EXPECT_NE(after_options.out.find("did you mean 'history'?"), std::string::npos)
+      << after_options.out;
+  const auto unknown = vflow::test::run_vflow("help frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.out,
+            "vflow: unknown command 'frobnicate'\nRun 'vflow help' for the list of commands.\n");
+  EXPECT_EQ(dump(), before);
+}
+
 // Item 5: a repeated parameter or field was silently accepted, the last one winning.
 TEST_F(Hardening, RepeatedParameterIsAUsageErrorAndWritesNothing) {
   deploy_and_start();
