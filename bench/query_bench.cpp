@@ -133,8 +133,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < samples / 4; ++i) {
     const auto p = picks[static_cast<std::size_t>(i)];
     history_sql.push_back("SELECT * FROM journal WHERE instance = '" + id_of(p) + "' ORDER BY seq");
-    find_sql.push_back("SELECT * FROM journal WHERE actor = '" + actor_of(p) +
-                       "' AND event = 'bump' ORDER BY gseq LIMIT 101");
+    find_sql.push_back("SELECT * FROM journal AS r WHERE r.actor = '" + actor_of(p) +
+                       "' AND +r.event = 'bump' ORDER BY gseq LIMIT 101");
   }
   std::printf("%lld journal records over %lld instances (%zu records read)\n",
               static_cast<long long>(records), static_cast<long long>(instances), seen);

@@ -91,23 +91,31 @@ const EVP_MD* sha256_md() {
   return md.get();
 }
 
-// SHA-256 of what is written to it, piece by piece, in this thread's reused context.
+// SHA-256 of what is written to it. The pieces (a record's are many and small) are gathered in
+// this thread's reused buffer and hashed in one call, in this thread's reused context.
 class sha256_sink {
  public:
-  sha256_sink() : ctx_(context()) {
-    if (EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) != 1) fail();
-  }
-  void operator()(std::string_view piece) {
-    if (EVP_DigestUpdate(ctx_, piece.data(), piece.size()) != 1) fail();
-  }
-  std::string hex() {
+  sha256_sink() : buffer_(buffer()) { buffer_.clear(); }
+  void operator()(std::string_view piece) { buffer_ += piece; }
+  std::string hex() const { return of(buffer_); }
+  // The digest of `data` itself, in hex.
+  static std::string of(std::string_view data) {
+    EVP_MD_CTX* ctx = context();
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    if (EVP_DigestFinal_ex(ctx_, digest, &size) != 1) fail();
+    if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx, digest, &size) != 1) {
+      fail();
+    }
     return to_hex({reinterpret_cast<const char*>(digest), size});
   }
 
  private:
+  static std::string& buffer() {
+    thread_local std::string b;
+    return b;
+  }
   static EVP_MD_CTX* context() {
     thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                                                    EVP_MD_CTX_free);
@@ -117,16 +125,12 @@ class sha256_sink {
   [[noreturn]] static void fail() {
     throw std::runtime_error("SHA-256 is unavailable (OpenSSL libcrypto failed)");
   }
-  EVP_MD_CTX* ctx_;
+  std::string& buffer_;
 };
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  sha256_sink sink;
-  sink(data);
-  return sink.hex();
-}
+std::string sha256_hex(std::string_view data) { return sha256_sink::of(data); }
 
 std::string canonical_record(const journal_row& r) {
   std::string out;
