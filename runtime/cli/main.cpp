@@ -113,7 +113,10 @@ int main(int argc, char** argv) {
       const std::string a = argv[i];
       asked = asked || a == "-h" || a == "--help" || a == "--version";
     }
-    if (!asked) return help(app, {});
+    if (!asked) {  // a command is required: the help, as a usage error (exit 2)
+      std::cerr << app.help();
+      return exit_usage;
+    }
   } else if (*word == "help") {
     std::vector<std::string> topic;
     bool after = false;
