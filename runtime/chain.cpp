@@ -132,6 +132,12 @@ class sha256_sink {
 
 std::string sha256_hex(std::string_view data) { return sha256_sink::of(data); }
 
+std::string definition_seal(const definition_row& d) {
+  sha256_sink sink;
+  encoder<sha256_sink>(sink).text("vflow.definition.1").text(d.hash).text(d.imports);
+  return sink.hex();
+}
+
 std::string canonical_record(const journal_row& r) {
   std::string out;
   auto append = [&out](std::string_view piece) { out += piece; };

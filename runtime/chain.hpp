@@ -15,6 +15,10 @@ namespace vflow::runtime {
 /// Bytes as lower-case hex digits, two per byte.
 std::string to_hex(std::string_view bytes);
 
+/// A definition's seal: SHA-256 over a tagged encoding of its hash and its imports (the
+/// signatures it was checked against when deployed).
+std::string definition_seal(const definition_row& d);
+
 /// The SHA-256 digest of `data` as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view data);
 

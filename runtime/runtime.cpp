@@ -115,8 +115,10 @@ deploy_outcome engine_runtime::deploy(const std::vector<source_file>& files) {
         d.version = latest ? latest->version + 1 : 1;
         d.created = true;
         d.made_current = true;
-        t.insert_definition(
-            {c.hash, c.name, d.version, c.stream, c.source, c.source_name, now, c.imports});
+        definition_row row{c.hash,   c.name,        d.version, c.stream,
+                           c.source, c.source_name, now,       c.imports};
+        row.seal = definition_seal(row);
+        t.insert_definition(row);
       }
       if (d.made_current) t.set_current(c.name, c.hash, now);
       out.workflows.push_back(std::move(d));

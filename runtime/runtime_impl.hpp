@@ -185,6 +185,16 @@ struct engine_runtime::impl {
     }
     auto row = t.definition(hash);
     if (!row) throw store_error(-1, "the store has no definition " + hash);
+    const std::string what = "stored definition " + row->name + " v" +
+                             std::to_string(row->version) + " (" + hash.substr(0, 12) + ")";
+    // What it was checked against when deployed decides what its links and sends mean: it must
+    // still be what was sealed with it, before anything is compiled against it.
+    if (definition_seal(*row) != row->seal) {
+      throw store_error(-1, what +
+                                " has been altered: the signatures it was checked against when "
+                                "deployed no longer match its seal; refusing to run it (see "
+                                "`vflow verify --all`)");
+    }
     // Compiled against the workflows it was checked against when deployed, which may have
     // changed since: the instance keeps the meaning it was started with.
     const auto imports = signatures_from_json(row->imports);
@@ -197,8 +207,6 @@ struct engine_runtime::impl {
                           });
     const auto m = std::find_if(r.machines.begin(), r.machines.end(),
                                 [&](const engine::machine& x) { return x.name == row->name; });
-    const std::string what = "stored definition " + row->name + " v" +
-                             std::to_string(row->version) + " (" + hash.substr(0, 12) + ")";
     if (!r.ok() || m == r.machines.end()) throw store_error(-1, what + " no longer compiles");
     // Its source must still be what was deployed: an edited definition is never run.
     if (const auto now = canonical_hash(*r.ast, row->name); now != hash) {

@@ -61,6 +61,10 @@ struct definition_row {
   /// The workflows it links to, spawns or sends to, as JSON signatures: what it was checked
   /// against when deployed, and is compiled against again when loaded.
   std::string imports = "[]";
+  /// SHA-256 over the hash and the imports (runtime/chain.hpp: definition_seal): checked when
+  /// the definition is loaded, so that neither its source nor what it was checked against can be
+  /// changed unnoticed.
+  std::string seal;
 };
 
 /// One link between two instances: `source`'s link `name` holds `target`.

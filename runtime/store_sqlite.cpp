@@ -25,7 +25,7 @@ namespace vflow::runtime {
 
 namespace {
 
-constexpr int schema_version = 7;
+constexpr int schema_version = 8;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -465,6 +465,10 @@ class sqlite_store : public store {
           chain_existing_records(id.version);
         }
         if (id.version < 7) exec(sqlite_schema::schema_v7);
+        if (id.version < 8) {
+          exec(sqlite_schema::schema_v8);
+          seal_existing_definitions(id.version);
+        }
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });
@@ -514,6 +518,40 @@ class sqlite_store : public store {
     }
   }
 
+  // Seals the definitions deployed before definitions were sealed (runtime/chain.hpp), and notes
+  // that it did. Part of the migration's transaction.
+  void seal_existing_definitions(int from_version) {
+    exec("DROP TRIGGER IF EXISTS definitions_no_update");
+    std::int64_t count = 0;
+    {
+      sqlite_transaction t(*this);
+      statement update(db_, "UPDATE definitions SET seal = ?2 WHERE hash = ?1");
+      for (const definition_row& d : t.definitions()) {
+        update.bind(d.hash, definition_seal(d)).run();
+        ++count;
+      }
+    }
+    exec(
+        "CREATE TRIGGER IF NOT EXISTS definitions_no_update BEFORE UPDATE ON definitions "
+        "BEGIN SELECT RAISE(ABORT, 'deployed definitions cannot be changed'); END;");
+    if (count == 0) return;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    statement note(db_,
+                   "INSERT INTO journal_notes (at, kind, upto_gseq, text) VALUES (?1, 'sealed', "
+                   "(SELECT coalesce(max(gseq), 0) FROM journal), ?2)");
+    note.bind(static_cast<std::int64_t>(now),
+              std::to_string(count) + (count == 1 ? " definition" : " definitions") +
+                  " deployed before definitions were sealed (schema " +
+                  std::to_string(from_version) +
+                  (count == 1 ? ") was sealed when the database was migrated, with"
+                              : ") were sealed when the database was migrated, each with") +
+                  " the signatures it was checked against: the seal proves those have not "
+                  "changed since then, not before")
+        .run();
+  }
+
   // Refuses a file vflow did not make (or may not initialise here) and a newer schema.
   void check_identity(const identity& id) {
     const bool ours = id.application == application_id ||
@@ -557,13 +595,13 @@ auto one_row(statement& s, Read read) -> std::optional<decltype(read(s))> {
 }
 
 definition_row read_definition(const statement& s) {
-  return {s.text(0), s.text(1), s.integer(2), s.text(3),
-          s.text(4), s.text(5), s.integer(6), s.text(7)};
+  return {s.text(0), s.text(1),    s.integer(2), s.text(3), s.text(4),
+          s.text(5), s.integer(6), s.text(7),    s.text(8)};
 }
 
 std::optional<definition_row> sqlite_transaction::definition(const std::string& hash) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports, seal FROM "
       "definitions "
       "WHERE hash = ?1");
   return one_row(s.bind(hash), read_definition);
@@ -571,7 +609,7 @@ std::optional<definition_row> sqlite_transaction::definition(const std::string& 
 
 std::optional<definition_row> sqlite_transaction::latest_definition(const std::string& name) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports, seal FROM "
       "definitions "
       "WHERE name = ?1 ORDER BY version DESC LIMIT 1");
   return one_row(s.bind(name), read_definition);
@@ -580,7 +618,7 @@ std::optional<definition_row> sqlite_transaction::latest_definition(const std::s
 std::optional<definition_row> sqlite_transaction::definition_version(const std::string& name,
                                                                      std::int64_t version) {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports, seal FROM "
       "definitions "
       "WHERE name = ?1 AND version = ?2");
   return one_row(s.bind(name, version), read_definition);
@@ -589,7 +627,7 @@ std::optional<definition_row> sqlite_transaction::definition_version(const std::
 std::optional<definition_row> sqlite_transaction::current_definition(const std::string& name) {
   auto& s = s_.prepare(
       "SELECT d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, "
-      "d.imports FROM "
+      "d.imports, d.seal FROM "
       "current_definitions AS c JOIN definitions AS d ON d.hash = c.hash WHERE c.name = ?1");
   return one_row(s.bind(name), read_definition);
 }
@@ -606,8 +644,9 @@ void sqlite_transaction::set_current(const std::string& name, const std::string&
 void sqlite_transaction::insert_definition(const definition_row& d) {
   s_.prepare(
         "INSERT INTO definitions (hash, name, version, stream, source, source_name, deployed_at, "
-        "imports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-      .bind(d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, d.imports)
+        "imports, seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+      .bind(d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, d.imports,
+            d.seal)
       .run();
 }
 
@@ -731,7 +770,7 @@ std::vector<journal_row> sqlite_transaction::journal_after(std::int64_t after, s
 
 std::vector<definition_row> sqlite_transaction::definitions() {
   auto& s = s_.prepare(
-      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports FROM "
+      "SELECT hash, name, version, stream, source, source_name, deployed_at, imports, seal FROM "
       "definitions ORDER BY name, version");
   std::vector<definition_row> out;
   s.bind();

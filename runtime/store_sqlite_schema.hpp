@@ -130,4 +130,11 @@ CREATE INDEX IF NOT EXISTS instances_by_created ON instances (created_at, id);
 CREATE INDEX IF NOT EXISTS instances_by_workflow_created ON instances (workflow, created_at, id);
 )sql";
 
+// Version 8: each definition's seal, a hash over its hash and the signatures it was checked
+// against (imports), which decide its meaning too (runtime/chain.hpp); definitions deployed
+// before are sealed by the migration, which notes so.
+constexpr const char* schema_v8 = R"sql(
+ALTER TABLE definitions ADD COLUMN seal TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace vflow::runtime::sqlite_schema

@@ -197,6 +197,23 @@ TEST_F(AuditCli, AnEditedDefinitionIsRefusedNeverRun) {
             std::string::npos);
 }
 
+// What a definition was checked against when deployed (the signatures of the workflows it links
+// to) decides what its links and sends mean: it is sealed with the definition's hash.
+TEST_F(AuditCli, EditedImportsOfADefinitionAreRefusedNeverRun) {
+  sql("DROP TRIGGER definitions_no_update; UPDATE definitions SET imports = '[]' "
+      "WHERE name = 'Change'");
+  const auto status = vflow("status C-1");
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_NE(status.out.find("has been altered: the signatures it was checked against when "
+                            "deployed no longer match its seal; refusing to run it"),
+            std::string::npos)
+      << status.out;
+  EXPECT_EQ(vflow("fire C-1 approve user=bob --actor bob").exit_code, 3);
+  const auto v = vflow("verify --all");
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_NE(v.out.find("no longer match its seal"), std::string::npos) << v.out;
+}
+
 TEST_F(AuditCli, ATruncatedTailIsFoundAgainstASavedDigest) {
   // The gate record removed and the count put back: the rest of the chain is still valid.
   sql(std::string(unlock) +
@@ -227,21 +244,26 @@ TEST_F(AuditCli, AJournalFromBeforeTheChainIsChainedOnMigrationWithANote) {
   // Made into a schema 5 database: no hash column, no notes, no definition triggers.
   sql("ALTER TABLE journal DROP COLUMN hash; DROP TABLE journal_notes; "
       "DROP TRIGGER definitions_no_update; DROP TRIGGER definitions_no_delete; "
-      "PRAGMA user_version = 5");
+      "ALTER TABLE definitions DROP COLUMN seal; PRAGMA user_version = 5");
   // A reader refuses to migrate; the first writer chains the journal.
   EXPECT_EQ(vflow("verify --all").exit_code, 3);
   ASSERT_EQ(vflow("fire I-1 start_work").exit_code, 0);
   const auto j = vflow_json("verify --all");
   EXPECT_EQ(j["consistent"], true);
   EXPECT_EQ(j["records"], 7);
-  ASSERT_EQ(j["notes"].size(), 1u);
+  ASSERT_EQ(j["notes"].size(), 2u);
   EXPECT_EQ(j["notes"][0]["kind"], "chained");
+  EXPECT_EQ(j["notes"][1]["kind"], "sealed");
+  EXPECT_EQ(j["notes"][1]["text"],
+            "14 definitions deployed before definitions were sealed (schema 5) were sealed when "
+            "the database was migrated, each with the signatures it was checked against: the "
+            "seal proves those have not changed since then, not before");
   EXPECT_EQ(j["notes"][0]["upto_gseq"], 6);
   EXPECT_EQ(j["notes"][0]["text"],
             "records 1 to 6 were written before the journal was hash-chained (schema 5) and "
             "chained when the database was migrated: the chain proves they have not changed "
             "since then, not before");
-  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "7\n");
+  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "8\n");
 }
 
 }  // namespace
