@@ -20,17 +20,6 @@ std::string spelling(engine::cardinality c) {
   return "?";
 }
 
-// The link of `target` that mirrors link `l` of `source`: the one `l` names as its inverse, or
-// one of `target` that names `l` as its inverse. Null when the link is one-sided.
-const engine::link_def* inverse_of(const engine::machine& source, const engine::link_def& l,
-                                   const engine::machine& target) {
-  for (const auto& x : target.links) {
-    if (x.workflow != source.name) continue;
-    if ((!l.inverse.empty() && x.name == l.inverse) || x.inverse == l.name) return &x;
-  }
-  return nullptr;
-}
-
 std::string join_chain(const std::vector<std::string>& chain, const std::string& last) {
   std::string out;
   for (const auto& c : chain) out += c + " -> ";
@@ -59,6 +48,15 @@ std::vector<std::string> engine_runtime::impl::linked(store_transaction& t, cons
     if (l.name == name) out.push_back(l.target);
   }
   return out;
+}
+
+const engine::link_def* detail::inverse_of(const engine::machine& source, const engine::link_def& l,
+                                           const engine::machine& target) {
+  for (const auto& x : target.links) {
+    if (x.workflow != source.name) continue;
+    if ((!l.inverse.empty() && x.name == l.inverse) || x.inverse == l.name) return &x;
+  }
+  return nullptr;
 }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> engine_runtime::impl::links_of(
@@ -322,6 +320,7 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
               {"version", def->version},    {"spawned_by", parent},
               {"trace", trace_json(m, r)},  {"path", path_json(m, r.path)}};
   if (!reads.empty()) detail["links_read"] = reads;
+  if (!r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
   j.detail = detail.dump();
   j.lifecycle = row.lifecycle;
   append(t, row, j);

@@ -210,6 +210,7 @@ struct verify_outcome {
   std::int64_t gseq = 0;
   std::size_t instances = 0;    ///< instances checked
   std::size_t definitions = 0;  ///< definitions checked (`verify_all`)
+  std::size_t links = 0;        ///< links checked (`verify_all`, replaying)
   journal_head head;            ///< the journal's head (`verify_all`)
   /// Records grown since the digest verified against (`verify_all` with `against`).
   std::optional<std::int64_t> grown;

@@ -61,6 +61,11 @@ inline bool has_secret(const engine::event_call& call) {
   });
 }
 
+// The link of `target` that mirrors link `l` of `source`: the one `l` names as its inverse, or
+// one of `target` that names `l` as its inverse. Null when the link is one-sided.
+const engine::link_def* inverse_of(const engine::machine& source, const engine::link_def& l,
+                                   const engine::machine& target);
+
 // A deployed definition together with its compiled machine.
 struct compiled {
   definition_row row;

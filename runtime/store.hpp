@@ -245,6 +245,8 @@ class store_transaction {
   virtual std::vector<link_row> links_from(const std::string& source) = 0;
   /// The links other instances hold to `target`.
   virtual std::vector<link_row> links_to(const std::string& target) = 0;
+  /// Every link, by source, name and target (for `verify --all`).
+  virtual std::vector<link_row> all_links() = 0;
   virtual void insert_link(const link_row& l) = 0;
   virtual void delete_link(const std::string& source, const std::string& name,
                            const std::string& target) = 0;

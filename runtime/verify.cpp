@@ -1,6 +1,8 @@
 // The auditor's side of the runtime: the journal's hash chain, the definitions' hashes, the
 // replay of every instance's journal against its stored state (`vflow verify`, `vflow digest`),
 // and read-only queries (`vflow query`).
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "runtime/chain.hpp"
@@ -98,13 +100,17 @@ bool chain_matches(store_transaction& t, const std::optional<journal_head>& agai
 
 class engine_runtime::impl::replayer {
  public:
-  replayer(impl& rt, store_transaction& t, verify_outcome& out) : rt_(rt), t_(t), out_(out) {}
+  // With `links`, it also follows the links the journal makes (records come in global order),
+  // for `links_match`.
+  replayer(impl& rt, store_transaction& t, verify_outcome& out, bool links = false)
+      : rt_(rt), t_(t), out_(out), follow_links_(links) {}
 
   // Replays record `r` on its instance (records come in each instance's order); false, with the
   // outcome naming the break, when the replay differs from what the record says.
   bool step(const journal_row& r) {
     auto [it, first] = instances_.try_emplace(r.instance);
     instance& p = it->second;
+    if (follow_links_ && !follow_links(r)) return false;
     if (first) {
       p.c = rt_.load(t_, r.definition);
     } else if (r.definition != p.c->row.hash) {
@@ -157,6 +163,32 @@ class engine_runtime::impl::replayer {
     return true;
   }
 
+  // Compares the store's links with those the journal made; false, with the outcome naming the
+  // first difference, when they differ.
+  bool links_match(const std::vector<link_row>& stored) {
+    std::set<link_key> held;
+    for (const link_row& l : stored) held.emplace(l.source, l.name, l.target);
+    auto a = held.begin();
+    auto b = links_.begin();
+    while (a != held.end() || b != links_.end()) {
+      if (b == links_.end() || (a != held.end() && *a < *b)) {
+        const auto& [source, name, target] = *a;
+        return broken(out_, source, nullptr,
+                      "the store holds link '" + name + "' of '" + source + "' to '" + target +
+                          "', which no journal record made");
+      }
+      if (a == held.end() || *b < *a) {
+        const auto& [source, name, target] = *b;
+        return broken(out_, source, nullptr,
+                      "link '" + name + "' of '" + source + "' to '" + target +
+                          "', which the journal made, is missing from the store");
+      }
+      ++a;
+      ++b;
+    }
+    return true;
+  }
+
   // Compares instance `row` with the replay of its records; false, with the outcome naming it,
   // when they differ.
   bool finish(const instance_row& row) {
@@ -202,6 +234,95 @@ class engine_runtime::impl::replayer {
     return broken(out_, r.instance, &r, record_name(r) + ": " + what);
   }
 
+  using link_key = std::tuple<std::string, std::string, std::string>;  // source, name, target
+
+  // The spawns a record made, in order: (workflow, link).
+  struct spawns {
+    std::vector<std::pair<std::string, std::string>> made;
+    std::size_t used = 0;
+  };
+
+  void change(bool add, link_key key) {
+    if (add) {
+      links_.insert(std::move(key));
+    } else {
+      links_.erase(key);
+    }
+  }
+
+  // Follows the links record `r` makes: a link record names the other end of a change and its
+  // link (`via`), and the link back (`link`), when the change was made by the other end (the end
+  // that made it names the change in its own record, or its effects); an instance spawned into
+  // a link was linked by the record that spawned it, the n-th spawn of that record's effects
+  // making its n-th child.
+  bool follow_links(const journal_row& r) {
+    if (r.outcome != record_outcome::taken) return true;
+    if (r.kind == record_kind::link) {
+      const json params = json::parse(r.params);
+      if (!params.contains("via")) return true;
+      const std::string other = params.value("other", "");
+      const bool add = r.event == "link";
+      change(add, {other, params["via"].get<std::string>(), r.instance});
+      if (params["link"].is_string()) change(add, {r.instance, params["link"], other});
+      return true;
+    }
+    const bool has_effects = r.detail.find("\"effects\"") != std::string::npos;
+    const bool spawned = r.kind == record_kind::start && r.cause &&
+                         r.detail.find("\"spawned_by\"") != std::string::npos;
+    if (!has_effects && !spawned) return true;
+    const json detail = json::parse(r.detail);
+    if (spawned && detail["spawned_by"].is_string() && !spawned_into(r, detail)) return false;
+    if (has_effects) {
+      spawns& s = spawns_[r.gseq];
+      for (const auto& e : detail["effects"]) {
+        if (e.value("kind", "") == "spawn") s.made.emplace_back(e["workflow"], e["link"]);
+      }
+    }
+    return true;
+  }
+
+  // Links the instance record `r` started to the instance that spawned it.
+  bool spawned_into(const journal_row& r, const json& detail) {
+    const std::string parent = detail["spawned_by"];
+    const std::string workflow = detail.value("workflow", "");
+    const auto pit = instances_.find(parent);
+    if (pit == instances_.end()) {
+      return differs(r, "it says it was spawned by '" + parent + "', which has no earlier record");
+    }
+    const engine::machine& pm = pit->second.c->machine;
+    std::optional<std::uint32_t> link;
+    const auto sit = spawns_.find(*r.cause);
+    if (sit != spawns_.end() && sit->second.used < sit->second.made.size()) {
+      const auto& [w, name] = sit->second.made[sit->second.used++];
+      if (w != workflow) {
+        return differs(r, "it is a " + workflow + ", but the spawn of record #" +
+                              std::to_string(*r.cause) + " it follows makes a " + w);
+      }
+      link = pm.find_link(name);
+    } else {
+      // A journal from before spawned instances kept their effects: the one link to `workflow`.
+      for (std::uint32_t i = 0; i < pm.links.size(); ++i) {
+        if (pm.links[i].workflow != workflow) continue;
+        if (link)
+          return differs(r, "which link of '" + parent +
+                                "' it was spawned into is "
+                                "not recorded");
+        link = i;
+      }
+    }
+    if (!link) {
+      return differs(r, "it says it was spawned by '" + parent + "', whose record #" +
+                            std::to_string(*r.cause) + " spawned no " + workflow);
+    }
+    const engine::link_def& l = pm.links[*link];
+    change(true, {parent, l.name, r.instance});
+    const auto child = rt_.load(t_, r.definition);
+    if (const engine::link_def* back = inverse_of(pm, l, child->machine)) {
+      change(true, {r.instance, back->name, parent});
+    }
+    return true;
+  }
+
   // What a record's guards read of linked instances, as the record keeps it: the replay reads
   // the same, whatever those instances became since. Only a machine that reads links has any.
   engine::link_snapshot links_read(const engine::machine& m, const journal_row& r) {
@@ -226,6 +347,9 @@ class engine_runtime::impl::replayer {
   store_transaction& t_;
   verify_outcome& out_;
   std::unordered_map<std::string, instance> instances_;
+  bool follow_links_;
+  std::set<link_key> links_;                         // the links the journal made
+  std::unordered_map<std::int64_t, spawns> spawns_;  // by the gseq of the record that made them
 };
 
 verify_outcome engine_runtime::verify(const std::string& id) {
@@ -287,7 +411,7 @@ verify_outcome engine_runtime::verify_all(const std::optional<journal_head>& aga
     }
     // One pass over the journal: each record's hash, then its replay on its instance.
     std::unordered_map<std::string, instance_chain> chains;
-    impl::replayer replayer(*impl_, t, out);
+    impl::replayer replayer(*impl_, t, out, true);
     const auto step = [&](const journal_row& r) { return !replay || replayer.step(r); };
     if (!chain_matches(t, against, chains, out, step)) return;
     instance_filter all;
@@ -296,6 +420,11 @@ verify_outcome engine_runtime::verify_all(const std::optional<journal_head>& aga
       ++out.instances;
       if (replay && !replayer.finish(row)) return;
       chains.erase(row.id);
+    }
+    if (replay) {
+      const auto links = t.all_links();
+      out.links = links.size();
+      if (!replayer.links_match(links)) return;
     }
     if (!chains.empty()) {
       const auto& [id, c] = *chains.begin();
@@ -306,10 +435,13 @@ verify_outcome engine_runtime::verify_all(const std::optional<journal_head>& aga
     }
     out.consistent = true;
     out.message = std::to_string(out.definitions) + " definitions, " + std::to_string(out.records) +
-                  " journal records and " + std::to_string(out.instances) +
-                  " instances verified: every hash matches" +
-                  (replay ? ", and every instance equals the replay of its journal"
-                          : " (instances not replayed)");
+                  " journal records" +
+                  (replay ? ", " + std::to_string(out.instances) + " instances and " +
+                                std::to_string(out.links) + " links"
+                          : " and " + std::to_string(out.instances) + " instances") +
+                  " verified: every hash matches" +
+                  (replay ? ", and every instance and link equals the replay of the journal"
+                          : " (instances and links not replayed)");
   });
   return out;
 }

@@ -66,6 +66,7 @@ int run_verify(const verify_args& a, const global_options& g) {
     if (!a.id.empty()) j["id"] = a.id;
     if (a.id.empty()) {
       j["definitions"] = v.definitions;
+      j["links"] = v.links;
       j["head"] = v.consistent ? json(to_string(v.head)) : json();
       j["grown"] = v.grown ? json(*v.grown) : json();
       j["notes"] = notes_json(v.notes);

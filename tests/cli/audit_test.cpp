@@ -55,8 +55,8 @@ constexpr const char* unlock = "DROP TRIGGER journal_no_update; DROP TRIGGER jou
 TEST_F(AuditCli, AnIntactJournalVerifiesAndDigestIsItsHead) {
   const auto r = vflow("verify --all");
   EXPECT_EQ(r.out,
-            "14 definitions, 6 journal records and 2 instances verified: every hash matches, and "
-            "every instance equals the replay of its journal\n");
+            "14 definitions, 6 journal records, 2 instances and 0 links verified: every hash "
+            "matches, and every instance and link equals the replay of the journal\n");
   const auto j = vflow_json("digest");
   EXPECT_EQ(j["digest"], digest);
   EXPECT_EQ(j["gseq"], 6);
@@ -64,8 +64,8 @@ TEST_F(AuditCli, AnIntactJournalVerifiesAndDigestIsItsHead) {
   // The journal grows: the digest is still in it.
   ASSERT_EQ(vflow("fire C-1 approve user=bob --actor bob").exit_code, 0);
   EXPECT_EQ(vflow("verify --against " + digest).out,
-            "14 definitions, 7 journal records and 2 instances verified: every hash matches, and "
-            "every instance equals the replay of its journal\n"
+            "14 definitions, 7 journal records, 2 instances and 0 links verified: every hash "
+            "matches, and every instance and link equals the replay of the journal\n"
             "the journal still holds " +
                 digest + " and has grown by 1 records since; head " + vflow("digest").out);
 }
@@ -172,7 +172,7 @@ TEST_F(AuditCli, EditedInstanceDataIsFound) {
   EXPECT_EQ(chain.exit_code, 0);
   EXPECT_EQ(chain.out,
             "14 definitions, 6 journal records and 2 instances verified: every hash matches "
-            "(instances not replayed)\n");
+            "(instances and links not replayed)\n");
   EXPECT_EQ(vflow("verify C-1 --chain-only").exit_code, 2);
 }
 

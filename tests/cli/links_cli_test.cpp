@@ -444,6 +444,46 @@ workflow Spoke {
   EXPECT_EQ(vflow("verify H").exit_code, 0);
 }
 
+// `verify --all` rebuilds every link from the journal (link records, and the spawns that linked
+// the instances they made) and compares the store's links with them: a link deleted, forged or
+// renamed with the sqlite3 shell is found, since `trace` would follow it.
+TEST_F(LinksCli, VerifyRebuildsEveryLinkFromTheJournalAndFindsAForgedOrLostOne) {
+  ASSERT_EQ(vflow("fire PRB-1 link_incident i=INC-2").exit_code, 0);  // an effect, both sides
+  ASSERT_EQ(vflow("fire PRB-1 accept_fix").exit_code, 0);             // a spawn, both sides
+  ASSERT_EQ(vflow("fire PRB-1 set_team team=TEAM-1").exit_code, 0);   // one-sided
+  ASSERT_EQ(vflow("fire PRB-1 clear_team").exit_code, 0);
+  ASSERT_EQ(vflow("link PRB-1 owner_team TEAM-1").exit_code, 0);  // by command
+  ASSERT_EQ(vflow("unlink PRB-1 incidents INC-1").exit_code, 0);
+  ASSERT_EQ(vflow("start Problem --id PRB-2 title=net incidents=INC-1").exit_code, 0);
+  const std::string change = spawned_change();
+  // PRB-1: incidents INC-2, fixes the change, owner_team TEAM-1; PRB-2: incidents INC-1; and
+  // the links back of the incidents and the change.
+  auto r = vflow("verify --all");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("6 instances and 7 links verified"), std::string::npos) << r.out;
+
+  const std::string intact = (dir / "intact.db").string();
+  shell("sqlite3 '" + db() + "' \"VACUUM INTO '" + intact + "'\"");
+  const auto broken = [&](const std::string& tamper, const std::string& message) {
+    shell("sqlite3 '" + db() + "' \"" + tamper + "\"");
+    const auto v = vflow("--json verify --all", false);
+    EXPECT_EQ(v.exit_code, 1) << tamper << '\n' << v.out;
+    EXPECT_EQ(nlohmann::json::parse(v.out)["message"], message) << tamper;
+    // The intact database again, for the next tampering.
+    shell("rm -f '" + db() + "-wal' '" + db() + "-shm' && cp '" + intact + "' '" + db() + "'");
+    ASSERT_EQ(vflow("verify --all").exit_code, 0);
+  };
+  broken("DELETE FROM links WHERE source = 'PRB-1' AND name = 'fixes'",
+         "link 'fixes' of 'PRB-1' to '" + change +
+             "', which the journal made, is missing from the store");
+  broken("INSERT INTO links VALUES ('INC-2', 'problem', 'PRB-2', 0)",
+         "the store holds link 'problem' of 'INC-2' to 'PRB-2', which no journal record made");
+  broken("UPDATE links SET target = 'PRB-1' WHERE source = 'INC-1'",
+         "the store holds link 'problem' of 'INC-1' to 'PRB-1', which no journal record made");
+  broken("INSERT INTO links VALUES ('PRB-1', 'incidents', 'INC-1', 0)",
+         "the store holds link 'incidents' of 'PRB-1' to 'INC-1', which no journal record made");
+}
+
 }  // namespace
 }  // namespace vflow::test
 
