@@ -67,8 +67,9 @@ struct expr {
   expr_kind kind = expr_kind::null_literal;
   unary_op uop = unary_op::negate;
   binary_op bop = binary_op::or_;
-  bool overflow = false;    // an int literal that does not fit in 64 bits
-  std::uint32_t depth = 1;  // height of this subtree
+  bool overflow = false;       // an int literal that does not fit in 64 bits
+  bool parenthesized = false;  // written in parentheses (fmt keeps them)
+  std::uint32_t depth = 1;     // height of this subtree
   source_span span;
   std::int64_t number = 0;        // int value, bool (0/1), or duration in milliseconds
   std::uint32_t text_begin = 0;   // name, parameter, function name, the string literal's value,
@@ -183,6 +184,13 @@ struct rule_action {
   std::vector<expr_ref> args;  // raises
 };
 
+/// The first and last line of a block (`data { ... }`, `entry { ... }`): fmt places comments by
+/// them. Zero when the file has no such block.
+struct block_lines {
+  std::uint32_t line = 0;
+  std::uint32_t end_line = 0;
+};
+
 /// What a state declaration declares.
 enum class state_kind : std::uint8_t { basic, parallel, region, history, deep_history };
 
@@ -199,6 +207,8 @@ struct state_decl {
   bool is_final = false;
   source_span keyword_span;  // the `initial` modifier when present, else `state`
   std::vector<transition_decl> transitions;
+  std::uint32_t end_line = 0;  // the line it ends on (its `}`, or its name): fmt places comments
+  block_lines entry_block, exit_block;
 };
 
 /// `deny EVENT[, EVENT...] when COND [because "text"]` inside a policy.
@@ -215,6 +225,7 @@ struct policy_decl {
   source_span name_span;
   std::string description;
   std::vector<deny_clause> clauses;
+  std::uint32_t end_line = 0;  // the line of its `}` (fmt places comments by it)
 };
 
 /// `rule NAME when COND { actions }`.
@@ -223,6 +234,7 @@ struct rule_decl {
   source_span name_span;
   expr_ref condition = 0;
   std::vector<rule_action> actions;
+  std::uint32_t end_line = 0;  // the line of its `}` (fmt places comments by it)
 };
 
 /// `title "..."`.
@@ -243,6 +255,8 @@ struct workflow_decl {
   std::vector<state_decl> states;
   std::vector<policy_decl> policies;
   std::vector<rule_decl> rules;
+  std::uint32_t end_line = 0;  // the line of its `}` (fmt places comments by it)
+  block_lines data_block, links_block;
 };
 
 /// The expression nodes of one file, stored in fixed-size chunks: appending never moves a node

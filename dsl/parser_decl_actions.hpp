@@ -212,7 +212,8 @@ struct action<g::state_name> {
 // A state, parallel state or region ends: close it.
 struct close_state {
   template <typename Input>
-  static void apply(const Input&, builder& b) {
+  static void apply(const Input& in, builder& b) {
+    b.state().end_line = b.span(in).end_line;
     b.open_states.pop_back();
   }
 };
@@ -612,6 +613,64 @@ struct action<g::rule_assignment> {
   template <typename Input>
   static void apply(const Input&, builder& b) {
     b.actions().back().value = b.pop();
+  }
+};
+
+// The closing braces of a workflow, a policy and a rule: where `vflow fmt` puts the comments
+// that end their bodies.
+template <>
+struct action<g::workflow_close> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().end_line = b.span(in).line;
+  }
+};
+template <>
+struct action<g::policy_close> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().policies.back().end_line = b.span(in).line;
+  }
+};
+template <>
+struct action<g::rule_close> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.workflow().rules.back().end_line = b.span(in).line;
+  }
+};
+
+// Where the data, links, entry and exit blocks begin and end, for fmt.
+template <>
+struct action<g::data_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const source_span s = b.span(in);
+    b.workflow().data_block = {s.line, s.end_line};
+  }
+};
+template <>
+struct action<g::links_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const source_span s = b.span(in);
+    b.workflow().links_block = {s.line, s.end_line};
+  }
+};
+template <>
+struct action<g::entry_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const source_span s = b.span(in);
+    b.state().entry_block = {s.line, s.end_line};
+  }
+};
+template <>
+struct action<g::exit_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    const source_span s = b.span(in);
+    b.state().exit_block = {s.line, s.end_line};
   }
 };
 

@@ -178,7 +178,9 @@ template <>
 struct action<g::paren_expr> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
-    b.node(b.stack.back()).span = b.span(in);
+    expr& e = b.node(b.stack.back());
+    e.span = b.span(in);
+    e.parenthesized = true;
   }
 };
 

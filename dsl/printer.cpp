@@ -1,6 +1,9 @@
 // The canonical printer. Precedence levels mirror the grammar in grammar.hpp.
 #include "dsl/printer.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "engine/value.hpp"
 
 namespace vflow::dsl {
@@ -62,7 +65,9 @@ class printer {
     const expr& e = f_[ref];
     const std::string_view text = f_.text(e);
     const int lvl = level_of(e, text);
-    const bool parens = lvl < min || (o_.parenthesize_all && lvl < l_primary);
+    const bool parens =
+        lvl < min ||
+        ((o_.parenthesize_all || (o_.source_layout && e.parenthesized)) && lvl < l_primary);
     if (parens) out += '(';
     switch (e.kind) {
       case expr_kind::int_literal:
@@ -161,45 +166,106 @@ class printer {
   }
 
   void file(std::string& out) const {
-    if (f_.stream) out += "stream " + *f_.stream + "\n";
+    if (f_.stream) {
+      above(f_.stream_span.line, "", out);
+      out += "stream " + *f_.stream;
+      line_end(f_.stream_span.line, out);
+    }
     if (!f_.imports.empty()) out += '\n';
     for (const import_decl& i : f_.imports) {
-      out += "import " + engine::to_literal(engine::value::of_string(i.path)) + "\n";
+      above(i.span.line, "", out);
+      out += "import " + engine::to_literal(engine::value::of_string(i.path));
+      line_end(i.span.line, out);
     }
     for (const workflow_decl& w : f_.workflows) {
       out += '\n';
       workflow(w, out);
     }
+    above(std::numeric_limits<std::uint32_t>::max(), "", out);  // after the last declaration
+  }
+
+  // The blank line between a workflow's sections; in fmt's layout none right after its `{`.
+  void section(std::string& out) const {
+    if (!o_.source_layout || out.size() != body_start_) out += '\n';
+  }
+
+  // The comments of the source above a declaration that starts on `line`, printed at `indent`:
+  // every one not yet printed that comes before that line.
+  void above(std::uint32_t line, std::string_view indent, std::string& out) const {
+    if (!o_.comments) return;
+    const auto& cs = *o_.comments;
+    for (; next_ < cs.size() && cs[next_].line < line; ++next_) {
+      const bool at_block_start = out.size() >= 2 && out.compare(out.size() - 2, 2, "{\n") == 0;
+      const bool after_blank = out.size() >= 2 && out.compare(out.size() - 2, 2, "\n\n") == 0;
+      if (cs[next_].blank_before && !out.empty() && !at_block_start && !after_blank) out += '\n';
+      out += indent;
+      out += cs[next_].text;
+      out += '\n';
+      if (cs[next_].blank_after) out += '\n';
+    }
+  }
+
+  // Ends the line of a declaration that starts on `line`: with the comment that ends that line
+  // in the source, if any.
+  void line_end(std::uint32_t line, std::string& out) const {
+    if (o_.comments && next_ < o_.comments->size()) {
+      const source_comment& c = (*o_.comments)[next_];
+      if (c.line == line && !c.own_line) {
+        if (o_.source_layout) trailing_.push_back(out.size());
+        out += "  ";
+        out += c.text;
+        ++next_;
+      }
+    }
+    out += '\n';
   }
 
   void workflow(const workflow_decl& w, std::string& out) const {
-    out += "workflow " + w.name + " {\n";
+    above(w.name_span.line, "", out);
+    out += "workflow " + w.name + " {";
+    line_end(w.name_span.line, out);
+    body_start_ = out.size();
     for (const title_decl& t : w.titles) {
-      out += "  title " + engine::to_literal(engine::value::of_string(t.text)) + "\n";
+      above(t.span.line, "  ", out);
+      out += "  title " + engine::to_literal(engine::value::of_string(t.text));
+      line_end(t.span.line, out);
     }
     if (w.accepts_late_events) out += "  accept late events\n";
     if (!w.fields.empty()) {
-      out += "\n  data {\n";
+      section(out);
+      const std::uint32_t line = w.data_block.line;
+      above(line, "  ", out);
+      out += "  data {";
+      line_end(line, out);
       for (const field_decl& fd : w.fields) {
+        above(fd.name_span.line, "    ", out);
         out += "    " + fd.name + ": " + type_text(fd.type);
         if (fd.initial) out += " = " + expression(*fd.initial);
-        out += '\n';
+        line_end(fd.name_span.line, out);
       }
+      above(w.data_block.end_line, "    ", out);
       out += "  }\n";
     }
     if (!w.links.empty()) {
-      out += "\n  links {\n";
+      section(out);
+      const std::uint32_t line = w.links_block.line;
+      above(line, "  ", out);
+      out += "  links {";
+      line_end(line, out);
       for (const link_decl& l : w.links) {
+        above(l.name_span.line, "    ", out);
         out += "    " + l.name + ": " + l.workflow;
         if (l.cardinality == link_cardinality::optional) out += '?';
         if (l.cardinality == link_cardinality::many) out += "[]";
         if (!l.inverse.empty()) out += " inverse " + l.inverse;
-        out += '\n';
+        line_end(l.name_span.line, out);
       }
+      above(w.links_block.end_line, "    ", out);
       out += "  }\n";
     }
-    if (!w.events.empty()) out += '\n';
+    if (!w.events.empty()) section(out);
     for (const event_decl& e : w.events) {
+      above(e.name_span.line, "  ", out);
       out += "  event " + e.name;
       if (!e.params.empty()) {
         out += '(';
@@ -209,12 +275,16 @@ class printer {
         }
         out += ')';
       }
-      out += '\n';
+      line_end(e.name_span.line, out);
     }
     for (const policy_decl& p : w.policies) {
-      out += "\n  policy " + p.name + " " +
-             engine::to_literal(engine::value::of_string(p.description)) + " {\n";
+      section(out);
+      above(p.name_span.line, "  ", out);
+      out += "  policy " + p.name + " " +
+             engine::to_literal(engine::value::of_string(p.description)) + " {";
+      line_end(p.name_span.line, out);
       for (const deny_clause& c : p.clauses) {
+        above(c.span.line, "    ", out);
         out += "    deny ";
         for (std::size_t i = 0; i < c.events.size(); ++i) {
           out += (i > 0 ? ", " : "") + c.events[i].first;
@@ -222,23 +292,31 @@ class printer {
         out += " when " + expression(c.condition);
         if (c.because)
           out += " because " + engine::to_literal(engine::value::of_string(*c.because));
-        out += '\n';
+        line_end(c.span.line, out);
       }
+      above(p.end_line, "    ", out);
       out += "  }\n";
     }
     for (const rule_decl& r : w.rules) {
-      out += "\n  rule " + r.name + " when " + expression(r.condition) + " {\n";
+      section(out);
+      above(r.name_span.line, "  ", out);
+      out += "  rule " + r.name + " when " + expression(r.condition) + " {";
+      line_end(r.name_span.line, out);
       actions(r.actions, "    ", out);
+      above(r.end_line, "    ", out);
       out += "  }\n";
     }
-    if (!w.states.empty()) out += '\n';
+    if (!w.states.empty()) section(out);
     for (const state_decl& s : w.states) state(s, "  ", out);
+    above(w.end_line, "  ", out);
     out += "}\n";
   }
 
   void actions(const std::vector<rule_action>& list, const std::string& indent,
                std::string& out) const {
     for (const rule_action& a : list) {
+      const std::uint32_t line = a.send ? a.send->event_span.line : a.target_span.line;
+      above(line, indent, out);
       if (a.send) {
         out += indent + send_text(*a.send);
       } else if (a.is_raise) {
@@ -252,11 +330,12 @@ class printer {
       } else {
         out += indent + a.target + " = " + expression(a.value);
       }
-      out += '\n';
+      line_end(line, out);
     }
   }
 
   void transition(const transition_decl& t, const std::string& indent, std::string& out) const {
+    above(t.span.line, indent, out);
     out += indent;
     if (t.after) {  // after DELAY [when GUARD] -> TARGET
       out += "after " + expression(*t.after);
@@ -267,21 +346,63 @@ class printer {
       if (!t.targetless) out += " -> " + t.target;
       if (t.guard) out += " when " + expression(*t.guard);
     }
-    if (!t.assignments.empty() || !t.sends.empty() || t.targetless) {
+    const std::size_t statements = t.assignments.size() + t.sends.size();
+    if (statements > 0 || t.targetless) {
+      const std::size_t line_start = out.rfind('\n', out.size() - 1) + 1;
+      const std::size_t head = out.size();
       out += " {";
       std::size_t i = 0;
       for (const assignment_stmt& a : t.assignments)
         out += (i++ > 0 ? "; " : " ") + assignment_text(a);
       for (const send_decl& s : t.sends) out += (i++ > 0 ? "; " : " ") + send_text(s);
       out += " }";
+      const bool long_line = out.size() - line_start > 100;
+      if (o_.source_layout && statements > 0 && (t.span.end_line > t.span.line || long_line)) {
+        out.resize(head);  // one statement a line, as the source has them
+        out += " {";
+        line_end(t.span.line, out);
+        const std::string inner = indent + "  ";
+        for (const assignment_stmt& a : t.assignments) {
+          above(a.field_span.line, inner, out);
+          out += inner + assignment_text(a);
+          line_end(a.field_span.line, out);
+        }
+        for (const send_decl& s : t.sends) {
+          above(s.event_span.line, inner, out);
+          out += inner + send_text(s);
+          line_end(s.event_span.line, out);
+        }
+        above(t.span.end_line, inner, out);
+        out += indent + "}\n";
+        return;
+      }
     }
-    out += '\n';
+    line_end(t.span.line, out);
+  }
+
+  // `entry { ... }` or `exit { ... }` at `indent`.
+  void block(const char* keyword, const std::vector<rule_action>& list, const block_lines& lines,
+             const std::string& indent, std::string& out) const {
+    above(lines.line, indent, out);
+    out += indent + keyword + " {";
+    line_end(lines.line, out);
+    actions(list, indent + "  ", out);
+    above(lines.end_line, indent + "  ", out);
+    out += indent + "}\n";
   }
 
   void state(const state_decl& s, const std::string& indent, std::string& out) const {
+    const std::uint32_t line = s.keyword_span.line;
+    above(line, indent, out);
     switch (s.kind) {
-      case state_kind::history: out += indent + "history " + s.name + '\n'; return;
-      case state_kind::deep_history: out += indent + "deep history " + s.name + '\n'; return;
+      case state_kind::history:
+        out += indent + "history " + s.name;
+        line_end(line, out);
+        return;
+      case state_kind::deep_history:
+        out += indent + "deep history " + s.name;
+        line_end(line, out);
+        return;
       case state_kind::parallel:
         out += indent + (s.is_initial ? "initial parallel " : "parallel ") + s.name;
         break;
@@ -296,30 +417,62 @@ class printer {
     const bool empty =
         s.transitions.empty() && s.children.empty() && s.entry.empty() && s.exit.empty();
     if (empty && s.kind == state_kind::basic) {
-      out += '\n';
+      line_end(line, out);
       return;
     }
-    out += " {\n";
+    out += " {";
+    line_end(line, out);
     const std::string inner = indent + "  ";
-    if (!s.entry.empty()) {
-      out += inner + "entry {\n";
-      actions(s.entry, inner + "  ", out);
-      out += inner + "}\n";
-    }
-    if (!s.exit.empty()) {
-      out += inner + "exit {\n";
-      actions(s.exit, inner + "  ", out);
-      out += inner + "}\n";
-    }
+    if (!s.entry.empty()) block("entry", s.entry, s.entry_block, inner, out);
+    if (!s.exit.empty()) block("exit", s.exit, s.exit_block, inner, out);
     for (const state_decl& c : s.children) state(c, inner, out);
     for (const transition_decl& t : s.transitions) transition(t, inner, out);
+    above(s.end_line, inner, out);
     out += indent + "}\n";
   }
 
  private:
   const flow_file& f_;
   const print_options& o_;
+  mutable std::size_t next_ = 0;        // the first comment not yet printed
+  mutable std::size_t body_start_ = 0;  // where the current workflow's body begins
+
+ public:
+  // Where trailing comments were put (offsets of the blanks before them), for `align`.
+  mutable std::vector<std::size_t> trailing_;
 };
+
+// Aligns the trailing comments of consecutive lines (at `marks`, offsets in `text` of the two
+// blanks before each) one column after the longest code among them.
+std::string align(const std::string& text, const std::vector<std::size_t>& marks) {
+  std::string out;
+  std::size_t copied = 0, m = 0;
+  while (m < marks.size()) {
+    // A run of marked lines that follow each other.
+    std::size_t end = m + 1;
+    while (end < marks.size()) {
+      const std::size_t line_end = text.find('\n', marks[end - 1]);
+      const std::size_t next_line_end = text.find('\n', line_end + 1);
+      if (!(marks[end] > line_end && marks[end] < next_line_end)) break;
+      ++end;
+    }
+    std::size_t width = 0;
+    for (std::size_t k = m; k < end; ++k) {
+      const std::size_t start = text.rfind('\n', marks[k] - 1);
+      width = std::max(width, marks[k] - (start == std::string::npos ? 0 : start + 1));
+    }
+    for (std::size_t k = m; k < end; ++k) {
+      const std::size_t start = text.rfind('\n', marks[k] - 1);
+      const std::size_t code = marks[k] - (start == std::string::npos ? 0 : start + 1);
+      out.append(text, copied, marks[k] - copied);
+      out.append(width - code, ' ');
+      copied = marks[k];
+    }
+    m = end;
+  }
+  out.append(text, copied, std::string::npos);
+  return out;
+}
 
 }  // namespace
 
@@ -327,6 +480,57 @@ std::string print(const flow_file& f, const print_options& options) {
   std::string out;
   printer(f, options).file(out);
   return out;
+}
+
+std::vector<source_comment> comments_of(std::string_view text) {
+  std::vector<source_comment> out;
+  std::uint32_t line = 1;
+  bool code_on_line = false;       // something other than blanks before this point of the line
+  std::uint32_t last_content = 0;  // the last line with code or a comment
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      // An empty line after an own-line comment: the comment is followed by a blank.
+      if (!code_on_line && !out.empty() && out.back().own_line && out.back().line + 1 == line) {
+        out.back().blank_after = true;
+      }
+      ++line;
+      code_on_line = false;
+    } else if (c == '"') {  // a string literal, on one line, with backslash escapes
+      code_on_line = true;
+      last_content = line;
+      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) {
+        if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      }
+      if (i < text.size() && text[i] == '\n') --i;  // an unterminated string ends at the line
+    } else if (c == '#') {
+      const std::size_t end = std::min(text.find('\n', i), text.size());
+      std::string_view body = text.substr(i, end - i);
+      while (!body.empty() && (body.back() == ' ' || body.back() == '\t' || body.back() == '\r'))
+        body.remove_suffix(1);
+      const bool own_line = !code_on_line;
+      out.push_back({line, std::string(body), own_line, false,
+                     own_line && last_content > 0 && last_content + 1 < line});
+      last_content = line;
+      i = end - 1;
+      code_on_line = true;  // the rest of the line is the comment
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      code_on_line = true;
+      last_content = line;
+    }
+  }
+  return out;
+}
+
+std::string format(const flow_file& f, std::string_view source) {
+  const std::vector<source_comment> comments = comments_of(source);
+  print_options options;
+  options.comments = &comments;
+  options.source_layout = true;
+  std::string out;
+  printer p(f, options);
+  p.file(out);
+  return align(out, p.trailing_);
 }
 
 std::string print_workflow(const flow_file& f, std::size_t index) {

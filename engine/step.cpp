@@ -60,6 +60,8 @@ namespace detail {
 bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
   const event_def& ev = m_.event(call.event);
   const activation act = activation_for(&call.params);
+  const bool all = options_.all_blockers && depth == 0;
+  bool denied = false;
   for (std::uint32_t d = ev.first_deny; d < ev.first_deny + ev.deny_count; ++d) {
     const deny_def& deny = m_.denies[d];
     trace_entry& t = record(trace_kind::deny, d, depth);
@@ -72,9 +74,13 @@ bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
       const policy_def& p = m_.policies[deny.policy];
       std::string message = "denied by policy " + p.name + ": " + p.description;
       if (!deny.because.empty()) message += " (" + deny.because + ")";
-      out_.denied_by = d;
-      reject(out_, reject_reason::policy_denied, std::move(message));
-      return false;
+      if (all) out_.blockers.push_back(message);
+      if (!denied) {
+        out_.denied_by = d;
+        reject(out_, reject_reason::policy_denied, std::move(message));
+      }
+      denied = true;
+      if (!all) return false;
     }
   }
   // For each active atomic state in document order, the first enabled transition on it or on
@@ -114,16 +120,17 @@ bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
     }
   }
   if (enabled.empty()) {
-    if (!any_candidate) {
-      reject(out_, reject_reason::no_transition,
-             "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_));
-    } else {
-      reject(
-          out_, reject_reason::guards_false,
-          "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) + " is false");
-    }
+    const reject_reason why =
+        any_candidate ? reject_reason::guards_false : reject_reason::no_transition;
+    std::string message =
+        any_candidate ? "every guard on event '" + ev.name + "' in state " + active_names(m_, s_) +
+                            " is false"
+                      : "event '" + ev.name + "' is not enabled in state " + active_names(m_, s_);
+    if (all) out_.blockers.push_back(message);
+    if (!denied) reject(out_, why, std::move(message));
     return false;
   }
+  if (denied) return false;
   const activation after = activation_for(&call.params);
   if (!take(enabled.size() == 1 ? enabled : remove_conflicts(enabled), after)) return false;
   if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);

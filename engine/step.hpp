@@ -122,6 +122,9 @@ struct step_result {
   std::vector<state_id> from;         // configuration before the step
   std::vector<taken_edge> path;       // every transition taken, in order (when explaining)
   std::vector<effect> effects;        // link changes, spawns and sends, in the order made
+  /// With `step_options::all_blockers`, every reason the event is refused, in order: each
+  /// denying policy clause, then the state's (no transition for it, or every guard false).
+  std::vector<std::string> blockers;
 
   bool is_taken() const { return outcome == outcome::taken; }
 };
@@ -134,6 +137,10 @@ struct step_options {
   /// The instances this one links to, as of the start of the step (guards over links read
   /// them). None: every link is empty.
   const link_snapshot* links = nullptr;
+  /// A question, not a step (a gate, a dry run): evaluate every policy clause and the
+  /// transitions even after the first refusal, listing each reason in `blockers`; nothing is
+  /// taken when there is one. `message` and `reason` stay the first.
+  bool all_blockers = false;
 };
 
 /// The declared defaults of every field (null for required fields, which callers must supply).

@@ -2,7 +2,10 @@
 // vector inside; JSON only at the store boundary.
 #include "runtime/runtime.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <tuple>
 
 #include "runtime/runtime_impl.hpp"
 
@@ -328,10 +331,18 @@ step_outcome engine_runtime::fire(const fire_request& req) {
         return;
       }
     }
-    if (req.expect_seq && *req.expect_seq != row->seq) {
+    // The instance as the caller saw it at `expect_seq`: only gate answers may have come since
+    // (a CI job polling a gate must not make this update fail).
+    if (req.expect_seq &&
+        (*req.expect_seq > row->seq ||
+         (*req.expect_seq < row->seq && t.changed_after(req.id, *req.expect_seq)))) {
       out.status = status::conflict;
-      out.message = "instance '" + req.id + "' is at seq " + std::to_string(row->seq) +
-                    ", not the expected " + std::to_string(*req.expect_seq);
+      out.message = *req.expect_seq > row->seq
+                        ? "instance '" + req.id + "' is at seq " + std::to_string(row->seq) +
+                              ", not the expected " + std::to_string(*req.expect_seq)
+                        : "instance '" + req.id + "' changed after the expected seq " +
+                              std::to_string(*req.expect_seq) + " (it is at seq " +
+                              std::to_string(row->seq) + ")";
       return;
     }
     if (auto bad = impl_->bad_refs(t, m, call)) {
@@ -360,7 +371,8 @@ step_outcome engine_runtime::fire(const fire_request& req) {
     json reads;
     const auto snap = impl_->snapshot(t, *c, req.id, reads);
     impl::decision d =
-        impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads);
+        impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads, req.dry_run);
+    out.blockers = d.result.blockers;
     journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
     j.event = req.event;
     j.params = params.dump();
@@ -432,8 +444,9 @@ step_outcome engine_runtime::gate(const gate_request& req) {
           json reads;
           const auto snap = impl_->snapshot(t, *c, req.id, reads);
           impl::decision d =
-              impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads);
+              impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads, true);
           yes = d.result.is_taken();
+          out.blockers = d.result.blockers;
           j.event = *req.can;
           j.params = params.dump();
           detail = std::move(d.detail);
@@ -623,6 +636,24 @@ std::optional<instance_view> engine_runtime::status(const std::string& id) {
       out = impl_->view(*c, *row);
       out->links = impl::links_of(t, *c, id);
     }
+  });
+  return out;
+}
+
+std::vector<workflow_version> engine_runtime::versions(const std::string& name) {
+  std::vector<workflow_version> out;
+  impl_->read([&](store_transaction& t) {
+    out.clear();
+    std::map<std::string, std::string> current;  // workflow -> hash
+    for (const definition_row& d : t.definitions()) {
+      if (!name.empty() && d.name != name) continue;
+      if (!current.count(d.name)) current[d.name] = t.current_definition(d.name)->hash;
+      out.push_back({d.name, d.version, d.hash, d.stream, d.source_name, d.deployed_at,
+                     current[d.name] == d.hash});
+    }
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.workflow, a.version) < std::tie(b.workflow, b.version);
   });
   return out;
 }

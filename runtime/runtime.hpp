@@ -71,6 +71,9 @@ struct step_outcome {
   std::optional<journal_row> record;      // the journal record written (or found, if duplicate)
   /// Timers that were due by the event's time, fired (and journaled) before it was applied.
   std::vector<journal_row> timers;
+  /// A gate or a dry run that says no: every reason, each policy that denies and the state's
+  /// (no transition for the event, or every guard false). `message` joins them.
+  std::vector<std::string> blockers;
 };
 
 /// A .flow file to deploy.
@@ -88,6 +91,17 @@ struct deployed_workflow {
   std::string hash;
   bool created = false;       ///< a new version; false: identical source was deployed before
   bool made_current = false;  ///< new instances start on it now (new, or an older one again)
+};
+
+/// One deployed version of a workflow (`vflow versions`).
+struct workflow_version {
+  std::string workflow;
+  std::int64_t version = 0;
+  std::string hash;
+  std::string stream;
+  std::string source_name;  ///< the file it was deployed from
+  std::int64_t deployed_at = 0;
+  bool current = false;  ///< new instances start on it
 };
 
 /// The result of deploying a set of files.
@@ -115,8 +129,10 @@ struct fire_request {
   std::string event;
   named_values params;
   std::optional<std::string> actor;
-  std::optional<std::string> event_id;     ///< idempotency key
-  std::optional<std::int64_t> expect_seq;  ///< optimistic concurrency
+  std::optional<std::string> event_id;  ///< idempotency key
+  /// Optimistic concurrency: a conflict unless the instance is as it was at this seq (only gate
+  /// answers, which change nothing, may have been journaled since).
+  std::optional<std::int64_t> expect_seq;
   std::optional<std::int64_t> at;
   bool dry_run = false;  ///< decide and explain, but write nothing
 };
@@ -281,6 +297,9 @@ class engine_runtime {
   std::optional<trace_graph> trace(const trace_request& r);
   /// The current state of an instance.
   std::optional<instance_view> status(const std::string& id);
+  /// The deployed versions of workflow `name` (of every workflow when empty), by workflow and
+  /// version; which one is current (redeploying an older source makes it current again).
+  std::vector<workflow_version> versions(const std::string& name = "");
   /// The definition an instance runs on: its name, version, source file and source text.
   std::optional<definition_row> definition_of(const std::string& id);
   /// The compiled workflow an instance runs on (as checked when it was deployed, against the

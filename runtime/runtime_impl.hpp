@@ -480,7 +480,7 @@ struct engine_runtime::impl {
   static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
                          const std::string& instance_id,
                          const engine::link_snapshot* links = nullptr,
-                         const json* links_read = nullptr) {
+                         const json* links_read = nullptr, bool all_blockers = false) {
     const engine::machine& m = c.machine;
     decision d;
     d.after = state_of(m, row);
@@ -494,7 +494,14 @@ struct engine_runtime::impl {
       d.detail["reason_code"] = "not_active";
       return d;
     }
-    engine::step(m, d.after, call, d.result, engine::step_options{true, links});
+    engine::step(m, d.after, call, d.result, engine::step_options{true, links, all_blockers});
+    if (d.result.blockers.size() > 1) {  // a question: every reason in one answer
+      d.detail["blockers"] = d.result.blockers;
+      std::string all = std::to_string(d.result.blockers.size()) + " blockers: ";
+      for (std::size_t i = 0; i < d.result.blockers.size(); ++i)
+        all += (i ? "; " : "") + d.result.blockers[i];
+      d.result.message = std::move(all);
+    }
     if (links_read && !links_read->empty()) d.detail["links_read"] = *links_read;
     d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
     if (d.result.taken) {

@@ -217,6 +217,9 @@ class store_transaction {
   virtual void insert_instance(const instance_row& i) = 0;
   virtual void update_instance(const instance_row& i) = 0;
   /// The record an earlier delivery of `event_id` to `instance` produced, if any.
+  /// Whether `instance` has a record other than a gate answer after `seq`: what `--expect-seq`
+  /// asks (a gate changes nothing, so polling one never makes another writer's update fail).
+  virtual bool changed_after(const std::string& instance, std::int64_t seq) = 0;
   virtual std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                          const std::string& event_id) = 0;
   /// Appends `r` to the journal: gives it the next global sequence and its hash, chained to its

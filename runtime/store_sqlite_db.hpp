@@ -187,6 +187,7 @@ class sqlite_transaction : public store_transaction {
   std::optional<instance_row> instance(const std::string& id) override;
   void insert_instance(const instance_row& i) override;
   void update_instance(const instance_row& i) override;
+  bool changed_after(const std::string& instance, std::int64_t seq) override;
   std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                  const std::string& event_id) override;
   std::vector<journal_row> history(const std::string& instance) override;

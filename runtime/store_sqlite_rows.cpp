@@ -372,6 +372,15 @@ std::vector<link_row> sqlite_transaction::links_to(const std::string& target) {
   return out;
 }
 
+bool sqlite_transaction::changed_after(const std::string& instance, std::int64_t seq) {
+  auto& s = s_.prepare(
+      "SELECT 1 FROM journal WHERE instance = ?1 AND seq > ?2 AND kind != 'gate' LIMIT 1");
+  s.bind(instance, seq);
+  const bool changed = s.step();
+  s.done();
+  return changed;
+}
+
 std::vector<link_row> sqlite_transaction::all_links() {
   auto& s =
       s_.prepare("SELECT source, name, target, made_at FROM links ORDER BY source, name, target");

@@ -242,11 +242,11 @@ class engine_runtime::impl::replayer {
     std::size_t used = 0;
   };
 
-  void change(bool add, link_key key) {
+  void change(bool add, link_key link) {
     if (add) {
-      links_.insert(std::move(key));
+      links_.insert(std::move(link));
     } else {
-      links_.erase(key);
+      links_.erase(link);
     }
   }
 

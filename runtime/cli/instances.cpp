@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "dsl/suggest.hpp"
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
 #include "runtime/cli/output.hpp"
@@ -100,6 +101,44 @@ int not_found_message(const global_options& g, const std::string& verb,
 
 int not_found(const global_options& g, const std::string& verb, const std::string& id) {
   return not_found_message(g, verb, "unknown instance '" + id + "'");
+}
+
+struct versions_args {
+  std::string workflow;
+};
+
+int run_versions(const versions_args& a, const global_options& g) {
+  auto rt = open_runtime(g, db_access::read);
+  const auto versions = rt.versions(a.workflow);
+  if (versions.empty() && !a.workflow.empty()) {
+    std::vector<std::string> names;
+    for (const auto& v : rt.versions()) names.push_back(v.workflow);
+    const std::vector<std::string_view> candidates(names.begin(), names.end());
+    const std::string hint = dsl::did_you_mean(a.workflow, candidates);
+    return not_found_message(
+        g, "versions",
+        "no workflow '" + a.workflow + "' is deployed" + (hint.empty() ? "" : "; " + hint));
+  }
+  if (g.json) {
+    json list = json::array();
+    for (const auto& v : versions) {
+      list.push_back({{"workflow", v.workflow},
+                      {"version", v.version},
+                      {"hash", v.hash},
+                      {"stream", v.stream},
+                      {"source", v.source_name},
+                      {"deployed_at", engine::format_time(v.deployed_at)},
+                      {"current", v.current}});
+    }
+    print_json(json{{"format_version", format_version}, {"versions", list}});
+    return exit_ok;
+  }
+  for (const auto& v : versions) {
+    std::cout << safe(v.workflow) << " v" << v.version << "  " << v.hash.substr(0, 12) << "  "
+              << engine::format_time(v.deployed_at) << "  " << safe(v.source_name)
+              << (v.current ? "  current" : "") << '\n';
+  }
+  return exit_ok;
 }
 
 struct deploy_args {
@@ -227,8 +266,13 @@ int run_gate(const gate_args& a, const global_options& g) {
   } else if (o.record) {
     std::cout << (o.status == runtime::status::ok ? "yes" : "no") << ": "
               << (a.can.empty() ? "in " + a.in : "can " + a.can);
-    if (!o.message.empty()) std::cout << " \u2014 " << safe(o.message);
-    std::cout << '\n';
+    if (o.blockers.size() > 1) {  // every reason, one per line
+      std::cout << " \u2014 " << o.blockers.size() << " blockers:\n";
+      for (const auto& b : o.blockers) std::cout << "  - " << safe(b) << '\n';
+    } else {
+      if (!o.message.empty()) std::cout << " \u2014 " << safe(o.message);
+      std::cout << '\n';
+    }
     if (!a.can.empty()) std::cout << explain_text(*o.record);
   } else {
     std::cerr << "vflow gate: " << runtime::to_string(o.status) << ": " << safe(o.message) << '\n';
@@ -452,6 +496,17 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
             "the definition they started with.");
       },
       run_deploy);
+  add<versions_args>(
+      app, g, run, "versions", "List the deployed versions of a workflow and which is current",
+      [](CLI::App& c, versions_args& a) {
+        c.add_option("workflow", a.workflow, "Workflow name (default: every workflow)");
+        c.footer(
+            "One line per version, oldest first: name, version, content hash, when it was\n"
+            "deployed, the file, and `current` for the one new instances start on.\n"
+            "Exit: 0, or 1 when no such workflow is deployed.\n"
+            "Example: vflow versions Change");
+      },
+      run_versions);
   add<start_args>(
       app, g, run, "start", "Start an instance of the current version of a workflow",
       [](CLI::App& c, start_args& a) {
@@ -475,7 +530,8 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
         c.add_option("--event-id", a.event_id,
                      "Idempotency key: a repeat returns the first outcome and writes nothing");
         c.add_option("--expect-seq", a.expect_seq,
-                     "Fail with a conflict unless the instance is at this seq");
+                     "Fail with a conflict unless the instance is as it was at this seq (only\n"
+                     "gate answers since)");
         c.add_option("--at", a.at, "Time of the event, ISO-8601 UTC (default: now)");
         c.add_flag("--dry-run", a.dry_run, "Decide and explain, but write nothing");
         c.footer(

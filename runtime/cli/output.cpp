@@ -177,6 +177,7 @@ json to_json(const runtime::step_outcome& o) {
           {"duplicate", o.duplicate},
           {"instance", o.instance ? to_json(*o.instance) : json()},
           {"record", o.record ? to_json(*o.record) : json()},
+          {"blockers", o.blockers},
           {"timers", [&] {
              json a = json::array();
              for (const auto& r : o.timers) a.push_back(to_json(r));

@@ -417,6 +417,26 @@ TEST_F(Hardening, RedeployingAnOlderSourceMakesItCurrent) {
             "vflow start: not_found: workflow W has no version 7 (the current one is v1)\n");
   EXPECT_EQ(vflow("start W --id W-4 --version 0").exit_code, 2);
   EXPECT_EQ(dump(), before);
+
+  // `versions` lists both, oldest first, and names the current one: v1 again.
+  const auto versions = vflow_json("versions W")["versions"];
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0]["version"], 1);
+  EXPECT_EQ(versions[0]["current"], true);
+  EXPECT_EQ(versions[0]["source"], v1);
+  EXPECT_EQ(versions[1]["version"], 2);
+  EXPECT_EQ(versions[1]["current"], false);
+  EXPECT_EQ(versions[1]["hash"], vflow_json("status W-2")["definition"]);
+  const auto text = vflow("versions W", false).out;
+  EXPECT_EQ(text.substr(0, 5), "W v1 ");
+  EXPECT_EQ(text.substr(text.find('\n') - 9, 10), "  current\n");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+  const auto typo = vflow("versions X");
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_EQ(typo.out, "vflow versions: no workflow 'X' is deployed\n");
+  EXPECT_EQ(vflow("versions WW").out,
+            "vflow versions: no workflow 'WW' is deployed; did you mean 'W'?\n");
+  EXPECT_EQ(dump(), before);
 }
 
 // Item 11: `graph --instance` matched taken steps by (from, to) configuration pairs, bolding

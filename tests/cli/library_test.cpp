@@ -147,6 +147,41 @@ TEST_F(Library, ReleaseGatedByCi) {
   EXPECT_EQ(state("REQ-1"), "Delivered");
 }
 
+// A fresh release has three blockers: one gate question names them all (a CI job learns what to
+// do in one call, not one call per blocker), in the answer, its JSON and the journaled reason.
+TEST_F(Library, GateCanNamesEveryBlockerInOneAnswer) {
+  ok("start Release --id REL-1 version=1.0");
+  const auto r = vflow("gate REL-1 --can deploy --actor ci", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.substr(0, r.out.find("seq ")),
+            "no: can deploy \u2014 3 blockers:\n"
+            "  - denied by policy implements_requirements: A release implements at least one "
+            "approved requirement (it implements no approved requirement)\n"
+            "  - denied by policy test_evidence: A release deploys only with passing tests "
+            "covering 80% or more\n"
+            "  - event 'deploy' is not enabled in state Planned\n");
+  const auto j = vflow_json("gate REL-1 --can deploy");
+  EXPECT_EQ(j["answer"], false);
+  ASSERT_EQ(j["blockers"].size(), 3u);
+  EXPECT_EQ(j["record"]["detail"]["blockers"], j["blockers"]);
+  EXPECT_EQ(j["record"]["reason"].get<std::string>().substr(0, 12), "3 blockers: ");
+  // A dry run answers the same; a real fire stops at the first, as before.
+  const auto dry = vflow_json("fire REL-1 deploy --dry-run");
+  EXPECT_EQ(dry["blockers"], j["blockers"]);
+  const auto fired = vflow_json("fire REL-1 deploy");
+  EXPECT_EQ(fired["blockers"], nlohmann::json::array());
+  EXPECT_EQ(fired["message"],
+            "denied by policy implements_requirements: A release implements at least one "
+            "approved requirement (it implements no approved requirement)");
+  // One blocker left: the answer is as it always was.
+  ok("fire REL-1 build_passed build=b1");
+  ok("fire REL-1 test_results passed=true coverage=90");
+  funded_item_with_requirement();
+  ok("link REL-1 requirements REQ-1");
+  const auto one = vflow("gate REL-1 --can deploy", false);
+  EXPECT_EQ(one.exit_code, 0) << one.out;
+}
+
 TEST_F(Library, Defect) {
   funded_item_with_requirement();
   ok("start Release --id REL-1 version=1.0 requirements=REQ-1");

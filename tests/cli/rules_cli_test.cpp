@@ -132,13 +132,13 @@ TEST_F(RulesCli, ExplainShowsTheValuesBehindEachDecision) {
             "seq 2: event approve by alice at 2026-11-26T09:05:00Z: rejected\n"
             "  approve rejected by policy four_eyes (" +
                 file +
-                ":17): event.user == requester \u2192 "
+                ":18): event.user == requester \u2192 "
                 "true (event.user = \"alice\", requester = \"alice\")\n"
                 "  rejected: denied by policy four_eyes: The requester may not approve their own "
                 "change\n");
   const auto start = vflow("explain CHG-1 --seq 1");
   EXPECT_NE(start.out.find("rule high_risk_escalates (" + file +
-                           ":23) fired: risk == \"high\" \u2192 true (risk = \"high\"), "
+                           ":25) fired: risk == \"high\" \u2192 true (risk = \"high\"), "
                            "escalations == 0 \u2192 true (escalations = 0)"),
             std::string::npos)
       << start.out;

@@ -120,7 +120,7 @@ TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
   EXPECT_EQ(
       o.record->detail,
       R"({"source":"workflows/d2c/incident.flow","reason_code":"guards_false","trace":[)"
-      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":77,)"
+      R"({"kind":"guard","event":"resolve","from":"InProgress","to":"Resolved","line":83,)"
       R"("condition":"len(event.code) > 0","result":false,"parts":[{"text":"len(event.code) > 0",)"
       R"("result":false,"reads":{"event.code":""}}]}]})");
 }
@@ -157,6 +157,37 @@ TEST_F(RuntimeTest, ExpectedSequenceMismatchIsAConflictAndWritesNothing) {
   EXPECT_EQ(o.message, "instance 'INC-1' is at seq 1, not the expected 5");
   EXPECT_EQ(rt.history("INC-1")->size(), 1u);
   EXPECT_EQ(rt.fire({"INC-1", "assign", {{"user", "ada"}}, {}, {}, 1, {}}).status, status::ok);
+}
+
+// A CI job polling a gate journals its questions, but they change nothing: another writer's
+// update expecting the seq it read before them still goes through; a change does not.
+TEST_F(RuntimeTest, GateAnswersSinceTheExpectedSequenceAreNoConflict) {
+  auto rt = open();
+  const std::int64_t seen = rt.status("INC-1")->seq;
+  runtime::gate_request can;
+  can.id = "INC-1";
+  can.can = "assign";
+  can.params = {{"user", "ada"}};
+  ASSERT_EQ(rt.gate(can).status, status::ok);
+  runtime::gate_request in;
+  in.id = "INC-1";
+  in.in = {"New"};
+  rt.gate(in);
+  ASSERT_EQ(rt.status("INC-1")->seq, seen + 2);  // both journaled
+  const auto o = rt.fire({"INC-1", "assign", {{"user", "ada"}}, {}, {}, seen, {}});
+  EXPECT_EQ(o.status, status::ok) << o.message;
+  // Now the instance changed after `seen`: the same expectation is a conflict.
+  const auto late = rt.fire({"INC-1", "assign", {{"user", "bob"}}, {}, {}, seen, {}});
+  EXPECT_EQ(late.status, status::conflict);
+  EXPECT_EQ(late.message, "instance 'INC-1' changed after the expected seq " +
+                              std::to_string(seen) + " (it is at seq " +
+                              std::to_string(rt.status("INC-1")->seq) + ")");
+  // A rejected event counts as a change: it is an attempt the other writer must see.
+  const std::int64_t now = rt.status("INC-1")->seq;
+  ASSERT_EQ(rt.fire({"INC-1", "reprioritize", {{"priority", "9"}}, {}, {}, {}, {}}).status,
+            status::rejected);
+  EXPECT_EQ(rt.fire({"INC-1", "cancel", {{"reason", "x"}}, {}, {}, now, {}}).status,
+            status::conflict);
 }
 
 TEST_F(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
