@@ -12,6 +12,7 @@
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
 #include "runtime/cli/output.hpp"
+#include "runtime/cli/report.hpp"
 
 namespace vflow::cli {
 
@@ -19,16 +20,28 @@ namespace {
 
 struct check_args {
   std::vector<std::string> paths;
+  std::string format = "text";
+  bool warnings_as_errors = false;
 };
 
 int run_check(const check_args& args, const global_options& global) {
+  const auto format = parse_report_format(args.format);
+  if (!format) {
+    throw usage_error{"--format must be text, json, sarif, junit or github, not '" + args.format +
+                      "'"};
+  }
+  // text and json as before; the CI formats print their report alone on stdout.
+  const bool ci = *format == report_format::sarif || *format == report_format::junit ||
+                  *format == report_format::github;
+  const bool as_json = global.json || *format == report_format::json_document;
   std::vector<std::filesystem::path> files;
   if (const auto problem = collect_flow_files(args.paths, files)) {
     std::cerr << "vflow check: " << *problem << '\n';
     return exit_usage;
   }
   std::vector<dsl::diagnostic> all;
-  diagnostic_printer printer(global.error_limit, global.json);
+  diagnostic_printer printer(global.error_limit, as_json);
+  std::vector<file_report> reports;
   json file_reports = json::array();
   std::map<std::string, std::string> defined_in;  // workflow name -> file, across the whole run
   // The files are compiled together, with the files they import: names resolve across them.
@@ -61,7 +74,8 @@ int run_check(const check_args& args, const global_options& global) {
         }
       }
     }
-    printer.show(r.diagnostics, text);
+    reports.push_back({name, r.diagnostics});
+    if (!ci) printer.show(r.diagnostics, text);
     json workflows = json::array();
     for (const auto& m : r.machines) {
       workflows.push_back({{"name", m.name},
@@ -70,8 +84,10 @@ int run_check(const check_args& args, const global_options& global) {
                            {"events", m.events.size()},
                            {"transitions", m.transitions.size()}});
     }
-    const bool valid = count(r.diagnostics, dsl::severity::error) == 0;
-    if (!global.json) {
+    const bool valid = std::none_of(r.diagnostics.begin(), r.diagnostics.end(), [&](const auto& d) {
+      return fails(d, args.warnings_as_errors);
+    });
+    if (!as_json && !ci) {
       std::cout << (valid ? "ok    " : "FAIL  ") << name;
       if (valid) {
         std::cout << "  ";
@@ -88,10 +104,27 @@ int run_check(const check_args& args, const global_options& global) {
   }
   const std::size_t errors = count(all, dsl::severity::error);
   const std::size_t warnings = count(all, dsl::severity::warning);
+  const bool failed = errors > 0 || (args.warnings_as_errors && warnings > 0);
+  if (*format == report_format::sarif) {
+    std::cout << sarif_report(reports, VFLOW_VERSION, args.warnings_as_errors);
+  } else if (*format == report_format::junit) {
+    std::cout << junit_report(reports, "vflow check", args.warnings_as_errors);
+  } else if (*format == report_format::github) {
+    std::vector<dsl::diagnostic> shown;  // annotations are for people: the error limit holds
+    for (const auto& d : all) {
+      if (global.error_limit == 0 || shown.size() < global.error_limit) shown.push_back(d);
+    }
+    std::cout << github_report(shown, args.warnings_as_errors);
+    if (shown.size() < all.size()) {
+      std::cout << "::notice title=vflow check::" << all.size() - shown.size()
+                << " more diagnostics not shown (--error-limit 0 shows all)\n";
+    }
+  }
+  if (ci) return failed ? exit_no : exit_ok;
   const json diags = printer.finish();
-  if (global.json) {
+  if (as_json) {
     const json report{{"format_version", format_version},
-                      {"valid", errors == 0},
+                      {"valid", !failed},
                       {"error_count", errors},
                       {"warning_count", warnings},
                       {"diagnostics", diags},
@@ -103,7 +136,7 @@ int run_check(const check_args& args, const global_options& global) {
               << errors << (errors == 1 ? " error, " : " errors, ") << warnings
               << (warnings == 1 ? " warning\n" : " warnings\n");
   }
-  return errors == 0 ? exit_ok : exit_no;
+  return failed ? exit_no : exit_ok;
 }
 
 }  // namespace
@@ -113,7 +146,16 @@ void add_check_command(CLI::App& app, global_options& global, command_runner& ru
   CLI::App* cmd = app.add_subcommand("check", "Compile .flow files and report every diagnostic");
   cmd->add_option("paths", args->paths, ".flow files, or directories searched for *.flow")
       ->required();
-  cmd->footer("Exit: 0 no errors (warnings allowed), 1 errors found, 2 usage error.");
+  cmd->add_option("--format", args->format,
+                  "text (default), json, sarif (SARIF 2.1.0), junit (JUnit XML) or github\n"
+                  "(GitHub Actions annotations)");
+  cmd->add_flag("--warnings-as-errors", args->warnings_as_errors,
+                "Warnings fail the check too (exit 1; error level in SARIF, failures in JUnit)");
+  cmd->footer(
+      "Exit: 0 no errors (warnings allowed), 1 errors found, 2 usage error.\n"
+      "Examples: vflow check workflows/\n"
+      "          vflow check --format sarif workflows/ > vflow.sarif   # code scanning\n"
+      "          vflow check --format github --warnings-as-errors workflows/");
   cmd->callback(
       [&run, &global, args] { run = [&global, args] { return run_check(*args, global); }; });
 }

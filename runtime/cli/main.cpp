@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   add_audit_commands(app, global, run);
   add_export_command(app, global, run);
   add_metrics_command(app, global, run);
+  add_completion_command(app, global, run);
   // Every command's help names the global options too, which go before the command.
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->fallthrough();

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 namespace {
 
@@ -91,6 +92,125 @@ TEST(CheckCommand, HostileInputExitsOneWithADiagnostic) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("error[F0001]: expression is nested too deeply"), std::string::npos)
       << r.out.substr(0, 300);
+}
+
+// The CI formats, on a file with an error (and the help that goes with it) and a file with only
+// warnings: SARIF 2.1.0, JUnit XML and GitHub annotations, each the whole report on stdout.
+class CheckFormats : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir / "bad.flow") << "stream R2F\nworkflow Order {\n  event submit\n"
+                                       "  event submit(by: string)\n"
+                                       "  initial state Draft { on submit -> Submitted }\n"
+                                       "  final state Submitted\n}\n";
+    std::ofstream(dir / "warn.flow") << "stream S2P\nworkflow Idea {\n  event approve\n"
+                                        "  event shelve\n"
+                                        "  initial state Proposed { on approve -> Approved }\n"
+                                        "  final state Approved\n}\n";
+    bad = (dir / "bad.flow").string();
+    warn = (dir / "warn.flow").string();
+  }
+  vflow::test::temp_dir dir;
+  std::string bad, warn;
+};
+
+TEST_F(CheckFormats, SarifHasARulePerCodeAndAResultPerDiagnostic) {
+  const auto r = run("check --format sarif '" + bad + "' '" + warn + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  const auto log = nlohmann::json::parse(r.out);
+  EXPECT_EQ(log["version"], "2.1.0");
+  EXPECT_EQ(log["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
+  ASSERT_EQ(log["runs"].size(), 1u);
+  const auto& run0 = log["runs"][0];
+  EXPECT_EQ(run0["tool"]["driver"]["name"], "vflow");
+  EXPECT_TRUE(run0["tool"]["driver"]["version"].is_string());
+  std::set<std::string> rules;
+  for (const auto& rule : run0["tool"]["driver"]["rules"]) {
+    EXPECT_TRUE(rule["shortDescription"]["text"].is_string());
+    EXPECT_TRUE(rules.insert(rule["id"].get<std::string>()).second) << "a rule twice";
+  }
+  EXPECT_EQ(rules, (std::set<std::string>{"F0104", "W0304"}));
+  ASSERT_EQ(run0["results"].size(), 2u);
+  const auto& error = run0["results"][0];
+  EXPECT_EQ(error["ruleId"], "F0104");
+  EXPECT_EQ(error["level"], "error");
+  EXPECT_EQ(error["message"]["text"].get<std::string>().substr(0, 24), "duplicate event 'submit'");
+  const auto& where = error["locations"][0]["physicalLocation"];
+  EXPECT_EQ(where["artifactLocation"]["uri"], bad);
+  EXPECT_EQ(where["region"]["startLine"], 4);
+  EXPECT_EQ(where["region"]["startColumn"], 9);
+  EXPECT_EQ(where["region"]["endLine"], 4);
+  EXPECT_EQ(where["region"]["endColumn"], 15);
+  const auto& warning = run0["results"][1];
+  EXPECT_EQ(warning["ruleId"], "W0304");
+  EXPECT_EQ(warning["level"], "warning");
+  // With --warnings-as-errors the warning is an error too.
+  const auto strict = nlohmann::json::parse(
+      run("check --format sarif --warnings-as-errors '" + warn + "'", false).out);
+  EXPECT_EQ(strict["runs"][0]["results"][0]["level"], "error");
+}
+
+TEST_F(CheckFormats, JunitHasATestCasePerFileFailedByItsErrors) {
+  const auto r = run("check --format junit '" + bad + "' '" + warn + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"vflow\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\">\n"
+            "  <testsuite name=\"vflow check\" tests=\"2\" failures=\"1\" errors=\"0\" "
+            "skipped=\"0\">\n"
+            "    <testcase classname=\"vflow check\" name=\"" +
+                bad + "\" file=\"" + bad +
+                "\">\n"
+                "      <failure message=\"duplicate event &apos;submit&apos;\" type=\"F0104\">" +
+                bad +
+                ":4:9: error[F0104]: duplicate event &apos;submit&apos;\n</failure>\n"
+                "    </testcase>\n"
+                "    <testcase classname=\"vflow check\" name=\"" +
+                warn + "\" file=\"" + warn +
+                "\">\n"
+                "      <system-out>" +
+                warn +
+                ":4:9: warning[W0304]: event &apos;shelve&apos; is declared but no state handles "
+                "it\n</system-out>\n"
+                "    </testcase>\n"
+                "  </testsuite>\n"
+                "</testsuites>\n");
+  const auto strict = run("check --format junit --warnings-as-errors '" + warn + "'", false);
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.out.find("failures=\"1\""), std::string::npos) << strict.out;
+  EXPECT_NE(strict.out.find("<failure message=\"event &apos;shelve&apos;"), std::string::npos);
+}
+
+TEST_F(CheckFormats, GithubPrintsAnAnnotationPerDiagnostic) {
+  auto r = run("check --format github '" + bad + "' '" + warn + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "::error file=" + bad +
+                       ",line=4,col=9,endLine=4,endColumn=15,title=F0104::duplicate event "
+                       "'submit'\n"
+                       "::warning file=" +
+                       warn +
+                       ",line=4,col=9,endLine=4,endColumn=15,title=W0304::event 'shelve' is "
+                       "declared but no state handles it\n");
+  r = run("check --format github '" + warn + "'", false);
+  EXPECT_EQ(r.exit_code, 0);  // warnings pass, unless they count as errors
+  r = run("check --format github --warnings-as-errors '" + warn + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.substr(0, 7), "::error");
+  r = run("--error-limit 1 check --format github '" + bad + "' '" + warn + "'", false);
+  EXPECT_EQ(r.out.substr(r.out.find('\n') + 1),
+            "::notice title=vflow check::1 more diagnostics not shown (--error-limit 0 shows "
+            "all)\n");
+}
+
+TEST_F(CheckFormats, TextAndJsonCountWarningsAsErrorsWhenAsked) {
+  EXPECT_EQ(run("check '" + warn + "'").exit_code, 0);
+  const auto r = run("check --warnings-as-errors '" + warn + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("FAIL  " + warn), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(
+      run("check --format json --warnings-as-errors '" + warn + "'", false).out);
+  EXPECT_EQ(j["valid"], false);
+  EXPECT_EQ(run("check --format yaml '" + warn + "'").exit_code, 2);
 }
 
 }  // namespace

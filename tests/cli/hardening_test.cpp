@@ -71,6 +71,25 @@ TEST_F(Hardening, HelpAndAnUnknownCommandSayWhatThereIs) {
 }
 
 // Item 5: a repeated parameter or field was silently accepted, the last one winning.
+// `vflow completion bash` is a script bash accepts, made from the commands and options vflow
+// parses: completing `vflow ch`, `vflow fm`, `vflow check --war` and `vflow --d` in a real bash.
+TEST_F(Hardening, BashCompletionCompletesCommandsAndOptions) {
+  const std::string script = (dir / "vflow.bash").string();
+  ASSERT_EQ(vflow::test::run_vflow("completion bash > '" + script + "'").exit_code, 0);
+  EXPECT_EQ(shell("bash -n '" + script + "' 2>&1 && echo ok"), "ok\n");
+  const auto complete = [&](const std::string& line) {
+    return shell("bash -c 'source \"" + script + "\"; COMP_WORDS=(" + line +
+                 "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _vflow; echo \"${COMPREPLY[*]}\"'");
+  };
+  EXPECT_EQ(complete("vflow ch"), "check\n");
+  EXPECT_EQ(complete("vflow fm"), "fmt\n");
+  EXPECT_EQ(complete("vflow --d"), "--db\n");
+  EXPECT_EQ(complete("vflow --db x.db check --war"), "--warnings-as-errors\n");
+  EXPECT_EQ(complete("vflow fire X --expect"), "--expect-seq\n");
+  EXPECT_EQ(complete("vflow help ver"), "verify versions\n");
+  EXPECT_EQ(vflow::test::run_vflow("completion zsh").exit_code, 2);
+}
+
 TEST_F(Hardening, RepeatedParameterIsAUsageErrorAndWritesNothing) {
   deploy_and_start();
   const std::string before = dump();

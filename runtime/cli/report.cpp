@@ -1,0 +1,193 @@
+// SARIF, JUnit and GitHub renderings of diagnostics (see report.hpp).
+#include "runtime/cli/report.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace vflow::cli {
+
+namespace {
+
+using nlohmann::json;
+
+const char* sarif_level(const dsl::diagnostic& d, bool warnings_as_errors) {
+  return fails(d, warnings_as_errors) ? "error" : "warning";
+}
+
+// A file name as a SARIF artifact URI: relative paths stay relative (to the working directory,
+// SARIF's `uriBaseId`), characters a URI reserves are escaped.
+std::string artifact_uri(std::string_view file) {
+  std::string out;
+  for (const char c : file) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~' || u >= 0x80) {
+      out += c;
+    } else {
+      static constexpr char hex[] = "0123456789ABCDEF";
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+// A GitHub workflow command's message (`data`) or property value, escaped as the runner reads it.
+std::string github_escape(std::string_view text, bool property) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      case ':': out += property ? "%3A" : ":"; break;
+      case ',': out += property ? "%2C" : ","; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string one_line(const dsl::diagnostic& d) {
+  return d.file + ':' + std::to_string(d.span.line) + ':' + std::to_string(d.span.column) + ": " +
+         std::string(dsl::to_string(d.severity)) + '[' + d.code + "]: " + d.message +
+         (d.help.empty() ? "" : " (help: " + d.help + ")");
+}
+
+}  // namespace
+
+std::optional<report_format> parse_report_format(std::string_view name) {
+  if (name == "text") return report_format::text;
+  if (name == "json") return report_format::json_document;
+  if (name == "sarif") return report_format::sarif;
+  if (name == "junit") return report_format::junit;
+  if (name == "github") return report_format::github;
+  return std::nullopt;
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 cannot carry most control characters, even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += "\xEF\xBF\xBD";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string sarif_report(const std::vector<file_report>& files, const std::string& version,
+                         bool warnings_as_errors) {
+  std::map<std::string, json> rules;  // by code: the first message of each code describes it
+  json results = json::array();
+  json artifacts = json::array();
+  for (const file_report& f : files) {
+    artifacts.push_back({{"location", {{"uri", artifact_uri(f.file)}}}});
+    for (const dsl::diagnostic& d : f.diagnostics) {
+      if (!rules.count(d.code)) {
+        rules[d.code] = {{"id", d.code},
+                         {"shortDescription", {{"text", d.message}}},
+                         {"defaultConfiguration", {{"level", sarif_level(d, false)}}}};
+      }
+      json result{
+          {"ruleId", d.code},
+          {"level", sarif_level(d, warnings_as_errors)},
+          {"message", {{"text", d.message + (d.help.empty() ? "" : " (" + d.help + ")")}}},
+          {"locations",
+           json::array(
+               {{{"physicalLocation",
+                  {{"artifactLocation",
+                    {{"uri", artifact_uri(d.file)}, {"uriBaseId", "%SRCROOT%"}}},
+                   {"region",
+                    {{"startLine", d.span.line},
+                     {"startColumn", d.span.column},
+                     {"endLine", std::max(d.span.end_line, d.span.line)},
+                     {"endColumn", d.span.end_line > d.span.line
+                                       ? d.span.end_column
+                                       : std::max(d.span.end_column, d.span.column + 1)}}}}}}})}};
+      results.push_back(std::move(result));
+    }
+  }
+  json rule_list = json::array();
+  for (auto& [code, rule] : rules) rule_list.push_back(std::move(rule));
+  const json log{
+      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+      {"version", "2.1.0"},
+      {"runs",
+       json::array(
+           {{{"tool",
+              {{"driver", {{"name", "vflow"}, {"version", version}, {"rules", rule_list}}}}},
+             {"artifacts", artifacts},
+             {"results", results}}})}};
+  return log.dump(2) + '\n';
+}
+
+std::string junit_report(const std::vector<file_report>& files, const std::string& suite,
+                         bool warnings_as_errors) {
+  std::size_t failures = 0;
+  std::string cases;
+  for (const file_report& f : files) {
+    std::string failing, passing;
+    const dsl::diagnostic* first = nullptr;
+    for (const dsl::diagnostic& d : f.diagnostics) {
+      if (fails(d, warnings_as_errors)) {
+        if (!first) first = &d;
+        failing += one_line(d) + '\n';
+      } else {
+        passing += one_line(d) + '\n';
+      }
+    }
+    cases += "    <testcase classname=\"" + xml_escape(suite) + "\" name=\"" + xml_escape(f.file) +
+             "\" file=\"" + xml_escape(f.file) + "\"";
+    if (!first && passing.empty()) {
+      cases += "/>\n";
+      continue;
+    }
+    cases += ">\n";
+    if (first) {
+      ++failures;
+      cases += "      <failure message=\"" + xml_escape(first->message) + "\" type=\"" +
+               xml_escape(first->code) + "\">" + xml_escape(failing) + "</failure>\n";
+    }
+    if (!passing.empty()) cases += "      <system-out>" + xml_escape(passing) + "</system-out>\n";
+    cases += "    </testcase>\n";
+  }
+  const std::string counts = "tests=\"" + std::to_string(files.size()) + "\" failures=\"" +
+                             std::to_string(failures) + "\" errors=\"0\" skipped=\"0\"";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " + counts +
+         ">\n  <testsuite name=\"" + xml_escape(suite) + "\" " + counts + ">\n" + cases +
+         "  </testsuite>\n</testsuites>\n";
+}
+
+std::string github_report(const std::vector<dsl::diagnostic>& diagnostics,
+                          bool warnings_as_errors) {
+  std::string out;
+  for (const dsl::diagnostic& d : diagnostics) {
+    out += fails(d, warnings_as_errors) ? "::error " : "::warning ";
+    out += "file=" + github_escape(d.file, true) + ",line=" + std::to_string(d.span.line) +
+           ",col=" + std::to_string(d.span.column);
+    if (d.span.end_line >= d.span.line) {
+      out += ",endLine=" + std::to_string(d.span.end_line) +
+             ",endColumn=" + std::to_string(d.span.end_column);
+    }
+    out += ",title=" + github_escape(d.code, true) + "::" +
+           github_escape(d.message + (d.help.empty() ? "" : " (help: " + d.help + ")"), false) +
+           '\n';
+  }
+  return out;
+}
+
+}  // namespace vflow::cli
