@@ -641,38 +641,30 @@ struct action<g::rule_close> {
 };
 
 // Where the data, links, entry and exit blocks begin and end, for fmt.
-template <>
-struct action<g::data_block> {
+template <block_lines workflow_decl::*Block>
+struct workflow_block_lines {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     const source_span s = b.span(in);
-    b.workflow().data_block = {s.line, s.end_line};
+    b.workflow().*Block = {s.line, s.end_line};
   }
 };
-template <>
-struct action<g::links_block> {
+template <block_lines state_decl::*Block>
+struct state_block_lines {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
     const source_span s = b.span(in);
-    b.workflow().links_block = {s.line, s.end_line};
+    b.state().*Block = {s.line, s.end_line};
   }
 };
 template <>
-struct action<g::entry_block> {
-  template <typename Input>
-  static void apply(const Input& in, builder& b) {
-    const source_span s = b.span(in);
-    b.state().entry_block = {s.line, s.end_line};
-  }
-};
+struct action<g::data_block> : workflow_block_lines<&workflow_decl::data_block> {};
 template <>
-struct action<g::exit_block> {
-  template <typename Input>
-  static void apply(const Input& in, builder& b) {
-    const source_span s = b.span(in);
-    b.state().exit_block = {s.line, s.end_line};
-  }
-};
+struct action<g::links_block> : workflow_block_lines<&workflow_decl::links_block> {};
+template <>
+struct action<g::entry_block> : state_block_lines<&state_decl::entry_block> {};
+template <>
+struct action<g::exit_block> : state_block_lines<&state_decl::exit_block> {};
 
 }  // namespace
 

@@ -73,9 +73,7 @@ class printer {
       case expr_kind::int_literal:
         out += e.overflow ? std::string(text) : std::to_string(e.number);
         break;
-      case expr_kind::string_literal:
-        out += engine::to_literal(engine::value::of_string(std::string(text)));
-        break;
+      case expr_kind::string_literal: out += quoted(text); break;
       case expr_kind::bool_literal: out += e.number ? "true" : "false"; break;
       case expr_kind::null_literal: out += "null"; break;
       case expr_kind::duration_literal: out += engine::format_duration(e.number); break;
@@ -131,6 +129,24 @@ class printer {
     if (parens) out += ')';
   }
 
+  // A string literal. The canonical print escapes what a terminal must not see; fmt writes back
+  // what the source may hold (the grammar's escapes only), so that its output parses again.
+  std::string quoted(std::string_view text) const {
+    if (!o_.source_layout) return engine::to_literal(engine::value::of_string(std::string(text)));
+    std::string out = "\"";
+    for (const char c : text) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+      }
+    }
+    return out + '"';
+  }
+
   std::string expression(expr_ref e) const {
     std::string out;
     expression(e, l_or, out);
@@ -174,7 +190,7 @@ class printer {
     if (!f_.imports.empty()) out += '\n';
     for (const import_decl& i : f_.imports) {
       above(i.span.line, "", out);
-      out += "import " + engine::to_literal(engine::value::of_string(i.path));
+      out += "import " + quoted(i.path);
       line_end(i.span.line, out);
     }
     for (const workflow_decl& w : f_.workflows) {
@@ -227,7 +243,7 @@ class printer {
     body_start_ = out.size();
     for (const title_decl& t : w.titles) {
       above(t.span.line, "  ", out);
-      out += "  title " + engine::to_literal(engine::value::of_string(t.text));
+      out += "  title " + quoted(t.text);
       line_end(t.span.line, out);
     }
     if (w.accepts_late_events) out += "  accept late events\n";
@@ -280,8 +296,7 @@ class printer {
     for (const policy_decl& p : w.policies) {
       section(out);
       above(p.name_span.line, "  ", out);
-      out += "  policy " + p.name + " " +
-             engine::to_literal(engine::value::of_string(p.description)) + " {";
+      out += "  policy " + p.name + " " + quoted(p.description) + " {";
       line_end(p.name_span.line, out);
       for (const deny_clause& c : p.clauses) {
         above(c.span.line, "    ", out);
@@ -290,8 +305,7 @@ class printer {
           out += (i > 0 ? ", " : "") + c.events[i].first;
         }
         out += " when " + expression(c.condition);
-        if (c.because)
-          out += " because " + engine::to_literal(engine::value::of_string(*c.because));
+        if (c.because) out += " because " + quoted(*c.because);
         line_end(c.span.line, out);
       }
       above(p.end_line, "    ", out);

@@ -39,6 +39,8 @@ using command_runner = std::function<int()>;
 void add_check_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `completion` (a bash completion script made from `app`'s commands and options).
 void add_completion_command(CLI::App& app, global_options& global, command_runner& run);
+/// Registers `test` (scenarios of *.flowtest files, with coverage).
+void add_test_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `fmt`.
 void add_fmt_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `import`.

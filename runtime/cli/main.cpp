@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   command_runner run;
   add_check_command(app, global, run);
   add_fmt_command(app, global, run);
+  add_test_command(app, global, run);
   add_instance_commands(app, global, run);
   add_graph_command(app, global, run);
   add_import_command(app, global, run);

@@ -95,6 +95,19 @@ TEST(Format, CommentsStayWithTheirDeclarations) {
             "# after everything\n");
 }
 
+// Found by fuzz_compile: a string holding a control byte is written back as the source had it
+// (the canonical print escapes it for terminals, in a form the grammar does not read).
+TEST(Format, StringsKeepTheirBytesAndTheGrammarsEscapes) {
+  const std::string source =
+      "stream D2C\nworkflow W {\n  title \"a\x01"
+      "b\\t\\\"c\\\\\"\n  initial state A\n}\n";
+  const std::string once = fmt(source);
+  EXPECT_EQ(once,
+            "stream D2C\n\nworkflow W {\n  title \"a\x01"
+            "b\\t\\\"c\\\\\"\n\n  initial state A\n}\n");
+  EXPECT_EQ(fmt(once), once);
+}
+
 // The property the issue asks for, on every .flow file the repository holds that parses: the
 // result is a fixed point, means what the file meant, and keeps each comment, in order.
 TEST(Format, EveryFileOfTheRepositoryFormatsIdempotentlyKeepingEveryComment) {

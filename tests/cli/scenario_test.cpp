@@ -1,0 +1,110 @@
+// `vflow test` through the real binary: the shipped scenarios pass with a coverage summary; a
+// failing expectation and an unexpected refusal fail their scenario at their file:line; JUnit
+// and JSON reports; a malformed scenario file is a usage error naming its line.
+#include <fstream>
+
+#include "cli_util.hpp"
+
+namespace vflow::test {
+namespace {
+
+class TestCommand : public cli_fixture {
+ protected:
+  std::string write(const std::string& body) {
+    const auto path = dir / "w.flowtest";
+    std::ofstream(path) << "use \"" + src("workflows/d2c/change.flow") + "\"\n" + body;
+    return path.string();
+  }
+};
+
+TEST_F(TestCommand, TheShippedScenariosPassWithCoverage) {
+  const auto r = run_vflow("test '" + src("workflows") + "'", false);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("ok    "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("coverage (what no scenario exercised):\n  Change: 16 of 16 transitions"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" failed\n"), std::string::npos);
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+TEST_F(TestCommand, AFailingExpectationFailsItsScenarioAtItsLine) {
+  const std::string file = write(
+      "scenario \"passes\"\n"  // line 2
+      "  start Change summary=a requester=alice\n"
+      "  expect state Requested\n"
+      "end\n"
+      "scenario \"fails\"\n"  // line 6
+      "  start Change summary=a requester=alice --id C-1\n"
+      "  fire submit\n"
+      "  expect state Approved\n"  // line 9
+      "end\n");
+  const auto r = run_vflow("test '" + file + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("ok    " + file + ":2  passes\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL  " + file + ":6  fails\n      " + file +
+                       ":9: expected state Approved, but Change C-1 is in PeerPending, "
+                       "BoardApproved\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 scenarios: 1 passed, 1 failed\n"), std::string::npos) << r.out;
+}
+
+TEST_F(TestCommand, ARefusalNobodyExpectedFailsAtItsStep) {
+  const std::string file = write(
+      "scenario \"self-approval\"\n"
+      "  start Change summary=a requester=alice\n"
+      "  fire submit\n"
+      "  fire approve user=alice\n"  // line 5: refused, and nothing expects it
+      "  expect state Approved\n"
+      "end\n");
+  const auto r = run_vflow("test '" + file + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(file + ":5: rejected: denied by policy four_eyes"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(TestCommand, JunitAndJsonReports) {
+  const std::string file = write(
+      "scenario \"passes\"\n"
+      "  start Change summary=a requester=alice\n"
+      "end\n"
+      "scenario \"fails & says so\"\n"
+      "  start Change summary=a requester=alice\n"
+      "  expect risk = high\n"
+      "end\n");
+  const auto junit = run_vflow("test --format junit '" + file + "'", false);
+  EXPECT_EQ(junit.exit_code, 1);
+  EXPECT_EQ(junit.out.substr(0, junit.out.find("time=")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<testsuites name=\"vflow\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\">\n"
+            "  <testsuite name=\"vflow test\" tests=\"2\" failures=\"1\" errors=\"0\" "
+            "skipped=\"0\">\n"
+            "    <testcase classname=\"" +
+                file + "\" name=\"passes\" file=\"" + file + "\" line=\"2\" ");
+  EXPECT_NE(junit.out.find("name=\"fails &amp; says so\""), std::string::npos) << junit.out;
+  EXPECT_NE(junit.out.find("<failure message=\"expected risk = high, but it is low\">" + file +
+                           ":7: expected risk = high, but it is low</failure>"),
+            std::string::npos)
+      << junit.out;
+  const auto j = nlohmann::json::parse(run_vflow("--json test '" + file + "'", false).out);
+  EXPECT_EQ(j["passed"], 1);
+  EXPECT_EQ(j["failed"], 1);
+  EXPECT_EQ(j["scenarios"][1]["failure"]["line"], 7);
+  EXPECT_EQ(j["coverage"][0]["workflow"], "Change");
+  EXPECT_EQ(j["coverage"][0]["transitions"]["total"], 16);
+  EXPECT_EQ(j["coverage"][0]["transitions"]["covered"], 0);
+}
+
+TEST_F(TestCommand, AMalformedScenarioFileIsAUsageErrorAtItsLine) {
+  const std::string file = write("scenario \"x\"\n  frobnicate\nend\n");
+  const auto r = run_vflow("test '" + file + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "vflow test: " + file +
+                       ":3: unknown word 'frobnicate': expected use, scenario, start, fire, "
+                       "gate, tick, expect or end\n");
+  EXPECT_EQ(run_vflow("test '" + (dir / "none").string() + "'").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace vflow::test
