@@ -196,7 +196,11 @@ std::optional<failure> run_scenario(const scenario& s,
       const auto it = w.options.find(name);
       return it == w.options.end() ? std::nullopt : std::optional(it->second);
     };
-    const std::string id = option("--id").value_or(current);
+    // Steps address the instance started or named (--id) last.
+    if (const auto named = option("--id"); named && step.what != scenario_step::kind::start) {
+      current = *named;
+    }
+    const std::string id = current;
     // The simulated clock: a minute per step, unless the step says when.
     if (const auto at = option("--at")) {
       const auto t = engine::parse_time(*at);
@@ -256,8 +260,21 @@ std::optional<failure> run_scenario(const scenario& s,
       }
       rt.tick(clock);
       last.reset();
-    } else {  // expect
-      const std::string what = step.words.front();
+    } else {  // expect: its words without the options
+      std::vector<std::string> words;
+      for (std::size_t i = 0; i < step.words.size(); ++i) {
+        if (step.words[i].rfind("--", 0) == 0) {
+          ++i;
+        } else {
+          words.push_back(step.words[i]);
+        }
+      }
+      if (words.empty()) {
+        result =
+            failure{step.line, "expect what? taken, rejected, state, lifecycle or FIELD = VALUE"};
+        break;
+      }
+      const std::string what = words.front();
       if (what == "taken" || what == "rejected") {
         if (!last) {
           result = failure{step.line, "`expect " + what + "` follows no start, fire or gate"};
@@ -267,9 +284,9 @@ std::optional<failure> run_scenario(const scenario& s,
                                                ? std::string("taken")
                                                : std::string(runtime::to_string(last->status)) +
                                                      ": " + last->message)};
-        } else if (what == "rejected" && step.words.size() > 1 &&
-                   last->message.find(step.words[1]) == std::string::npos) {
-          result = failure{step.line, "expected a refusal saying \"" + step.words[1] +
+        } else if (what == "rejected" && words.size() > 1 &&
+                   last->message.find(words[1]) == std::string::npos) {
+          result = failure{step.line, "expected a refusal saying \"" + words[1] +
                                           "\", but it said: " + last->message};
         }
         continue;
@@ -280,7 +297,7 @@ std::optional<failure> run_scenario(const scenario& s,
         break;
       }
       if (what == "state") {
-        std::vector<std::string> wanted(step.words.begin() + 1, step.words.end());
+        std::vector<std::string> wanted(words.begin() + 1, words.end());
         for (const auto& st : wanted) {
           if (std::find(view->configuration.begin(), view->configuration.end(), st) ==
               view->configuration.end()) {
@@ -292,19 +309,17 @@ std::optional<failure> run_scenario(const scenario& s,
         }
       } else if (what == "lifecycle") {
         const std::string is(runtime::to_string(view->lifecycle));
-        if (step.words.size() != 2 || step.words[1] != is) {
-          result = failure{step.line, "expected lifecycle " +
-                                          (step.words.size() > 1 ? step.words[1] : "?") +
+        if (words.size() != 2 || words[1] != is) {
+          result = failure{step.line, "expected lifecycle " + (words.size() > 1 ? words[1] : "?") +
                                           ", but it is " + is};
         }
-      } else if (step.words.size() == 3 && step.words[1] == "=") {
+      } else if (words.size() == 3 && words[1] == "=") {
         const auto field = std::find_if(view->data.begin(), view->data.end(),
                                         [&](const auto& f) { return f.first == what; });
         if (field == view->data.end()) {
           result = failure{step.line, view->workflow + " has no field '" + what + "'"};
-        } else if (const std::string is = engine::to_display(field->second); is != step.words[2]) {
-          result =
-              failure{step.line, "expected " + what + " = " + step.words[2] + ", but it is " + is};
+        } else if (const std::string is = engine::to_display(field->second); is != words[2]) {
+          result = failure{step.line, "expected " + what + " = " + words[2] + ", but it is " + is};
         }
       } else {
         result = failure{step.line,
