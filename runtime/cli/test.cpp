@@ -196,9 +196,28 @@ std::optional<failure> run_scenario(const scenario& s,
       const auto it = w.options.find(name);
       return it == w.options.end() ? std::nullopt : std::optional(it->second);
     };
-    // Steps address the instance started or named (--id) last.
-    if (const auto named = option("--id"); named && step.what != scenario_step::kind::start) {
-      current = *named;
+    // Steps address the instance started or named (--id) last. `--id ID/LINK` names the
+    // instance that link of ID holds (one spawned by it, whose id the scenario cannot know).
+    if (auto named = option("--id"); named && step.what != scenario_step::kind::start) {
+      std::string path = *named;  // ID/LINK/LINK...: followed one link at a time
+      std::size_t slash = path.find('/');
+      std::string at_id = path.substr(0, slash);
+      while (slash != std::string::npos && !result) {
+        const std::size_t next = path.find('/', slash + 1);
+        const std::string link = path.substr(slash + 1, next - slash - 1);
+        const auto holder = rt.status(at_id);
+        std::optional<std::string> held;
+        if (holder) {
+          for (const auto& [name, ids] : holder->links) {
+            if (name == link && !ids.empty()) held = ids.front();
+          }
+        }
+        if (!held) result = failure{step.line, "no instance is held by " + *named};
+        at_id = held.value_or("");
+        slash = next;
+      }
+      if (result) break;
+      current = at_id;
     }
     const std::string id = current;
     // The simulated clock: a minute per step, unless the step says when.
