@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_compile fuzz_eval fuzz_scxml fuzz_values fuzz_query)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_compile fuzz_eval fuzz_scxml fuzz_values fuzz_query fuzz_scenario)
 build=${VFLOW_FUZZ_BUILD_DIR:-build-fuzz}
 
 CXX=$(command -v clang++-14 || command -v clang++) cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVFLOW_FUZZ=ON \
@@ -44,6 +44,8 @@ for target in "${targets[@]}"; do
       for v in 42 -7 true null "2026-11-26T08:00:00Z" 90m 4h30m -2d "ada" "$(printf 'a\342\200\256b')"; do
         printf '%s' "$v" > "$corpus/value-$i"; i=$((i + 1))
       done ;;
+    fuzz_scenario)
+      find workflows -name '*.flowtest' -exec cp --backup=numbered {} "$corpus"/ \; ;;
     *)
       find workflows tests/flows -name '*.flow' -exec cp --backup=numbered {} "$corpus"/ \; ;;
   esac

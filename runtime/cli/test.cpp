@@ -6,11 +6,14 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "dsl/compiler.hpp"
 #include "engine/text.hpp"
@@ -31,6 +34,7 @@ namespace fs = std::filesystem;
 struct test_args {
   std::vector<std::string> paths;
   std::string format = "text";
+  std::size_t jobs = 0;  // 0: one per core
 };
 
 // Where a scenario failed, and why.
@@ -154,7 +158,7 @@ std::string joined(const std::vector<std::string>& words) {
 // Runs one scenario in a store of its own; the first failure, if any. Marks coverage.
 std::optional<failure> run_scenario(const scenario& s,
                                     const std::vector<runtime::source_file>& sources,
-                                    coverage_map& cov) {
+                                    coverage_map& cov, std::mutex& cov_mutex) {
   static std::atomic<int> counter{0};
   const fs::path dir = fs::temp_directory_path() / ("vflow-test-" + std::to_string(::getpid()) +
                                                     "-" + std::to_string(counter++));
@@ -357,6 +361,7 @@ std::optional<failure> run_scenario(const scenario& s,
                                  "that should be refused)"};
     }
   }
+  const std::lock_guard<std::mutex> lock(cov_mutex);
   mark(rt, cov);
   return result;
 }
@@ -386,6 +391,13 @@ int run_test(const test_args& args, const global_options& global) {
 
   std::vector<scenario_result> results;
   coverage_map coverage;
+  struct job {
+    std::size_t file;  // into parsed and sources_of
+    const scenario* s;
+  };
+  std::deque<scenario_file> parsed;  // stable addresses for the jobs
+  std::vector<std::vector<runtime::source_file>> sources_of;
+  std::vector<job> jobs;
   for (const fs::path& path : files) {
     std::string text;
     if (const auto problem = read_file(path, text)) throw usage_error{*problem};
@@ -414,18 +426,34 @@ int run_test(const test_args& args, const global_options& global) {
         if (!coverage.count(m.name)) add_workflow(m, texts[i].name, coverage);
       }
     }
-    for (const scenario& s : f.scenarios) {
-      const auto began = std::chrono::steady_clock::now();
-      scenario_result r{f.path, s.name, s.line, std::nullopt, 0};
-      try {
-        r.failed = run_scenario(s, sources, coverage);
-      } catch (const std::exception& e) {
-        r.failed = failure{s.line, std::string("could not run: ") + e.what()};
-      }
-      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-      results.push_back(std::move(r));
+    parsed.push_back(std::move(f));
+    sources_of.push_back(std::move(sources));
+    for (const scenario& s : parsed.back().scenarios) {
+      jobs.push_back({parsed.size() - 1, &s});
+      results.push_back({parsed.back().path, s.name, s.line, std::nullopt, 0});
     }
   }
+  // The scenarios run in parallel, each in a store of its own; results keep the files' order.
+  std::atomic<std::size_t> next{0};
+  std::mutex coverage_mutex;
+  const auto worker = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      const auto began = std::chrono::steady_clock::now();
+      scenario_result& r = results[i];
+      try {
+        r.failed = run_scenario(*jobs[i].s, sources_of[jobs[i].file], coverage, coverage_mutex);
+      } catch (const std::exception& e) {
+        r.failed = failure{jobs[i].s->line, std::string("could not run: ") + e.what()};
+      }
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    }
+  };
+  const std::size_t threads = std::min<std::size_t>(
+      jobs.size(), args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
   const std::size_t failed = static_cast<std::size_t>(std::count_if(
       results.begin(), results.end(), [](const auto& r) { return r.failed.has_value(); }));
 
@@ -536,6 +564,8 @@ void add_test_command(CLI::App& app, global_options& global, command_runner& run
   cmd->add_option("paths", args->paths,
                   "*.flowtest files, or directories searched for them (default: .)");
   cmd->add_option("--format", args->format, "text (default), json or junit (JUnit XML)");
+  cmd->add_option("-j,--jobs", args->jobs, "Scenarios run at once (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   cmd->footer(
       "Each scenario runs against a store of its own with a simulated clock (2026-01-01, then\n"
       "a minute per step unless --at says when). A step that is refused fails the scenario\n"
