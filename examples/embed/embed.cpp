@@ -46,8 +46,7 @@ workflow Rollout {
                                                            {"approve", {{"by", "ana"}}},
                                                            {"approve", {{"by", "raj"}}},
                                                            {"deploy", {}}}) {
-      const auto o =
-          rt.fire({id, event, params, "pipeline", std::nullopt, std::nullopt, std::nullopt});
+      const auto o = rt.fire({.id = id, .event = event, .params = params, .actor = "pipeline"});
       std::cout << event << ": " << to_string(o.status);
       if (!o.message.empty()) std::cout << " (" << o.message << ")";
       std::cout << '\n';
