@@ -119,5 +119,23 @@ TEST_F(TestCommand, AMalformedScenarioFileIsAUsageErrorAtItsLine) {
   EXPECT_EQ(run_vflow("test '" + (dir / "none").string() + "'").exit_code, 2);
 }
 
+// examples/ci/pipeline.sh, as a CI job runs it: SARIF and JUnit reports written, the release
+// reported and deployed through the gate; run again for the same job, the events are not
+// recorded twice and the gate, asked about a deployed release, says no (exit 1).
+TEST_F(TestCommand, TheCiExamplePipelineDeploysThroughTheGate) {
+  const std::string env = "cd '" + src("") + "' && VFLOW='" + std::string(VFLOW_BINARY) +
+                          "' VFLOW_DB='" + db() + "' VFLOW_REPORTS='" + (dir / "r").string() +
+                          "' CI_JOB_ID=77 bash examples/ci/pipeline.sh REL-9 > /dev/null 2>&1";
+  EXPECT_EQ(shell(env + "; echo $?"), "0\n");
+  EXPECT_EQ(vflow_json("status REL-9")["state"][0], "Deployed");
+  const auto sarif = nlohmann::json::parse(shell("cat '" + (dir / "r/vflow.sarif").string() + "'"));
+  EXPECT_EQ(sarif["version"], "2.1.0");
+  EXPECT_NE(shell("cat '" + (dir / "r/vflow-junit.xml").string() + "'").find("failures=\"0\""),
+            std::string::npos);
+  const auto seq = vflow_json("status REL-9")["seq"];
+  EXPECT_EQ(shell(env + "; echo $?"), "1\n");
+  EXPECT_EQ(vflow_json("status REL-9")["seq"].get<int>(), seq.get<int>() + 1);  // the gate's answer
+}
+
 }  // namespace
 }  // namespace vflow::test
