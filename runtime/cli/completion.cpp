@@ -111,7 +111,7 @@ void add_completion_command(CLI::App& app, global_options&, command_runner& run)
       "Completes commands, global options and each command's options; file names elsewhere.\n"
       "Example: source <(vflow completion bash)");
   CLI::App* root = &app;
-  cmd->callback([&run, root] {
+  cmd->callback([&run, root, args] {  // `args` lives as long as the option that fills it
     run = [root] {
       std::cout << bash_script(*root);
       return static_cast<int>(exit_ok);

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -97,9 +98,33 @@ int main(int argc, char** argv) {
   add_export_command(app, global, run);
   add_metrics_command(app, global, run);
   add_completion_command(app, global, run);
-  // Every command's help names the global options too, which go before the command.
+  // Every command's help shows an example (the commands that have none of their own get one
+  // here) and names the global options too, which go before the command.
+  const std::map<std::string, std::string> examples{
+      {"deploy", "vflow deploy workflows/"},
+      {"start", "vflow start Incident --id INC-1 service=mail priority=2 --actor desk"},
+      {"fire", "vflow fire INC-1 assign user=ada --actor desk --event-id \"$CI_JOB_ID\""},
+      {"gate", "vflow gate REL-7 --can deploy --actor ci"},
+      {"tick", "vflow tick                      # from cron or a CI schedule"},
+      {"explain", "vflow explain RFC-7 --seq 4"},
+      {"status", "vflow status INC-1 --link problem"},
+      {"history", "vflow --json history INC-1"},
+      {"list", "vflow list --workflow Incident --state Escalated"},
+      {"suspend", "vflow suspend INC-1 --reason \"waiting for the vendor\""},
+      {"resume", "vflow resume INC-1"},
+      {"cancel", "vflow cancel INC-1 --reason duplicate"},
+      {"link", "vflow link PRB-1 incidents INC-2 --actor ada"},
+      {"unlink", "vflow unlink PRB-1 incidents INC-2"},
+      {"graph", "vflow graph workflows/d2c/change.flow | dot -Tsvg > change.svg"},
+      {"import", "vflow import scxml chart.scxml > chart.flow"},
+      {"trace", "vflow trace INC-1 --to PBI-7"}};
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->fallthrough();
+    if (const auto it = examples.find(sub->get_name());
+        it != examples.end() && sub->get_footer().find("Example") == std::string::npos) {
+      const std::string own = sub->get_footer();
+      sub->footer((own.empty() ? "" : own + "\n") + "Example: " + it->second);
+    }
     const std::string footer = sub->get_footer();
     sub->footer(
         (footer.empty() ? "" : footer + "\n\n") +

@@ -1,6 +1,8 @@
 // Text and JSON renderings of instances, journal records and outcomes.
 #include "runtime/cli/output.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -84,6 +86,56 @@ std::optional<std::string> secret_key_from_environment() {
   return key;
 }
 
+bool use_colour(int fd) {
+  if (std::getenv("NO_COLOR") && *std::getenv("NO_COLOR")) return false;  // no-color.org
+  if (const char* force = std::getenv("CLICOLOR_FORCE"); force && std::string(force) != "0") {
+    return true;
+  }
+  const char* term = std::getenv("TERM");
+  return ::isatty(fd) && !(term && std::string(term) == "dumb");
+}
+
+std::string coloured(const std::string& rendered) {
+  static constexpr const char* bold_red = "\x1b[1;31m";
+  static constexpr const char* bold_yellow = "\x1b[1;33m";
+  static constexpr const char* green = "\x1b[32m";
+  static constexpr const char* cyan = "\x1b[36m";
+  static constexpr const char* bold = "\x1b[1m";
+  static constexpr const char* reset = "\x1b[0m";
+  std::string out;
+  std::size_t start = 0;
+  bool first = true;
+  while (start < rendered.size()) {
+    const std::size_t end = std::min(rendered.find('\n', start), rendered.size());
+    std::string line = rendered.substr(start, end - start);
+    start = end + 1;
+    if (first) {  // file:line:col: error[CODE]: message
+      first = false;
+      for (const auto& [word, colour] :
+           {std::pair{": error[", bold_red}, std::pair{": warning[", bold_yellow}}) {
+        const std::size_t at = line.find(word);
+        if (at == std::string::npos) continue;
+        const std::size_t close = line.find("]:", at);
+        if (close == std::string::npos) break;
+        line = bold + line.substr(0, at + 2) + reset + colour +
+               line.substr(at + 2, close + 1 - (at + 2)) + reset + bold + line.substr(close + 1) +
+               reset;
+        break;
+      }
+    } else if (const std::size_t caret = line.find('^');
+               caret != std::string::npos &&
+               line.find_first_not_of(" |^~", 0) == std::string::npos) {
+      line = line.substr(0, caret) + green + line.substr(caret) + reset;
+    } else if (const std::size_t help = line.find("help:");
+               help != std::string::npos && line.find_first_not_of(' ') == help) {
+      line = line.substr(0, help) + cyan + "help:" + reset + line.substr(help + 5);
+    }
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
 void diagnostic_printer::show(const std::vector<dsl::diagnostic>& diags, std::string_view source) {
   std::optional<dsl::source_lines> lines;  // indexed only when something of it is printed
   for (const auto& d : diags) {
@@ -97,7 +149,7 @@ void diagnostic_printer::show(const std::vector<dsl::diagnostic>& diags, std::st
       continue;
     }
     if (!lines) lines.emplace(source);
-    std::cerr << dsl::render_text(d, *lines);
+    std::cerr << (colour_ ? coloured(dsl::render_text(d, *lines)) : dsl::render_text(d, *lines));
   }
 }
 

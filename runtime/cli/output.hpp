@@ -42,9 +42,16 @@ json to_json(const dsl::diagnostic& d);
 
 /// Shows the diagnostics of one command, as text on stderr or collected for JSON, up to
 /// `--error-limit` in all; `finish` says how many more there were.
+/// Whether to colour what goes to file descriptor `fd`: not when NO_COLOR is set (no-color.org);
+/// always when CLICOLOR_FORCE is set (and not 0); otherwise when it is a terminal not `dumb`.
+bool use_colour(int fd);
+/// A rendered diagnostic with ANSI colours: the severity and code, the caret, `help:`.
+std::string coloured(const std::string& rendered);
+
 class diagnostic_printer {
  public:
-  diagnostic_printer(std::size_t limit, bool as_json) : limit_(limit), json_(as_json) {}
+  diagnostic_printer(std::size_t limit, bool as_json)
+      : limit_(limit), json_(as_json), colour_(!as_json && use_colour(2)) {}
   /// Shows (or collects) `diags`, which are about `source`, while the limit allows.
   void show(const std::vector<dsl::diagnostic>& diags, std::string_view source);
   /// Text: prints "N more errors not shown" on stderr when the limit cut the list. JSON: the
@@ -56,6 +63,7 @@ class diagnostic_printer {
  private:
   std::size_t limit_;
   bool json_;
+  bool colour_;  // diagnostics go to stderr
   std::size_t shown_ = 0;
   std::size_t hidden_errors_ = 0, hidden_warnings_ = 0;
   json collected_ = json::array();

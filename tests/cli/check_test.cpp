@@ -213,4 +213,19 @@ TEST_F(CheckFormats, TextAndJsonCountWarningsAsErrorsWhenAsked) {
   EXPECT_EQ(run("check --format yaml '" + warn + "'").exit_code, 2);
 }
 
+// Colour on a terminal (forced here with CLICOLOR_FORCE, as a test has none), never when
+// NO_COLOR is set or when the output is piped.
+TEST_F(CheckFormats, DiagnosticsAreColouredOnlyWhenWanted) {
+  const auto forced = run_vflow("check '" + bad + "'", true);
+  EXPECT_EQ(forced.out.find("\x1b["), std::string::npos) << "piped: no colour";
+  const auto colour = vflow::test::shell("CLICOLOR_FORCE=1 " + std::string(VFLOW_BINARY) +
+                                         " check '" + bad + "' 2>&1");
+  EXPECT_NE(colour.find("\x1b[1;31merror[F0104]\x1b[0m"), std::string::npos) << colour;
+  EXPECT_NE(colour.find("\x1b[32m^^^^^^\x1b[0m"), std::string::npos) << colour;
+  const auto none = vflow::test::shell("NO_COLOR=1 CLICOLOR_FORCE=1 " + std::string(VFLOW_BINARY) +
+                                       " check '" + bad + "' 2>&1");
+  EXPECT_EQ(none.find("\x1b["), std::string::npos) << none;
+  EXPECT_NE(none.find("error[F0104]"), std::string::npos);
+}
+
 }  // namespace

@@ -90,6 +90,25 @@ TEST_F(Hardening, BashCompletionCompletesCommandsAndOptions) {
   EXPECT_EQ(vflow::test::run_vflow("completion zsh").exit_code, 2);
 }
 
+// Every command's help shows an example and the global options.
+TEST_F(Hardening, EveryCommandsHelpHasAnExampleAndTheGlobalOptions) {
+  const std::string list = vflow::test::run_vflow("help").out;
+  const std::string commands = list.substr(list.find("Subcommands:"));
+  std::size_t checked = 0;
+  for (std::size_t at = commands.find('\n'); at != std::string::npos;
+       at = commands.find('\n', at + 1)) {
+    const std::size_t begin = commands.find_first_not_of(' ', at + 1);
+    if (begin == std::string::npos || begin == at + 1) continue;  // not an indented command line
+    const std::string name = commands.substr(begin, commands.find(' ', begin) - begin);
+    const auto help = vflow::test::run_vflow("help " + name);
+    EXPECT_EQ(help.exit_code, 0) << name;
+    EXPECT_NE(help.out.find("Example"), std::string::npos) << name << " has no example";
+    EXPECT_NE(help.out.find("Global options"), std::string::npos) << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 28u);
+}
+
 TEST_F(Hardening, RepeatedParameterIsAUsageErrorAndWritesNothing) {
   deploy_and_start();
   const std::string before = dump();
