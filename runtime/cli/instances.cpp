@@ -11,6 +11,7 @@
 #include "runtime/cli/cli.hpp"
 #include "runtime/cli/files.hpp"
 #include "runtime/cli/output.hpp"
+#include "runtime/cli/report.hpp"
 
 namespace vflow::cli {
 
@@ -237,6 +238,7 @@ int run_fire(const fire_args& a, const global_options& g) {
 
 struct gate_args {
   std::string id, can, in, actor, at;
+  std::string format = "text";
   std::vector<std::string> params;
 };
 
@@ -245,6 +247,10 @@ int run_gate(const gate_args& a, const global_options& g) {
     throw usage_error{"gate needs exactly one of --can EVENT or --in STATE[,STATE...]"};
   }
   if (!a.in.empty() && !a.params.empty()) throw usage_error{"parameters go with --can EVENT"};
+  const auto format = parse_report_format(a.format);
+  if (!format || *format == report_format::sarif) {
+    throw usage_error{"--format must be text, json, junit or github, not '" + a.format + "'"};
+  }
   runtime::gate_request r;
   r.id = a.id;
   r.can = optional_of(a.can);
@@ -259,7 +265,34 @@ int run_gate(const gate_args& a, const global_options& g) {
   r.at = parse_at(a.at);
   auto rt = open_runtime(g, db_access::write);
   const auto o = rt.gate(r);
-  if (g.json) {
+  const std::string question = a.id + (a.can.empty() ? " in " + a.in : " can " + a.can);
+  std::vector<std::string> blockers = o.blockers;
+  if (blockers.empty() && o.status != runtime::status::ok) blockers.push_back(o.message);
+  if (o.record && *format == report_format::junit) {
+    std::string all;
+    for (const auto& b : blockers) all += b + '\n';
+    const std::string failures = blockers.empty() ? "0" : "1";
+    const std::string counts = "tests=\"1\" failures=\"" + failures + "\" errors=\"0\"";
+    std::cout << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " << counts
+              << ">\n  <testsuite name=\"vflow gate\" " << counts
+              << ">\n    <testcase classname=\"vflow gate\" name=\"" << xml_escape(question)
+              << "\"";
+    if (blockers.empty()) {
+      std::cout << "/>\n";
+    } else {
+      std::cout << ">\n      <failure message=\""
+                << xml_escape(std::to_string(blockers.size()) +
+                              (blockers.size() == 1 ? " blocker" : " blockers"))
+                << "\">" << xml_escape(all) << "</failure>\n    </testcase>\n";
+    }
+    std::cout << "  </testsuite>\n</testsuites>\n";
+  } else if (o.record && *format == report_format::github) {
+    if (blockers.empty()) std::cout << "::notice title=vflow gate::" << question << ": yes\n";
+    for (const auto& b : blockers) {
+      std::cout << "::error title=vflow gate " << github_text(question, true)
+                << "::" << github_text(b, false) << '\n';
+    }
+  } else if (g.json || *format == report_format::json_document) {
     json j = to_json(o);
     j["answer"] = o.status == runtime::status::ok;
     print_json(j);
@@ -547,6 +580,9 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
         c.add_option("params", a.params, "Parameters of the --can event as name=value");
         c.add_option("--can", a.can, "Would this event be taken now?");
         c.add_option("--in", a.in, "Is the instance in one of these states (comma-separated)?");
+        c.add_option("--format", a.format,
+                     "text (default), json, junit (a test case, failed by every blocker) or\n"
+                     "github (an annotation per blocker)");
         c.add_option("--actor", a.actor, "Who asks (journaled; policies may read it)");
         c.add_option("--at", a.at, "Time of the question, ISO-8601 UTC (default: now)");
         c.footer(

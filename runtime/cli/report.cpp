@@ -58,6 +58,10 @@ std::string one_line(const dsl::diagnostic& d) {
 
 }  // namespace
 
+std::string github_text(std::string_view text, bool property) {
+  return github_escape(text, property);
+}
+
 std::optional<report_format> parse_report_format(std::string_view name) {
   if (name == "text") return report_format::text;
   if (name == "json") return report_format::json_document;

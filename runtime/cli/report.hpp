@@ -43,6 +43,9 @@ std::string junit_report(const std::vector<file_report>& files, const std::strin
 /// `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=CODE::message`.
 std::string github_report(const std::vector<dsl::diagnostic>& diagnostics, bool warnings_as_errors);
 
+/// `text` as a GitHub workflow command's message, or (`property`) a property value, escaped.
+std::string github_text(std::string_view text, bool property);
+
 /// `text` escaped for XML character data and attribute values.
 std::string xml_escape(std::string_view text);
 

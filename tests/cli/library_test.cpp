@@ -165,6 +165,19 @@ TEST_F(Library, GateCanNamesEveryBlockerInOneAnswer) {
   ASSERT_EQ(j["blockers"].size(), 3u);
   EXPECT_EQ(j["record"]["detail"]["blockers"], j["blockers"]);
   EXPECT_EQ(j["record"]["reason"].get<std::string>().substr(0, 12), "3 blockers: ");
+  // For CI systems: a JUnit test case failed by the blockers, a GitHub annotation per blocker.
+  const auto junit = vflow("gate REL-1 --can deploy --format junit", false);
+  EXPECT_EQ(junit.exit_code, 1);
+  EXPECT_NE(junit.out.find("<testcase classname=\"vflow gate\" name=\"REL-1 can deploy\">\n"
+                           "      <failure message=\"3 blockers\">denied by policy "
+                           "implements_requirements"),
+            std::string::npos)
+      << junit.out;
+  const auto github = vflow("gate REL-1 --can deploy --format github", false);
+  EXPECT_EQ(std::count(github.out.begin(), github.out.end(), '\n'), 3);
+  EXPECT_EQ(github.out.substr(0, 44), "::error title=vflow gate REL-1 can deploy::d");
+  EXPECT_NE(github.out.find("covering 80%25 or more"), std::string::npos) << github.out;
+  EXPECT_EQ(vflow("gate REL-1 --can deploy --format sarif").exit_code, 2);
   // A dry run answers the same; a real fire stops at the first, as before.
   const auto dry = vflow_json("fire REL-1 deploy --dry-run");
   EXPECT_EQ(dry["blockers"], j["blockers"]);
