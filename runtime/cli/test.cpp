@@ -255,23 +255,17 @@ std::optional<failure> run_scenario(const scenario& s,
         result = failure{step.line, "no instance yet: start one first, or give --id"};
         break;
       }
-      if (step.what == k::fire) {
-        runtime::fire_request req;
-        req.id = id;
-        req.event = w.plain.front();
-        req.params = w.values;
-        req.actor = option("--actor");
-        req.at = clock;
-        last = rt.fire(req);
-      } else {
-        runtime::gate_request req;
-        req.id = id;
-        req.can = w.plain.front();
-        req.params = w.values;
-        req.actor = option("--actor");
-        req.at = clock;
-        last = rt.gate(req);
-      }
+      const auto actor = option("--actor");
+      last = step.what == k::fire ? rt.fire({.id = id,
+                                             .event = w.plain.front(),
+                                             .params = w.values,
+                                             .actor = actor,
+                                             .at = clock})
+                                  : rt.gate({.id = id,
+                                             .can = w.plain.front(),
+                                             .params = w.values,
+                                             .actor = actor,
+                                             .at = clock});
     } else if (step.what == k::tick) {
       if (!w.plain.empty()) {
         const auto t = engine::parse_time(w.plain.front());
