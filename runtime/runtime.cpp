@@ -291,109 +291,113 @@ step_outcome engine_runtime::start(const start_request& req) {
   return out;
 }
 
+// One event on its instance inside transaction `t` (fire, and each event of a batch).
+void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req,
+                                   std::int64_t clock, step_outcome& out) {
+  out = step_outcome{};
+  auto row = impl::find_instance(t, req.id, out);
+  if (!row) return;
+  const auto c = load(t, row->definition);
+  const engine::machine& m = c->machine;
+  // Without --at, the wall clock, but never before the instance's last record: concurrent
+  // writers read the clock before they take the write lock.
+  const std::int64_t at = req.at ? clock : std::max(clock, row->updated_at);
+  json params = json::object();
+  const auto made = make_call(m, req.event, req.params, at, req.actor, params, out);
+  if (!made) return;
+  const engine::event_call& call = *made;
+  if (auto foreign = foreign_secrets(*c, *row); foreign && has_secret(call)) {
+    out.status = status::invalid;
+    out.message = std::move(*foreign);
+    return;
+  }
+  if (req.event_id && !req.dry_run) {
+    if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
+      if (first->event != req.event || json::parse(first->params) != params) {
+        out.status = status::conflict;
+        out.message = "event id '" + *req.event_id + "' was already used for event '" +
+                      first->event.value_or("?") + "' with other parameters (journal seq " +
+                      std::to_string(first->seq) + ")";
+        return;
+      }
+      out.duplicate = true;
+      out.status = first->outcome == record_outcome::taken ? status::ok : status::rejected;
+      out.message = first->reason.value_or("");
+      out.instance = view(*c, *row);
+      out.record = std::move(first);
+      return;
+    }
+  }
+  // The instance as the caller saw it at `expect_seq`: only gate answers may have come since
+  // (a CI job polling a gate must not make this update fail).
+  if (req.expect_seq &&
+      (*req.expect_seq > row->seq ||
+       (*req.expect_seq < row->seq && t.changed_after(req.id, *req.expect_seq)))) {
+    out.status = status::conflict;
+    out.message = *req.expect_seq > row->seq
+                      ? "instance '" + req.id + "' is at seq " + std::to_string(row->seq) +
+                            ", not the expected " + std::to_string(*req.expect_seq)
+                      : "instance '" + req.id + "' changed after the expected seq " +
+                            std::to_string(*req.expect_seq) + " (it is at seq " +
+                            std::to_string(row->seq) + ")";
+    return;
+  }
+  if (auto bad = bad_refs(t, m, call)) {
+    out.status = status::invalid;
+    out.message = std::move(*bad);
+    return;
+  }
+  // Events are applied in time order: one dated before the instance's last record would be
+  // decided against a state it never saw.
+  if (at < row->updated_at && !m.accepts_late_events) {
+    out.status = status::invalid;
+    out.message = "the event's time " + engine::format_time(at) +
+                  " is before the last record of '" + req.id + "' (" +
+                  engine::format_time(row->updated_at) +
+                  "): events are applied in time order (a workflow may 'accept late events')";
+    return;
+  }
+  // A timer due by the event's time fires first, as a tick at that time would have fired it:
+  // an overdue SLA is journaled as breached, never lost for want of a tick.
+  if (req.dry_run) {
+    row = with_due_timers(t, *c, *row, at);
+  } else if (row->next_due && *row->next_due <= at && row->lifecycle == lifecycle::active) {
+    out.timers = fire_due(t, req.id, at);
+    row = t.instance(req.id);
+  }
+  json reads;
+  const auto snap = snapshot(t, *c, req.id, reads);
+  impl::decision d =
+      impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads, req.dry_run);
+  out.blockers = d.result.blockers;
+  journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
+  j.event = req.event;
+  j.params = params.dump();
+  j.event_id = req.event_id;
+  impl::record_decision(m, d, j, *row);
+  if (req.dry_run) {  // the same decision, nothing written
+    out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
+    out.message = j.reason.value_or("");
+    out.instance = view(*c, *row);
+    out.record = std::move(j);
+    return;
+  }
+  commit(t, *c, *row, std::move(j), out);
+  if (d.result.is_taken() && !d.result.effects.empty()) {
+    impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
+    apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);
+    out.instance = view(*c, *t.instance(req.id));
+  }
+  // One more query per event only for workflows that have links.
+  if (!m.links.empty()) out.instance->links = impl::links_of(t, *c, req.id);
+}
+
 step_outcome engine_runtime::fire(const fire_request& req) {
   if (auto problem = bad_id("event id", req.event_id)) return invalid_input(std::move(*problem));
   if (auto problem = bad_text(req.actor, req.params)) return invalid_input(std::move(*problem));
   step_outcome out;
   const std::int64_t clock = req.at.value_or(wall_clock_ms());
-  const auto work = [&](store_transaction& t) {
-    out = step_outcome{};
-    auto row = impl::find_instance(t, req.id, out);
-    if (!row) return;
-    const auto c = impl_->load(t, row->definition);
-    const engine::machine& m = c->machine;
-    // Without --at, the wall clock, but never before the instance's last record: concurrent
-    // writers read the clock before they take the write lock.
-    const std::int64_t at = req.at ? clock : std::max(clock, row->updated_at);
-    json params = json::object();
-    const auto made = impl_->make_call(m, req.event, req.params, at, req.actor, params, out);
-    if (!made) return;
-    const engine::event_call& call = *made;
-    if (auto foreign = impl_->foreign_secrets(*c, *row); foreign && has_secret(call)) {
-      out.status = status::invalid;
-      out.message = std::move(*foreign);
-      return;
-    }
-    if (req.event_id && !req.dry_run) {
-      if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
-        if (first->event != req.event || json::parse(first->params) != params) {
-          out.status = status::conflict;
-          out.message = "event id '" + *req.event_id + "' was already used for event '" +
-                        first->event.value_or("?") + "' with other parameters (journal seq " +
-                        std::to_string(first->seq) + ")";
-          return;
-        }
-        out.duplicate = true;
-        out.status = first->outcome == record_outcome::taken ? status::ok : status::rejected;
-        out.message = first->reason.value_or("");
-        out.instance = impl_->view(*c, *row);
-        out.record = std::move(first);
-        return;
-      }
-    }
-    // The instance as the caller saw it at `expect_seq`: only gate answers may have come since
-    // (a CI job polling a gate must not make this update fail).
-    if (req.expect_seq &&
-        (*req.expect_seq > row->seq ||
-         (*req.expect_seq < row->seq && t.changed_after(req.id, *req.expect_seq)))) {
-      out.status = status::conflict;
-      out.message = *req.expect_seq > row->seq
-                        ? "instance '" + req.id + "' is at seq " + std::to_string(row->seq) +
-                              ", not the expected " + std::to_string(*req.expect_seq)
-                        : "instance '" + req.id + "' changed after the expected seq " +
-                              std::to_string(*req.expect_seq) + " (it is at seq " +
-                              std::to_string(row->seq) + ")";
-      return;
-    }
-    if (auto bad = impl_->bad_refs(t, m, call)) {
-      out.status = status::invalid;
-      out.message = std::move(*bad);
-      return;
-    }
-    // Events are applied in time order: one dated before the instance's last record would be
-    // decided against a state it never saw.
-    if (at < row->updated_at && !m.accepts_late_events) {
-      out.status = status::invalid;
-      out.message = "the event's time " + engine::format_time(at) +
-                    " is before the last record of '" + req.id + "' (" +
-                    engine::format_time(row->updated_at) +
-                    "): events are applied in time order (a workflow may 'accept late events')";
-      return;
-    }
-    // A timer due by the event's time fires first, as a tick at that time would have fired it:
-    // an overdue SLA is journaled as breached, never lost for want of a tick.
-    if (req.dry_run) {
-      row = impl_->with_due_timers(t, *c, *row, at);
-    } else if (row->next_due && *row->next_due <= at && row->lifecycle == lifecycle::active) {
-      out.timers = impl_->fire_due(t, req.id, at);
-      row = t.instance(req.id);
-    }
-    json reads;
-    const auto snap = impl_->snapshot(t, *c, req.id, reads);
-    impl::decision d =
-        impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads, req.dry_run);
-    out.blockers = d.result.blockers;
-    journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
-    j.event = req.event;
-    j.params = params.dump();
-    j.event_id = req.event_id;
-    impl::record_decision(m, d, j, *row);
-    if (req.dry_run) {  // the same decision, nothing written
-      out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
-      out.message = j.reason.value_or("");
-      out.instance = impl_->view(*c, *row);
-      out.record = std::move(j);
-      return;
-    }
-    impl_->commit(t, *c, *row, std::move(j), out);
-    if (d.result.is_taken() && !d.result.effects.empty()) {
-      impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
-      impl_->apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);
-      out.instance = impl_->view(*c, *t.instance(req.id));
-    }
-    // One more query per event only for workflows that have links.
-    if (!m.links.empty()) out.instance->links = impl::links_of(t, *c, req.id);
-  };
+  const auto work = [&](store_transaction& t) { impl_->fire_in(t, req, clock, out); };
   try {
     if (req.dry_run) {
       impl_->read(work);
@@ -411,6 +415,49 @@ step_outcome engine_runtime::fire(const fire_request& req) {
                   out.message.empty() ? "" : ": " + out.message, req.dry_run ? " [dry run]" : "");
   }
   impl_->redact(out);
+  return out;
+}
+
+batch_outcome engine_runtime::fire_batch(const std::vector<fire_request>& requests,
+                                         bool all_or_nothing) {
+  batch_outcome out;
+  const std::int64_t now = wall_clock_ms();
+  struct abandon {};  // all or nothing, and one was not taken: roll the batch back
+  try {
+    impl_->write([&](store_transaction& t) {
+      out = batch_outcome{};
+      for (const fire_request& req : requests) {
+        step_outcome one;
+        if (auto problem = bad_id("event id", req.event_id)) {
+          one = invalid_input(std::move(*problem));
+        } else if (auto bad = bad_text(req.actor, req.params)) {
+          one = invalid_input(std::move(*bad));
+        } else if (req.dry_run) {
+          one = invalid_input("a batch applies events: it takes no dry run");
+        } else {
+          t.mark();  // what this event writes can be undone alone
+          try {
+            impl_->fire_in(t, req, req.at.value_or(now), one);
+            t.release_mark();
+          } catch (const request_failure& f) {
+            t.rollback_to_mark();
+            one = step_outcome{};
+            one.status = f.outcome();
+            one.message = f.what();
+          }
+        }
+        impl_->redact(one);
+        const bool taken = one.status == status::ok;
+        out.events.push_back(std::move(one));
+        if (all_or_nothing && !taken) throw abandon{};
+      }
+      out.committed = true;
+    });
+  } catch (const abandon&) {
+    out.committed = false;
+  }
+  spdlog::debug("batch of {} events {}", requests.size(),
+                out.committed ? "committed" : "rolled back");
   return out;
 }
 

@@ -76,6 +76,13 @@ struct step_outcome {
   std::vector<std::string> blockers;
 };
 
+/// The result of a batch of events applied in one transaction (group commit).
+struct batch_outcome {
+  std::vector<step_outcome> events;  ///< one per request, in order
+  bool committed =
+      false;  ///< false: nothing was written (all or nothing said no, or a store error)
+};
+
 /// A .flow file to deploy.
 struct source_file {
   std::string name;  ///< where it came from, for diagnostics and the record
@@ -284,6 +291,12 @@ class engine_runtime {
   step_outcome fire(const fire_request& r);
   /// Answers a gate question and journals the answer (status ok: yes; rejected: no).
   step_outcome gate(const gate_request& r);
+  /// Group commit: applies `requests` in order in one transaction (one commit, one sync), each
+  /// journaled as its own record with its own idempotency and outcome, exactly as `fire` would.
+  /// A request that fails (unknown instance, bad input, a cascade over its bound) leaves nothing
+  /// of itself and the others go on; a rejection is journaled like any. With `all_or_nothing`,
+  /// the first request not taken rolls the whole batch back. Dry runs are refused.
+  batch_outcome fire_batch(const std::vector<fire_request>& requests, bool all_or_nothing = false);
   /// Fires every timer due at or before `now` (default: the wall clock), across all active
   /// instances, each in its own transaction, earliest first. Idempotent: a fired timer is
   /// consumed, so a second tick at the same time fires nothing.

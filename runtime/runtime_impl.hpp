@@ -477,6 +477,11 @@ struct engine_runtime::impl {
     j.lifecycle = d.next;
   }
 
+  // One event on its instance inside `t` (runtime.cpp: fire, and each event of a batch); the
+  // outcome in `out`. Throws request_failure when a cascade it causes fails.
+  void fire_in(store_transaction& t, const fire_request& req, std::int64_t clock,
+               step_outcome& out);
+
   static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
                          const std::string& instance_id,
                          const engine::link_snapshot* links = nullptr,

@@ -254,6 +254,12 @@ class store_transaction {
   virtual void delete_link(const std::string& source, const std::string& name,
                            const std::string& target) = 0;
 
+  /// A mark inside the transaction (group commit: one per event): what is written after it can
+  /// be undone alone (`rollback_to_mark`) or kept (`release_mark`). Marks do not nest.
+  virtual void mark() = 0;
+  virtual void release_mark() = 0;
+  virtual void rollback_to_mark() = 0;
+
  protected:
   /// Inserts `r` as it is, global sequence and hash included.
   virtual void insert_journal(const journal_row& r) = 0;

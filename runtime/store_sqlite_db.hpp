@@ -203,6 +203,9 @@ class sqlite_transaction : public store_transaction {
   std::vector<link_row> links_from(const std::string& source) override;
   std::vector<link_row> links_to(const std::string& target) override;
   std::vector<link_row> all_links() override;
+  void mark() override;
+  void release_mark() override;
+  void rollback_to_mark() override;
   void insert_link(const link_row& l) override;
   void delete_link(const std::string& source, const std::string& name,
                    const std::string& target) override;

@@ -372,6 +372,13 @@ std::vector<link_row> sqlite_transaction::links_to(const std::string& target) {
   return out;
 }
 
+void sqlite_transaction::mark() { s_.prepare("SAVEPOINT vflow_mark").run(); }
+void sqlite_transaction::release_mark() { s_.prepare("RELEASE vflow_mark").run(); }
+void sqlite_transaction::rollback_to_mark() {
+  s_.prepare("ROLLBACK TO vflow_mark").run();
+  s_.prepare("RELEASE vflow_mark").run();
+}
+
 bool sqlite_transaction::changed_after(const std::string& instance, std::int64_t seq) {
   auto& s = s_.prepare(
       "SELECT 1 FROM journal WHERE instance = ?1 AND seq > ?2 AND kind != 'gate' LIMIT 1");

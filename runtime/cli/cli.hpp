@@ -41,6 +41,8 @@ void add_check_command(CLI::App& app, global_options& global, command_runner& ru
 void add_completion_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `test` (scenarios of *.flowtest files, with coverage).
 void add_test_command(CLI::App& app, global_options& global, command_runner& run);
+/// `fire --batch FILE` (`-`: standard input): the events of a JSON Lines file in one transaction.
+int run_fire_batch(const std::string& file, bool all_or_nothing, const global_options& g);
 /// Registers `fmt`.
 void add_fmt_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `import`.

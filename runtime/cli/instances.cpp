@@ -212,13 +212,23 @@ int run_start(const start_args& a, const global_options& g) {
 }
 
 struct fire_args {
-  std::string id, event, actor, event_id, at;
+  std::string id, event, actor, event_id, at, batch;
   std::optional<std::int64_t> expect_seq;
   std::vector<std::string> params;
   bool dry_run = false;
+  bool all_or_nothing = false;
 };
 
 int run_fire(const fire_args& a, const global_options& g) {
+  if (!a.batch.empty()) {
+    if (!a.id.empty() || !a.event.empty() || !a.params.empty() || !a.actor.empty() ||
+        !a.event_id.empty() || !a.at.empty() || a.expect_seq || a.dry_run) {
+      throw usage_error{"--batch takes its events from the file: give no ID, EVENT or options"};
+    }
+    return run_fire_batch(a.batch, a.all_or_nothing, g);
+  }
+  if (a.all_or_nothing) throw usage_error{"--all-or-nothing goes with --batch"};
+  if (a.id.empty() || a.event.empty()) throw usage_error{"fire needs ID EVENT, or --batch FILE"};
   runtime::fire_request r{a.id,
                           a.event,
                           parse_assignments(a.params, "parameter"),
@@ -556,9 +566,16 @@ void add_instance_commands(CLI::App& app, global_options& g, command_runner& run
   add<fire_args>(
       app, g, run, "fire", "Deliver an event to an instance",
       [](CLI::App& c, fire_args& a) {
-        c.add_option("id", a.id, "Instance id")->required();
-        c.add_option("event", a.event, "Event name")->required();
+        c.add_option("id", a.id, "Instance id");
+        c.add_option("event", a.event, "Event name");
         c.add_option("params", a.params, "Event parameters as name=value");
+        c.add_option(
+            "--batch", a.batch,
+            "Many events in one transaction: a JSON Lines file (- for standard\n"
+            "input), a line {\"id\", \"event\", \"params\", \"actor\", \"event_id\", \"at\",\n"
+            "\"expect_seq\"} per event, each journaled as its own record");
+        c.add_flag("--all-or-nothing", a.all_or_nothing,
+                   "With --batch: an event not taken rolls the whole batch back");
         c.add_option("--actor", a.actor, "Who fires it (journaled)");
         c.add_option("--event-id", a.event_id,
                      "Idempotency key: a repeat returns the first outcome and writes nothing");

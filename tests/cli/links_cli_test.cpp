@@ -272,6 +272,66 @@ TEST_F(LinksCli, ARefusedSendIsJournaledOnTheReceiverButSendBangRollsEverythingB
   EXPECT_FALSE(last["cause"].is_null());
 }
 
+// Group commit: a batch is one transaction, but an event whose cascade fails (send! refused)
+// leaves nothing of itself — its link changes, its record, its sends — and the events around it
+// stay, each journaled as its own record; the journal then verifies. With --all-or-nothing the
+// same batch writes nothing at all.
+TEST_F(LinksCli, ABatchIsOneTransactionButAFailingEventLeavesNothingOfItself) {
+  ASSERT_EQ(vflow("fire PRB-1 accept_fix").exit_code, 0);
+  ASSERT_EQ(vflow("fire INC-1 close").exit_code, 0);  // INC-1 can no longer take problem_resolved
+  const auto batch = dir / "events.jsonl";
+  std::ofstream(batch)
+      << R"({"id": "PRB-1", "event": "set_team", "params": {"team": "TEAM-1"}, "actor": "ada"})"
+      << "\n"
+      << R"({"id": "PRB-1", "event": "escalate"})"
+      << "\n\n"
+      << R"({"id": "PRB-1", "event": "clear_team", "event_id": "job-7"})"
+      << "\n";
+  const std::string before = dump();
+  auto r = vflow("fire --all-or-nothing --batch '" + batch.string() + "'", false);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("rolled back, nothing written: event 2 was not taken"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(dump(), before);
+
+  const std::int64_t seq = vflow_json("status PRB-1")["seq"];
+  const auto j = vflow_json("fire --batch '" + batch.string() + "'");
+  EXPECT_EQ(j["committed"], true);
+  EXPECT_EQ(j["taken"], 2);
+  EXPECT_EQ(j["rejected"], 1);
+  EXPECT_EQ(j["events"][1]["status"], "rejected");  // send! refused: the whole event undone
+  EXPECT_TRUE(j["events"][1]["record"].is_null());
+  EXPECT_EQ(j["events"][0]["record"]["seq"], seq + 1);
+  EXPECT_EQ(j["events"][2]["record"]["seq"], seq + 2);  // the escalation left no record
+  EXPECT_EQ(vflow_json("status PRB-1")["links"]["owner_team"], nlohmann::json::array());
+  const auto history = vflow_json("history PRB-1");
+  EXPECT_EQ(history[history.size() - 2]["event"], "set_team");
+  EXPECT_EQ(history.back()["event"], "clear_team");
+  EXPECT_EQ(history.back()["event_id"], "job-7");
+  EXPECT_EQ(vflow("verify --all").exit_code, 0);
+  // Sent again, the idempotent event returns its first outcome and writes nothing.
+  std::ofstream(batch) << R"({"id": "PRB-1", "event": "clear_team", "event_id": "job-7"})"
+                       << "\n";
+  EXPECT_EQ(vflow_json("fire --batch '" + batch.string() + "'")["events"][0]["duplicate"], true);
+  EXPECT_EQ(vflow_json("status PRB-1")["seq"], seq + 2);
+}
+
+// A malformed batch is a usage error naming its line, and nothing is applied.
+TEST_F(LinksCli, AMalformedBatchIsRefusedBeforeAnythingIsApplied) {
+  const auto batch = dir / "bad.jsonl";
+  std::ofstream(batch) << R"({"id": "PRB-1", "event": "escalate"})"
+                       << "\n"
+                       << R"({"id": "PRB-1", "evnt": "x"})"
+                       << "\n";
+  const std::string before = dump();
+  const auto r = vflow("fire --batch '" + batch.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("line 2: unknown key 'evnt'"), std::string::npos) << r.out;
+  EXPECT_EQ(dump(), before);
+  EXPECT_EQ(vflow("fire PRB-1 escalate --batch '" + batch.string() + "'").exit_code, 2);
+  EXPECT_EQ(vflow("fire --all-or-nothing PRB-1 escalate").exit_code, 2);
+}
+
 TEST_F(LinksCli, ADeployNamingAnUnknownWorkflowIsADiagnosticAtTheLink) {
   write("lonely.flow", R"(stream D2C
 workflow Lonely {
