@@ -279,23 +279,14 @@ int run_gate(const gate_args& a, const global_options& g) {
   std::vector<std::string> blockers = o.blockers;
   if (blockers.empty() && o.status != runtime::status::ok) blockers.push_back(o.message);
   if (o.record && *format == report_format::junit) {
-    std::string all;
-    for (const auto& b : blockers) all += b + '\n';
-    const std::string failures = blockers.empty() ? "0" : "1";
-    const std::string counts = "tests=\"1\" failures=\"" + failures + "\" errors=\"0\"";
-    std::cout << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " << counts
-              << ">\n  <testsuite name=\"vflow gate\" " << counts
-              << ">\n    <testcase classname=\"vflow gate\" name=\"" << xml_escape(question)
-              << "\"";
-    if (blockers.empty()) {
-      std::cout << "/>\n";
-    } else {
-      std::cout << ">\n      <failure message=\""
-                << xml_escape(std::to_string(blockers.size()) +
-                              (blockers.size() == 1 ? " blocker" : " blockers"))
-                << "\">" << xml_escape(all) << "</failure>\n    </testcase>\n";
+    junit_case c{"vflow gate", question};
+    if (!blockers.empty()) {
+      c.failed = true;
+      c.failure_message =
+          std::to_string(blockers.size()) + (blockers.size() == 1 ? " blocker" : " blockers");
+      for (const auto& b : blockers) c.failure_text += b + '\n';
     }
-    std::cout << "  </testsuite>\n</testsuites>\n";
+    std::cout << junit_document("vflow gate", {c});
   } else if (o.record && *format == report_format::github) {
     if (blockers.empty()) std::cout << "::notice title=vflow gate::" << question << ": yes\n";
     for (const auto& b : blockers) {

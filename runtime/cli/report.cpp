@@ -139,41 +139,56 @@ std::string sarif_report(const std::vector<file_report>& files, const std::strin
   return log.dump(2) + '\n';
 }
 
-std::string junit_report(const std::vector<file_report>& files, const std::string& suite,
-                         bool warnings_as_errors) {
-  std::size_t failures = 0;
-  std::string cases;
-  for (const file_report& f : files) {
-    std::string failing, passing;
-    const dsl::diagnostic* first = nullptr;
-    for (const dsl::diagnostic& d : f.diagnostics) {
-      if (fails(d, warnings_as_errors)) {
-        if (!first) first = &d;
-        failing += one_line(d) + '\n';
-      } else {
-        passing += one_line(d) + '\n';
-      }
-    }
-    cases += "    <testcase classname=\"" + xml_escape(suite) + "\" name=\"" + xml_escape(f.file) +
-             "\" file=\"" + xml_escape(f.file) + "\"";
-    if (!first && passing.empty()) {
-      cases += "/>\n";
+std::string junit_document(const std::string& suite, const std::vector<junit_case>& cases) {
+  const auto failures =
+      std::count_if(cases.begin(), cases.end(), [](const junit_case& c) { return c.failed; });
+  const std::string counts = "tests=\"" + std::to_string(cases.size()) + "\" failures=\"" +
+                             std::to_string(failures) + "\" errors=\"0\" skipped=\"0\"";
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " +
+                    counts + ">\n  <testsuite name=\"" + xml_escape(suite) + "\" " + counts + ">\n";
+  for (const junit_case& c : cases) {
+    out += "    <testcase classname=\"" + xml_escape(c.classname) + "\" name=\"" +
+           xml_escape(c.name) + "\"";
+    if (!c.file.empty()) out += " file=\"" + xml_escape(c.file) + "\"";
+    if (c.line) out += " line=\"" + std::to_string(*c.line) + "\"";
+    if (c.seconds) out += " time=\"" + std::to_string(*c.seconds) + "\"";
+    if (!c.failed && c.system_out.empty()) {
+      out += "/>\n";
       continue;
     }
-    cases += ">\n";
-    if (first) {
-      ++failures;
-      cases += "      <failure message=\"" + xml_escape(first->message) + "\" type=\"" +
-               xml_escape(first->code) + "\">" + xml_escape(failing) + "</failure>\n";
+    out += ">\n";
+    if (c.failed) {
+      out += "      <failure message=\"" + xml_escape(c.failure_message) + "\"";
+      if (!c.failure_type.empty()) out += " type=\"" + xml_escape(c.failure_type) + "\"";
+      out += ">" + xml_escape(c.failure_text) + "</failure>\n";
     }
-    if (!passing.empty()) cases += "      <system-out>" + xml_escape(passing) + "</system-out>\n";
-    cases += "    </testcase>\n";
+    if (!c.system_out.empty())
+      out += "      <system-out>" + xml_escape(c.system_out) + "</system-out>\n";
+    out += "    </testcase>\n";
   }
-  const std::string counts = "tests=\"" + std::to_string(files.size()) + "\" failures=\"" +
-                             std::to_string(failures) + "\" errors=\"0\" skipped=\"0\"";
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " + counts +
-         ">\n  <testsuite name=\"" + xml_escape(suite) + "\" " + counts + ">\n" + cases +
-         "  </testsuite>\n</testsuites>\n";
+  return out + "  </testsuite>\n</testsuites>\n";
+}
+
+std::string junit_report(const std::vector<file_report>& files, const std::string& suite,
+                         bool warnings_as_errors) {
+  std::vector<junit_case> cases;
+  for (const file_report& f : files) {
+    junit_case c{suite, f.file, f.file};
+    for (const dsl::diagnostic& d : f.diagnostics) {
+      if (fails(d, warnings_as_errors)) {
+        if (!c.failed) {
+          c.failed = true;
+          c.failure_message = d.message;
+          c.failure_type = d.code;
+        }
+        c.failure_text += one_line(d) + '\n';
+      } else {
+        c.system_out += one_line(d) + '\n';
+      }
+    }
+    cases.push_back(std::move(c));
+  }
+  return junit_document(suite, cases);
 }
 
 std::string github_report(const std::vector<dsl::diagnostic>& diagnostics,

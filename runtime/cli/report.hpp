@@ -2,6 +2,7 @@
 // reports) and GitHub Actions workflow commands (annotations on the pull request).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,24 @@ inline bool fails(const dsl::diagnostic& d, bool warnings_as_errors) {
 /// warning that counts as one).
 std::string sarif_report(const std::vector<file_report>& files, const std::string& version,
                          bool warnings_as_errors);
+
+/// One test case of a JUnit XML report.
+struct junit_case {
+  std::string classname;
+  std::string name;
+  std::string file;                   ///< empty: no `file` attribute
+  std::optional<std::uint32_t> line;  ///< the `line` attribute
+  std::optional<double> seconds;      ///< the `time` attribute
+  bool failed = false;
+  std::string failure_message;  ///< the failure's `message`
+  std::string failure_type;     ///< its `type`, when not empty
+  std::string failure_text;     ///< its text
+  std::string system_out;       ///< empty: none
+};
+
+/// A JUnit XML document (the shape CI systems read: testsuites, one testsuite `suite`, its
+/// test cases, failures counted at both levels).
+std::string junit_document(const std::string& suite, const std::vector<junit_case>& cases);
 
 /// A JUnit XML report: one test suite `suite`, a test case per file, failed by its first failing
 /// diagnostic (all of them in the failure's text; the other warnings as system-out).

@@ -452,25 +452,17 @@ int run_test(const test_args& args, const global_options& global) {
       results.begin(), results.end(), [](const auto& r) { return r.failed.has_value(); }));
 
   if (*format == report_format::junit) {
-    std::string cases;
+    std::vector<junit_case> cases;
     for (const auto& r : results) {
-      cases += "    <testcase classname=\"" + xml_escape(r.file) + "\" name=\"" +
-               xml_escape(r.name) + "\" file=\"" + xml_escape(r.file) + "\" line=\"" +
-               std::to_string(r.line) + "\" time=\"" + std::to_string(r.seconds) + "\"";
-      if (!r.failed) {
-        cases += "/>\n";
-        continue;
+      junit_case c{r.file, r.name, r.file, r.line, r.seconds};
+      if (r.failed) {
+        c.failed = true;
+        c.failure_message = r.failed->message;
+        c.failure_text = r.file + ":" + std::to_string(r.failed->line) + ": " + r.failed->message;
       }
-      cases +=
-          ">\n      <failure message=\"" + xml_escape(r.failed->message) + "\">" +
-          xml_escape(r.file + ":" + std::to_string(r.failed->line) + ": " + r.failed->message) +
-          "</failure>\n    </testcase>\n";
+      cases.push_back(std::move(c));
     }
-    const std::string counts = "tests=\"" + std::to_string(results.size()) + "\" failures=\"" +
-                               std::to_string(failed) + "\" errors=\"0\" skipped=\"0\"";
-    std::cout << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vflow\" " << counts
-              << ">\n  <testsuite name=\"vflow test\" " << counts << ">\n"
-              << cases << "  </testsuite>\n</testsuites>\n";
+    std::cout << junit_document("vflow test", cases);
   } else if (as_json) {
     json list = json::array();
     for (const auto& r : results) {
