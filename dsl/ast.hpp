@@ -148,15 +148,20 @@ struct assignment_stmt {
   std::optional<spawn_decl> spawn;  // the value is `spawn W(...)`
 };
 
-/// `send[!] EVENT[(args)] to LINK`.
+/// `send[!] EVENT[(args)] to LINK`; without `to LINK`, to the instance itself (queued after
+/// everything the current event sets off); or, in a transition's block, `raise EVENT[(args)]`.
 struct send_decl {
   std::string event;
   source_span event_span;
   std::vector<expr_ref> args;
-  std::string link;
+  std::string link;  // empty: to the instance itself
   source_span link_span;
   bool must = false;
+  bool raise = false;  // `raise`: the internal queue, before anything sent
 };
+
+/// A name with where it was written.
+using spelled = std::pair<std::string, source_span>;
 
 /// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
 struct transition_decl {
@@ -169,9 +174,12 @@ struct transition_decl {
   source_span target_span;
   std::optional<expr_ref> guard;
   std::vector<assignment_stmt> assignments;
-  std::vector<send_decl> sends;  // applied after the link changes, in order
-  bool targetless = false;       // `on EVENT [when GUARD] { ... }`: the state is not left
-  source_span span;              // from `on` to the end of the transition
+  std::vector<send_decl> sends;       // applied after the link changes, in order
+  bool targetless = false;            // `on EVENT [when GUARD] { ... }`: the state is not left
+  std::vector<spelled> more_events;   // `on a, b.c, * -> ...`: descriptors after the first
+  std::vector<spelled> more_targets;  // `-> A, B`: targets after the first
+  bool internal = false;              // `-> T internal`: a compound source is not left
+  source_span span;                   // from `on` to the end of the transition
 };
 
 /// An action of a rule: `field = expr` or `raise EVENT(args)`.
@@ -209,6 +217,8 @@ struct state_decl {
   std::vector<transition_decl> transitions;
   std::uint32_t end_line = 0;  // the line it ends on (its `}`, or its name): fmt places comments
   block_lines entry_block, exit_block;
+  std::string history_default;  // `history H -> T`: T
+  source_span history_default_span;
 };
 
 /// `deny EVENT[, EVENT...] when COND [because "text"]` inside a policy.
@@ -249,6 +259,7 @@ struct workflow_decl {
   source_span name_span;
   std::vector<title_decl> titles;
   bool accepts_late_events = false;  // `accept late events`
+  bool first_match_wins = false;     // `first match wins`
   std::vector<field_decl> fields;
   std::vector<link_decl> links;
   std::vector<event_decl> events;

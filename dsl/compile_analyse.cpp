@@ -64,15 +64,24 @@ void workflow_compiler::check_structure() {
     const engine::transition_def& tr = m_.transitions[t];
     handled[engine::index(tr.event)] = true;
     // An earlier unguarded transition on the same state and event makes this one dead.
+    const auto names_exactly = [&](const transition_decl& d) {
+      const std::string& name = m_.events[engine::index(tr.event)].name;
+      return d.event == name || std::any_of(d.more_events.begin(), d.more_events.end(),
+                                            [&](const spelled& e) { return e.first == name; });
+    };
     for (std::size_t u = m_.states[engine::index(tr.source)].first_transition; u < t; ++u) {
       const engine::transition_def& prev = m_.transitions[u];
       if (prev.event != tr.event || prev.guard != engine::no_expr) continue;
       const transition_decl& here = *decls_of_transitions_[t];
       const transition_decl& there = *decls_of_transitions_[u];
+      // A descriptor that matches many events (`*`, a prefix) is a fallback: only transitions
+      // that name the event exactly can make each other dead. The same declaration is
+      // expanded once per event, so it never meets itself here.
+      if (&here == &there || !names_exactly(here) || !names_exactly(there)) continue;
       const std::string where = "state '" + m_.states[engine::index(tr.source)].name +
                                 "' on event '" + m_.events[engine::index(tr.event)].name + "'";
       const std::string first = "at line " + std::to_string(there.span.line);
-      if (tr.guard == engine::no_expr) {
+      if (tr.guard == engine::no_expr && !m_.first_match_wins) {
         error("F0114", here.span,
               "nondeterministic transitions: " + where + " has two unguarded transitions",
               "add a 'when' guard to one of them (the other is " + first + ")");
@@ -88,6 +97,10 @@ void workflow_compiler::check_structure() {
   for (const auto& a : m_.rule_actions) {  // an event a rule, entry or exit raises is used
     if (a.kind == engine::action_kind::raise) raised[engine::index(a.event)] = true;
   }
+  for (const auto& e : m_.effects) {  // and one a block raises or sends to the instance itself
+    if (!engine::is_external(e.kind)) raised[engine::index(e.event)] = true;
+  }
+  if (const auto star = event_ids_.find("*")) raised[*star] = true;  // declared by `on *`
   if (!had_error()) check_rules(handled);
   for (std::size_t e = 0; e < m_.events.size(); ++e) {
     if (!handled[e] && !raised[e] && !had_error()) {

@@ -60,12 +60,20 @@ void workflow_compiler::define_transitions() {
           m_.timers.push_back(std::move(*timer));
         }
       } else if (t.done || t.always) {
-        if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
+        if (auto def = define_transition(static_cast<engine::state_id>(s), t, std::nullopt)) {
           eventless[t.done ? 0 : 1].push_back(std::move(*def));
         }
-      } else if (auto def = define_transition(static_cast<engine::state_id>(s), t)) {
-        m_.transitions.push_back(std::move(*def));
-        decls_of_transitions_.push_back(&t);
+      } else {
+        const auto events = matched_events(t);
+        // No event matched (reported): the rest is still checked, so every error shows at once.
+        if (events.empty())
+          (void)define_transition(static_cast<engine::state_id>(s), t, std::nullopt);
+        for (const engine::event_id e : events) {
+          if (auto def = define_transition(static_cast<engine::state_id>(s), t, e)) {
+            m_.transitions.push_back(std::move(*def));
+            decls_of_transitions_.push_back(&t);
+          }
+        }
       }
     }
     m_.states[s].timer_count =
@@ -206,32 +214,97 @@ std::optional<engine::timer_def> workflow_compiler::define_timer(engine::state_i
 }
 
 // Checks and lowers one transition; nothing when it cannot be part of the machine.
+std::vector<engine::event_id> workflow_compiler::matched_events(const transition_decl& t) {
+  std::vector<bool> hit(m_.events.size(), false);
+  const auto match = [&](const std::string& raw, const source_span& span) {
+    const bool star = raw == "*";
+    const std::string d = raw.size() > 2 && raw.compare(raw.size() - 2, 2, ".*") == 0
+                              ? raw.substr(0, raw.size() - 2)
+                              : raw;
+    bool any = false;
+    for (std::size_t e = 0; e < m_.events.size(); ++e) {
+      const std::string& name = m_.events[e].name;
+      if (star || name == d ||
+          (name.size() > d.size() && name.compare(0, d.size(), d) == 0 && name[d.size()] == '.')) {
+        hit[e] = any = true;
+      }
+    }
+    if (!any) {
+      error("F0107", span, "unknown event '" + raw + "'",
+            suggest(raw, [&] { return names_of(m_.events); }));
+    }
+  };
+  match(t.event, t.event_span);
+  for (const auto& [raw, span] : t.more_events) match(raw, span);
+  std::vector<engine::event_id> out;
+  for (std::size_t e = 0; e < hit.size(); ++e) {
+    if (hit[e]) out.push_back(static_cast<engine::event_id>(e));
+  }
+  return out;
+}
+
+void workflow_compiler::define_history_defaults() {
+  for (std::size_t s = 0; s < state_decls_.size(); ++s) {
+    const state_decl& st = *state_decls_[s];
+    engine::state_def& def = m_.states[s];
+    if (const auto done = event_ids_.find("done.state." + st.name)) def.done_event = *done;
+    if (st.history_default.empty()) continue;
+    const auto target = state_ids_.find(st.history_default);
+    if (!target) {
+      error("F0102", st.history_default_span, "unknown state '" + st.history_default + "'",
+            suggest(st.history_default, [&] { return names_of(m_.states); }));
+      continue;
+    }
+    bool inside = false;
+    for (auto p = m_.states[*target].parent; p != engine::no_state && !inside;
+         p = m_.states[engine::index(p)].parent) {
+      inside = p == def.parent;
+    }
+    if (!inside) {
+      error("F0141", st.history_default_span,
+            "history '" + st.name + "' leads to '" + st.history_default +
+                "', which is not inside '" + m_.states[engine::index(def.parent)].name + "'",
+            "a history state's default is one of its parent's descendants");
+      continue;
+    }
+    def.history_default = static_cast<engine::state_id>(*target);
+  }
+}
+
 std::optional<engine::transition_def> workflow_compiler::define_transition(
-    engine::state_id source, const transition_decl& t) {
+    engine::state_id source, const transition_decl& t, std::optional<engine::event_id> ev) {
   engine::transition_def def;
   def.source = source;
   def.pos = {t.span.line, t.span.column};
   bool valid = true;
   const bool eventless = t.done || t.always;
-  const auto ev = eventless ? std::nullopt : event_ids_.find(t.event);
   const engine::event_def* event = nullptr;
   if (ev) {
-    def.event = static_cast<engine::event_id>(*ev);
-    event = &m_.events[*ev];
-  } else if (!eventless) {
-    error("F0107", t.event_span, "unknown event '" + t.event + "'",
-          suggest(t.event, [&] { return names_of(m_.events); }));
-    valid = false;
+    def.event = *ev;
+    event = &m_.events[engine::index(*ev)];
   }
+  const auto resolve = [&](const std::string& name, const source_span& span) {
+    const auto target = state_ids_.find(name);
+    if (!target) {
+      error("F0102", span, "unknown state '" + name + "'",
+            suggest(name, [&] { return names_of(m_.states); }));
+      valid = false;
+      return engine::no_state;
+    }
+    return static_cast<engine::state_id>(*target);
+  };
   if (t.targetless) {
     def.target = engine::no_state;
-  } else if (const auto target = state_ids_.find(t.target)) {
-    def.target = static_cast<engine::state_id>(*target);
   } else {
-    error("F0102", t.target_span, "unknown state '" + t.target + "'",
-          suggest(t.target, [&] { return names_of(m_.states); }));
-    valid = false;
+    def.target = resolve(t.target, t.target_span);
+    def.first_extra_target = static_cast<std::uint32_t>(m_.extra_targets.size());
+    for (const auto& [name, span] : t.more_targets) {
+      m_.extra_targets.push_back(resolve(name, span));
+    }
+    def.extra_target_count =
+        static_cast<std::uint32_t>(m_.extra_targets.size()) - def.first_extra_target;
   }
+  def.internal = t.internal;
   scope sc{event, false};
   sc.eventless = eventless;
   if (t.guard) {
@@ -554,28 +627,40 @@ bool workflow_compiler::define_spawn(const assignment_stmt& a, std::uint32_t lin
 }
 
 std::optional<std::uint32_t> workflow_compiler::define_send(const send_decl& s, const scope& sc) {
-  const auto link = find_link(s.link, s.link_span);
+  const bool own = s.link.empty();  // a raise, or a send to the instance itself
+  const auto link = own ? std::optional<std::uint32_t>(0) : find_link(s.link, s.link_span);
   std::vector<std::optional<typed>> args;
   for (const expr_ref a : s.args) args.push_back(compile_expr(f_[a], sc));
   if (!link) return std::nullopt;
-  const workflow_signature* target = link_target(*link);
-  if (!target) return std::nullopt;
-  const engine::event_def* ev = by_name(target->events, s.event);
+  const workflow_signature* target = own ? nullptr : link_target(*link);
+  if (!own && !target) return std::nullopt;
+  const std::string& target_name = own ? w_.name : target->name;
+  const engine::event_def* ev = nullptr;
+  if (own) {
+    if (const auto e = event_ids_.find(s.event)) ev = &m_.events[*e];
+  } else {
+    ev = by_name(target->events, s.event);
+  }
   if (!ev) {
-    std::string help = suggest(s.event, [&] { return names_of(target->events); });
-    error("F0107", s.event_span, "workflow " + target->name + " has no event '" + s.event + "'",
+    std::string help = suggest(s.event, [&] { return names_of(own ? m_.events : target->events); });
+    error("F0107", s.event_span,
+          own ? "unknown event '" + s.event + "'"
+              : "workflow " + target_name + " has no event '" + s.event + "'",
           std::move(help));
     return std::nullopt;
   }
   if (args.size() != ev->params.size()) {
     error("F0124", s.event_span,
-          "event '" + ev->name + "' of " + target->name + " takes " +
-              std::to_string(ev->params.size()) + " argument(s), but the send gives " +
-              std::to_string(args.size()));
+          "event '" + ev->name + "' of " + target_name + " takes " +
+              std::to_string(ev->params.size()) + " argument(s), but the " +
+              (s.raise ? "raise" : "send") + " gives " + std::to_string(args.size()));
     return std::nullopt;
   }
   engine::effect_def d;
-  d.kind = engine::effect_kind::send;
+  d.kind = !own      ? engine::effect_kind::send
+           : s.raise ? engine::effect_kind::raise
+                     : engine::effect_kind::send_self;
+  if (own) d.event = static_cast<engine::event_id>(ev - m_.events.data());
   d.link = *link;
   d.name = s.event;
   d.must = s.must;

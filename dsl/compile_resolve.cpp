@@ -100,17 +100,30 @@ void workflow_compiler::declare_events() {
     }
     m_.events.push_back(std::move(def));
   }
+  // `on *` matches every event, those the workflow never declared too: they arrive as `*`.
+  const auto star = [](const auto& self, const std::vector<state_decl>& states) -> bool {
+    for (const state_decl& s : states) {
+      for (const transition_decl& t : s.transitions) {
+        if (t.event == "*") return true;
+        for (const auto& [name, span] : t.more_events) {
+          if (name == "*") return true;
+        }
+      }
+      if (self(self, s.children)) return true;
+    }
+    return false;
+  };
+  if (star(star, w_.states) && event_ids_.insert("*", static_cast<std::uint32_t>(m_.events.size())))
+    m_.events.push_back(engine::event_def{"*", {}, 0, 0});
 }
 
 void workflow_compiler::declare_states() {
   const auto top = declare_children(w_.states, engine::no_state, 0);
   has_initial_ = top.has_value();
   if (top) m_.initial = *top;
-  if (!top && !had_initial_error_) {
-    error("F0111", w_.name_span, "workflow '" + w_.name + "' has no initial state",
-          w_.states.empty()
-              ? "declare a state: initial state NAME { ... }"
-              : "mark the first state 'initial': initial state " + w_.states.front().name);
+  if (!top && !had_initial_error_ && w_.states.empty()) {
+    error("F0111", w_.name_span, "workflow '" + w_.name + "' has no states",
+          "declare a state: initial state NAME { ... }");
   }
 }
 
@@ -123,6 +136,7 @@ std::optional<engine::state_id> workflow_compiler::declare_children(
       m_.states[engine::index(parent)].kind == engine::state_kind::parallel;
   const state_decl* initial = nullptr;
   std::optional<engine::state_id> initial_id;
+  const auto first_declared = static_cast<std::uint32_t>(m_.states.size());
   for (const state_decl& s : list) {
     const auto id = static_cast<engine::state_id>(m_.states.size());
     if (!state_ids_.insert(s.name, engine::index(id))) {
@@ -153,9 +167,6 @@ std::optional<engine::state_id> workflow_compiler::declare_children(
     if (def.kind == engine::state_kind::parallel && s.children.empty()) {
       error("F0127", s.name_span, "parallel state '" + s.name + "' has no regions");
     }
-    if (s.kind == state_kind::region && s.children.empty()) {
-      error("F0127", s.name_span, "region '" + s.name + "' has no states");
-    }
     m_.states.push_back(std::move(def));
     state_decls_.push_back(&s);
     if (s.is_initial && !parallel_parent) {
@@ -177,13 +188,19 @@ std::optional<engine::state_id> workflow_compiler::declare_children(
     if (!s.children.empty()) {
       const auto child_initial = declare_children(s.children, id, depth + 1);
       engine::state_def& me = m_.states[engine::index(id)];
-      if (me.kind == engine::state_kind::compound) {
-        if (child_initial) {
-          me.initial_child = *child_initial;
-        } else {
-          error("F0111", s.name_span, "state '" + s.name + "' has child states but none is initial",
-                "mark the one entered first: initial state NAME");
-        }
+      if (me.kind == engine::state_kind::compound && child_initial) {
+        me.initial_child = *child_initial;
+      }
+    }
+  }
+  // None marked: the first state in document order (SCXML's rule), never a history state.
+  if (!initial_id && !initial && !parallel_parent) {
+    for (std::uint32_t i = first_declared; i < m_.states.size(); ++i) {
+      const engine::state_def& d = m_.states[i];
+      if (d.parent == parent && d.kind != engine::state_kind::history &&
+          d.kind != engine::state_kind::deep_history) {
+        initial_id = static_cast<engine::state_id>(i);
+        break;
       }
     }
   }

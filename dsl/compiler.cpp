@@ -19,6 +19,7 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   m_.source_name = file_;
   if (!w_.titles.empty()) m_.title = w_.titles.front().text;
   m_.accepts_late_events = w_.accepts_late_events;
+  m_.first_match_wins = w_.first_match_wins;
   for (std::size_t i = 1; i < w_.titles.size(); ++i) {
     error("F0117", w_.titles[i].span, "duplicate title in workflow '" + w_.name + "'");
   }
@@ -29,13 +30,16 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   declare_states();
   define_defaults();
   define_transitions();
+  define_history_defaults();
   define_policies();
   define_rules();
   check_structure();
   m_.reactive =
       !m_.rules.empty() || !m_.always.empty() || !m_.done.empty() || !m_.children.empty() ||
       std::any_of(m_.states.begin(), m_.states.end(),
-                  [](const engine::state_def& st) { return st.entry_count + st.exit_count > 0; });
+                  [](const engine::state_def& st) { return st.entry_count + st.exit_count > 0; }) ||
+      std::any_of(m_.effects.begin(), m_.effects.end(),
+                  [](const engine::effect_def& e) { return !engine::is_external(e.kind); });
   return std::move(m_);
 }
 

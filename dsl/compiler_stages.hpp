@@ -294,7 +294,15 @@ class workflow_compiler {
 
   // Checks and lowers one transition; nothing when it cannot be part of the machine.
   std::optional<engine::transition_def> define_transition(engine::state_id source,
-                                                          const transition_decl& t);
+                                                          const transition_decl& t,
+                                                          std::optional<engine::event_id> event);
+
+  // The events a transition's descriptors match, in declaration order (F0107 for a descriptor
+  // that matches none).
+  std::vector<engine::event_id> matched_events(const transition_decl& t);
+
+  // `history H -> T`, and the `done.state.NAME` events the workflow declares.
+  void define_history_defaults();
 
   // The conjuncts of a condition (`a and b and c`), paired with their lowered nodes, so an
   // explanation can show each part's value and what it read.

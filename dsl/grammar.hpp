@@ -118,6 +118,14 @@ struct ident {
   }
 };
 
+// An event name: words joined by dots (`error.execution`, `done.state.Build`). SCXML's event
+// descriptors match by these words: `error` matches `error.send.failed`. An event is never
+// named inside an expression, so the expression language's words may name one (`on in`).
+struct event_ident : seq<identifier, star<one<'.'>, plus<identifier_other>>> {};
+// What a transition's `on` names: an event name (matching it and every dotted name it is a
+// prefix of), the same with `.*` written out, or `*` for every event.
+struct event_descriptor : sor<one<'*'>, seq<event_ident, opt<string<'.', '*'>>>> {};
+
 struct lbrace : one<'{'> {};
 struct rparen : one<')'> {};
 struct colon : one<':'> {};
@@ -243,7 +251,7 @@ struct param_name : ident {};
 struct param_decl : seq<param_name, sp, must<colon>, sp, must<type_ref>> {};
 struct param_list : seq<one<'('>, sp, opt<param_decl, sp, star<one<','>, sp, must<param_decl>, sp>>,
                         must<rparen>> {};
-struct event_name : ident {};
+struct event_name : event_ident {};
 // event NAME[(params)]
 struct event_decl : seq<kw_event, sp, must<event_name>, sp, opt<param_list>> {};
 
@@ -260,34 +268,46 @@ struct spawn_expr : seq<kw_spawn, sp, must<spawn_workflow>, sp, must<spawn_open>
 };
 // send[!] EVENT[(args)] to LINK: the event, to every instance the link holds.
 struct send_must : one<'!'> {};
-struct send_event : ident {};
+struct send_event : event_ident {};
 struct send_open : one<'('> {};
 struct send_args
     : seq<send_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<rparen>> {};
 struct send_link : ident {};
 struct send_to : kw_to {};
 struct send_start : kw_send {};
-struct send_stmt : seq<send_start, opt<send_must>, sp, must<send_event>, sp, opt<send_args>, sp,
-                       must<send_to>, sp, must<send_link>> {};
+// Without `to LINK` the event goes to the instance itself, after everything the current event
+// set off (SCXML's external queue).
+struct send_stmt : seq<send_start, opt<send_must>, sp, must<send_event>, sp, opt<send_args>,
+                       opt<sp, send_to, sp, must<send_link>>> {};
 // field = expr; LINK = REF, LINK += REF, LINK -= REF (REF may be a spawn)
 struct assign_field : ident {};
 struct assign_eq : sor<string<'+', '='>, string<'-', '='>, one<'='>> {};
 struct assign_value : sor<spawn_expr, expr> {};
 struct assignment : seq<assign_field, sp, must<assign_eq>, sp, must<assign_value>> {};
 struct assign_close : one<'}'> {};
-// { assignments and sends separated by ';' or line breaks }
+struct raise_action;
+// { assignments, raises and sends separated by ';' or line breaks }
 struct assign_block
-    : seq<lbrace, sp, star<sor<send_stmt, assignment>, sp, opt<one<';'>>, sp>, must<assign_close>> {
-};
+    : seq<lbrace, sp, star<sor<send_stmt, raise_action, assignment>, sp, opt<one<';'>>, sp>,
+          must<assign_close>> {};
 
-struct trans_event : ident {};
+struct trans_event : event_descriptor {};
+struct trans_more_event : event_descriptor {};
 struct trans_target : ident {};
+struct trans_more_target : ident {};
+// `internal`: a transition from a compound state to its descendants does not leave the state.
+struct trans_internal : key<TAO_PEGTL_STRING("internal")> {};
 struct guard : seq<kw_when, sp, must<expr>> {};
-// -> TARGET, or nothing before `when` or `{`: a targetless transition, which leaves no state.
-struct trans_head_rest : sor<seq<arrow, sp, must<trans_target>>, at<kw_when>, at<lbrace>> {};
-// on EVENT -> TARGET [when GUARD] [{ assignments }], or on EVENT [when GUARD] { assignments }
-struct transition : seq<kw_on, sp, must<trans_event>, sp, must<trans_head_rest>, sp, opt<guard>, sp,
-                        opt<assign_block>> {};
+// -> TARGET[, TARGET...] [internal], or nothing before `when` or `{`: a targetless transition,
+// which leaves no state.
+struct trans_head_rest
+    : sor<seq<arrow, sp, must<trans_target>, star<sp, one<','>, sp, must<trans_more_target>>,
+              opt<sp, trans_internal>>,
+          at<kw_when>, at<lbrace>> {};
+// on EVENT[, EVENT...] -> TARGET [when GUARD] [{ block }], or on EVENT [when GUARD] { block }
+struct transition
+    : seq<kw_on, sp, must<trans_event>, star<sp, one<','>, sp, must<trans_more_event>>, sp,
+          must<trans_head_rest>, sp, opt<guard>, sp, opt<assign_block>> {};
 
 struct initial_mark : kw_initial {};
 struct final_mark : kw_final {};
@@ -317,7 +337,7 @@ struct policy_decl : seq<kw_policy, sp, must<policy_name>, sp, must<policy_descr
                          must<lbrace>, sp, star<deny_clause, sp>, must<policy_close>> {};
 
 // raise EVENT[(arg, ...)]
-struct raise_event : ident {};
+struct raise_event : event_ident {};
 struct raise_open : one<'('> {};
 struct raise_args
     : seq<raise_open, sp, opt<expr, sp, star<one<','>, sp, must<expr>, sp>>, must<rparen>> {};
@@ -358,8 +378,10 @@ struct exit_block : seq<exit_start, sp, must<action_block>> {};
 struct deep_mark : kw_deep {};
 struct history_mark : kw_history {};
 struct history_name : ident {};
-struct history_decl
-    : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp, must<history_name>> {};
+// `-> TARGET`: where it leads before its parent was ever left (else the parent's initial state).
+struct history_target : ident {};
+struct history_decl : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp,
+                          must<history_name>, opt<sp, arrow, sp, must<history_target>>> {};
 
 struct state_decl;
 struct parallel_decl;
@@ -367,16 +389,19 @@ struct initial_parallel;
 // region NAME { states }: one orthogonal part of a parallel state.
 struct region_name : ident {};
 struct region_close : one<'}'> {};
-struct region_decl : seq<kw_region, sp, must<region_name>, sp, must<lbrace>, sp,
-                         star<sor<initial_parallel, state_decl, parallel_decl, history_decl,
-                                  entry_block, exit_block>,
-                              sp>,
-                         must<region_close>> {};
+// Without a body (or with no states) it is an atomic state, active while its parallel state is.
+struct region_decl
+    : seq<kw_region, sp, must<region_name>,
+          opt<sp, lbrace, sp,
+              star<sor<initial_parallel, state_decl, parallel_decl, history_decl, transition, timer,
+                       done_transition, always_transition, entry_block, exit_block>,
+                   sp>,
+              must<region_close>>> {};
 // parallel NAME { regions, transitions }: every region is active at once.
 struct parallel_name : ident {};
 struct parallel_close : one<'}'> {};
 struct parallel_decl : seq<kw_parallel, sp, must<parallel_name>, sp, must<lbrace>, sp,
-                           star<sor<region_decl, transition, timer, done_transition,
+                           star<sor<region_decl, parallel_decl, transition, timer, done_transition,
                                     always_transition, entry_block, exit_block>,
                                 sp>,
                            must<parallel_close>> {};
@@ -394,12 +419,19 @@ struct state_decl : sor<seq<plus<sor<initial_mark, final_mark>, sp>, must<state_
 
 // accept late events: events whose time is before the instance's last record are applied, not
 // refused (by default events are applied in time order).
+// first match wins: of two transitions of one state on one event, the first in document order is
+// taken and the other never is (SCXML's rule; without it, two unguarded ones are an error).
+struct first_match_decl
+    : seq<key<TAO_PEGTL_STRING("first")>, sp, must<key<TAO_PEGTL_STRING("match")>>, sp,
+          must<key<TAO_PEGTL_STRING("wins")>>> {};
+
 struct late_events_decl
     : seq<key<TAO_PEGTL_STRING("accept")>, sp, must<key<TAO_PEGTL_STRING("late")>>, sp,
           must<key<TAO_PEGTL_STRING("events")>>> {};
 
-struct workflow_item : sor<title_decl, late_events_decl, data_block, links_block, event_decl,
-                           policy_decl, rule_decl, parallel_decl, initial_parallel, state_decl> {};
+struct workflow_item
+    : sor<title_decl, late_events_decl, first_match_decl, data_block, links_block, event_decl,
+          policy_decl, rule_decl, parallel_decl, initial_parallel, state_decl> {};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

@@ -332,6 +332,43 @@ struct action<g::timer_delay> {
 };
 
 template <>
+struct action<g::trans_more_event> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.transition().more_events.emplace_back(in.string(), b.span(in));
+  }
+};
+template <>
+struct action<g::trans_more_target> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.transition().more_targets.emplace_back(in.string(), b.span(in));
+  }
+};
+template <>
+struct action<g::trans_internal> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.transition().internal = true;
+  }
+};
+template <>
+struct action<g::history_target> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.state().children.back().history_default = in.string();
+    b.state().children.back().history_default_span = b.span(in);
+  }
+};
+template <>
+struct action<g::first_match_decl> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.workflow().first_match_wins = true;
+  }
+};
+
+template <>
 struct action<g::trans_target> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
@@ -562,6 +599,7 @@ struct action<g::rule_name> {
     r.name_span = b.span(in);
     b.workflow().rules.push_back(std::move(r));
     b.action_target = &b.workflow().rules.back().actions;
+    b.in_actions = true;  // its raises are actions, not a transition's
   }
 };
 
@@ -577,6 +615,14 @@ template <>
 struct action<g::raise_event> {
   template <typename Input>
   static void apply(const Input& in, builder& b) {
+    if (!b.in_actions) {  // in a transition's block
+      send_decl r;
+      r.raise = true;
+      r.event = in.string();
+      r.event_span = b.span(in);
+      b.transition().sends.push_back(std::move(r));
+      return;
+    }
     rule_action a;
     a.is_raise = true;
     a.target = in.string();
@@ -591,7 +637,7 @@ struct action<g::raise_args> {
   static void apply(const Input&, builder& b) {
     const std::size_t mark = b.markers.back();
     b.markers.pop_back();
-    auto& args = b.actions().back().args;
+    auto& args = !b.in_actions ? b.transition().sends.back().args : b.actions().back().args;
     args.assign(b.stack.begin() + static_cast<std::ptrdiff_t>(mark), b.stack.end());
     b.stack.resize(mark);
   }

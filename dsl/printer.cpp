@@ -158,7 +158,7 @@ class printer {
   }
 
   std::string send_text(const send_decl& s) const {
-    std::string out = s.must ? "send! " : "send ";
+    std::string out = s.raise ? "raise " : s.must ? "send! " : "send ";
     out += s.event;
     if (!s.args.empty()) {
       out += '(';
@@ -166,7 +166,7 @@ class printer {
         out += (i > 0 ? ", " : "") + expression(s.args[i]);
       out += ')';
     }
-    return out + " to " + s.link;
+    return s.link.empty() ? out : out + " to " + s.link;
   }
 
   std::string assignment_text(const assignment_stmt& a) const {
@@ -247,6 +247,7 @@ class printer {
       line_end(t.span.line, out);
     }
     if (w.accepts_late_events) out += "  accept late events\n";
+    if (w.first_match_wins) out += "  first match wins\n";
     if (!w.fields.empty()) {
       section(out);
       const std::uint32_t line = w.data_block.line;
@@ -357,7 +358,10 @@ class printer {
       out += " -> " + t.target;
     } else {  // on EVENT -> TARGET [when GUARD], done -> ..., always -> ...
       out += t.done ? "done" : t.always ? "always" : "on " + t.event;
+      for (const auto& [more, span] : t.more_events) out += ", " + more;
       if (!t.targetless) out += " -> " + t.target;
+      for (const auto& [more, span] : t.more_targets) out += ", " + more;
+      if (t.internal) out += " internal";
       if (t.guard) out += " when " + expression(*t.guard);
     }
     const std::size_t statements = t.assignments.size() + t.sends.size();
@@ -410,11 +414,10 @@ class printer {
     above(line, indent, out);
     switch (s.kind) {
       case state_kind::history:
-        out += indent + "history " + s.name;
-        line_end(line, out);
-        return;
       case state_kind::deep_history:
-        out += indent + "deep history " + s.name;
+        out +=
+            indent + (s.kind == state_kind::deep_history ? "deep history " : "history ") + s.name;
+        if (!s.history_default.empty()) out += " -> " + s.history_default;
         line_end(line, out);
         return;
       case state_kind::parallel:
@@ -430,7 +433,7 @@ class printer {
     }
     const bool empty =
         s.transitions.empty() && s.children.empty() && s.entry.empty() && s.exit.empty();
-    if (empty && s.kind == state_kind::basic) {
+    if (empty && (s.kind == state_kind::basic || s.kind == state_kind::region)) {
       line_end(line, out);
       return;
     }

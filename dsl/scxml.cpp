@@ -109,8 +109,8 @@ class translator {
         unsupported(*c);
       }
     }
-    std::string out =
-        "# Imported from " + file_ + "\nstream " + stream + "\n\nworkflow " + name + " {\n";
+    std::string out = "# Imported from " + file_ + "\nstream " + stream + "\n\nworkflow " + name +
+                      " {\n  first match wins\n";
     if (!data_.empty()) out += "  data {\n" + data_ + "  }\n";
     for (const auto& e : events_) out += "  event " + e + "\n";
     out += states + "}\n";
@@ -136,19 +136,51 @@ class translator {
     report(e, "<" + e.name + "> is not supported; it was not imported");
   }
 
+  // The words no .flow name may be (the expression language's).
+  static bool reserved(const std::string& w) {
+    static const std::set<std::string> words = {"or",   "in",    "if",    "and",  "not",
+                                                "now",  "true",  "null",  "when", "then",
+                                                "else", "false", "event", "actor"};
+    return words.count(w) > 0;
+  }
+
   std::string identifier(const std::string& raw, const xml_element& where) {
     std::string out;
     for (const char c : raw)
       out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
     if (out.empty() || std::isdigit(static_cast<unsigned char>(out.front()))) out = "s_" + out;
+    if (reserved(out)) out += "_";
     if (out != raw) report(where, "'" + raw + "' is not a .flow name; imported as '" + out + "'");
     return out;
   }
 
+  // An SCXML event name as a .flow one: its words, joined by dots.
   std::string event_name(const std::string& raw, const xml_element& where) {
-    const std::string id = identifier(raw, where);
-    events_.insert(id);
-    return id;
+    std::string out;
+    std::size_t start = 0;
+    for (;;) {
+      const auto dot = raw.find('.', start);
+      std::string word = raw.substr(start, dot == std::string::npos ? dot : dot - start);
+      for (char& c : word) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+      }
+      if (word.empty()) word = "_";
+      if (out.empty() && std::isdigit(static_cast<unsigned char>(word.front()))) word = "e_" + word;
+      out += (out.empty() ? "" : ".") + word;
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (out != raw)
+      report(where, "'" + raw + "' is not a .flow event name; imported as '" + out + "'");
+    events_.insert(out);
+    return out;
+  }
+
+  // An event descriptor: `*`, or an event name (a trailing `.*` says the same as without it).
+  std::string descriptor(const std::string& raw, const xml_element& where) {
+    if (raw == "*") return raw;
+    const bool dotstar = raw.size() > 2 && raw.compare(raw.size() - 2, 2, ".*") == 0;
+    return event_name(dotstar ? raw.substr(0, raw.size() - 2) : raw, where);
   }
 
   void collect(const xml_element& e) {
@@ -292,11 +324,25 @@ class translator {
       } else if (kind == "send" && a->attribute("event") && a->attribute("delay") &&
                  !a->attribute("target")) {
         delayed.emplace_back(*a->attribute("event"), trim(*a->attribute("delay")));
+      } else if (const auto sent = send(*a)) {
+        out += indent + *sent + "\n";
       } else {
         unsupported(*a);
       }
     }
     return out;
+  }
+
+  // `<send event="E"/>` (to the session itself: its external queue) or `<send event="E"
+  // target="#_internal"/>` (its internal queue, as `raise`); nothing for any other send.
+  std::optional<std::string> send(const xml_element& a) {
+    if (local(a.name) != "send" || !a.attribute("event") || a.attribute("delay") ||
+        a.children.size() > 0 || a.attributes.size() > (a.attribute("target") ? 2u : 1u)) {
+      return std::nullopt;
+    }
+    const std::string* target = a.attribute("target");
+    if (target && *target != "#_internal") return std::nullopt;
+    return (target ? "raise " : "send ") + event_name(*a.attribute("event"), a);
   }
 
   // SCXML delays are CSS2 times: "2s", "500ms", "1.5s"; minutes and hours are written by some
@@ -323,11 +369,19 @@ class translator {
       out +=
           indent +
           (e.attribute("type") && *e.attribute("type") == "deep" ? "deep history " : "history ") +
-          id + "\n";
+          id;
       for (const auto& c : e.children) {
-        report(*c, "the default transition of history '" + id +
-                       "' is not imported; .flow history enters the parent's initial state");
+        const std::string* target = c->attribute("target");
+        if (local(c->name) == "transition" && target &&
+            trim(*target).find(' ') == std::string::npos && c->children.empty()) {
+          out += " -> " + identifier(trim(*target), *c);
+        } else {
+          report(*c, "this default of history '" + id +
+                         "' is not imported (one target, no content, is); the parent's initial "
+                         "state is entered instead");
+        }
       }
+      out += "\n";
       return;
     }
     // The initial child: the `initial` attribute, an <initial> element, or the first child.
@@ -342,7 +396,8 @@ class translator {
     if (initial.empty()) initial = first_state(e);
     std::string head;
     if (kind == "parallel") {
-      head = "parallel " + id;
+      head = std::string(!region && initial_of_parent == *e.attribute("id") ? "initial " : "") +
+             "parallel " + id;
     } else if (region) {
       head = "region " + id;
     } else {
@@ -366,7 +421,7 @@ class translator {
           out += indent + "  " + (ck == "onentry" ? "entry" : "exit") + " {\n" + acts + indent +
                  "  }\n";
       } else if (ck == "transition") {
-        transition(*c, id, indent + "  ", transitions, delayed);
+        transition(*c, indent + "  ", transitions, delayed);
       } else if (ck == "initial") {
         // read above
       } else if (ck == "datamodel") {
@@ -379,7 +434,7 @@ class translator {
       report(e, "<send event=\"" + event + "\" delay=\"" + delay + "\"> has no transition on '" +
                     event + "' in state '" + id + "' to turn into a timer; it was not imported");
     }
-    if (out.size() == body_start && transitions.empty() && kind != "parallel" && !region) {
+    if (out.size() == body_start && transitions.empty() && kind != "parallel") {
       out.resize(mark);
       out += indent + head + "\n";
       return;
@@ -387,73 +442,71 @@ class translator {
     out += transitions + indent + "}\n";
   }
 
-  void transition(const xml_element& t, const std::string& source, const std::string& indent,
-                  std::string& out, std::vector<std::pair<std::string, std::string>>& delayed) {
-    if (!t.attribute("target")) {
-      report(t, "a transition without a target is not supported; it was not imported");
-      return;
+  void transition(const xml_element& t, const std::string& indent, std::string& out,
+                  std::vector<std::pair<std::string, std::string>>& delayed) {
+    // Targets: one, several (into parallel regions), or none (the state is not left).
+    std::string targets;
+    if (t.attribute("target")) {
+      std::istringstream list(*t.attribute("target"));
+      for (std::string target; list >> target;) {
+        if (!known_.count(target))
+          report(t, "target '" + target + "' is not a state of this document");
+        targets += (targets.empty() ? " -> " : ", ") + identifier(target, t);
+      }
     }
-    const std::string target_raw = trim(*t.attribute("target"));
-    if (target_raw.find(' ') != std::string::npos) {
-      report(t, "a transition with several targets is not supported; it was not imported");
-      return;
-    }
-    if (!known_.count(target_raw))
-      report(t, "target '" + target_raw + "' is not a state of this document");
-    const std::string target = identifier(target_raw, t);
-    if (t.attribute("type") && *t.attribute("type") == "internal") {
-      report(t,
-             "an internal transition is imported as an external one (its source is exited and "
-             "entered)");
-    }
+    if (!targets.empty() && t.attribute("type") && *t.attribute("type") == "internal")
+      targets += " internal";
     std::string guard;
     if (t.attribute("cond")) {
       const auto c = condition(*t.attribute("cond"), t);
       if (!c) return;
       guard = " when " + *c;
     }
-    std::string assigns;
+    std::vector<std::string> block;
     for (const auto& a : t.children) {
-      if (local(a->name) == "assign" && a->attribute("location") && a->attribute("expr")) {
+      const std::string kind = local(a->name);
+      if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
         if (const auto lit = literal(*a->attribute("expr"), *a)) {
-          assigns += (assigns.empty() ? " { " : "; ") + identifier(*a->attribute("location"), *a) +
-                     " = " + lit->first;
+          block.push_back(identifier(*a->attribute("location"), *a) + " = " + lit->first);
         }
+      } else if (kind == "raise" && a->attribute("event")) {
+        block.push_back("raise " + event_name(*a->attribute("event"), *a));
+      } else if (const auto sent = send(*a)) {
+        block.push_back(*sent);
       } else {
         unsupported(*a);
       }
     }
-    if (!assigns.empty()) assigns += " }";
+    std::string body;
+    for (const auto& b : block) body += (body.empty() ? " { " : "; ") + b;
+    if (!body.empty()) body += " }";
+    if (targets.empty() && body.empty()) body = " {}";  // targetless: its block, maybe empty
     if (!t.attribute("event")) {
-      out += indent + "always -> " + target + guard + assigns + "\n";
+      if (targets.empty()) {
+        report(t, "an eventless transition without a target is not supported; it was not imported");
+        return;
+      }
+      out += indent + "always" + targets + guard + body + "\n";
       return;
     }
+    std::string on;
     std::istringstream events(*t.attribute("event"));
     for (std::string ev; events >> ev;) {
-      if (ev == "done.state." + source) {
-        out += indent + "done -> " + target + guard + assigns + "\n";
-        continue;
-      }
-      if (ev.find('*') != std::string::npos || ev.rfind("done.", 0) == 0 ||
-          ev.rfind("error.", 0) == 0) {
-        report(t,
-               "event descriptor '" + ev + "' is not supported; that transition was not imported");
-        continue;
-      }
       const auto timer = std::find_if(delayed.begin(), delayed.end(),
                                       [&](const auto& d) { return d.first == ev; });
-      if (timer != delayed.end()) {
+      if (timer != delayed.end() && !targets.empty()) {
         if (const auto d = duration(timer->second)) {
-          out += indent + "after " + *d + (guard.empty() ? "" : guard) + " -> " + target + assigns +
-                 "\n";
+          out += indent + "after " + *d + guard + targets + body + "\n";
           delayed.erase(timer);
           continue;
         }
         report(t, "delay '" + timer->second + "' is not a duration; imported as an event");
         delayed.erase(timer);
       }
-      out += indent + "on " + event_name(ev, t) + " -> " + target + guard + assigns + "\n";
+      on += (on.empty() ? "" : ", ") + descriptor(ev, t);
     }
+    if (on.empty()) return;
+    out += indent + "on " + on + targets + guard + body + "\n";
   }
 
   const std::string& file_;

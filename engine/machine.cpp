@@ -21,6 +21,15 @@ std::optional<state_id> machine::find_state(std::string_view n) const {
 std::optional<event_id> machine::find_event(std::string_view n) const {
   return find_by_name<event_id>(events, n);
 }
+std::optional<event_id> machine::match_event(std::string_view n) const {
+  if (const auto exact = find_event(n)) return exact;
+  for (auto dot = n.rfind('.'); dot != std::string_view::npos && dot > 0;
+       dot = n.rfind('.', dot - 1)) {
+    if (const auto prefix = find_event(n.substr(0, dot))) return prefix;
+  }
+  return find_event("*");
+}
+
 std::optional<field_id> machine::find_field(std::string_view n) const {
   return find_by_name<field_id>(fields, n);
 }

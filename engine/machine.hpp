@@ -134,7 +134,14 @@ enum class effect_kind : std::uint8_t {
   link_set,     // LINK = REF (a single link; null unlinks)
   spawn,        // LINK += spawn W(...) or LINK = spawn W(...): a new instance, linked
   send,         // send EVENT(args) to LINK: the event, to every linked instance
+  raise,        // raise EVENT(args): the instance's internal queue (the engine's own)
+  send_self,    // send EVENT(args): the instance's external queue, after the internal one
 };
+
+/// Whether the runtime applies an effect (the rest are the engine's own queues).
+constexpr bool is_external(effect_kind k) {
+  return k != effect_kind::raise && k != effect_kind::send_self;
+}
 
 /// A link change, spawn or send in a transition, timer, or entry or exit block.
 struct effect_def {
@@ -146,6 +153,7 @@ struct effect_def {
   std::vector<expr_id> args;       // their values, in the same order
   bool must = false;               // `send!`: a refused delivery rolls the sender back
   source_pos pos;
+  event_id event{};  // raise, send_self: the instance's own event
 };
 
 /// A declared event.
@@ -233,6 +241,10 @@ struct state_def {
   std::uint32_t entry_count = 0;
   std::uint32_t first_exit = 0;
   std::uint32_t exit_count = 0;
+  /// History states: where `history H -> T` leads before the parent was ever left.
+  state_id history_default = no_state;
+  /// The event `done.state.NAME`, when the workflow declares it: raised when the state completes.
+  std::uint32_t done_event = 0xffffffffu;
 };
 
 /// `field = expr` executed when a transition is taken.
@@ -254,6 +266,10 @@ struct transition_def {
   source_pos pos;
   std::string guard_text;  // the guard as written, for explanations
   std::vector<condition_part> guard_parts;
+  // `-> A, B`: the targets after the first, machine::extra_targets[first, + count).
+  std::uint32_t first_extra_target = 0;
+  std::uint32_t extra_target_count = 0;
+  bool internal = false;  // `internal`: a compound source whose descendants it targets stays
 };
 
 /// `after DELAY [when GUARD] -> TARGET [{ ASSIGNMENTS }]`: armed when its state is entered (the
@@ -298,10 +314,11 @@ struct machine {
   std::vector<event_def> events;
   std::vector<state_def> states;
   std::vector<transition_def> transitions;
-  std::vector<timer_def> timers;       // grouped by state, see state_def::first_timer
-  std::vector<transition_def> done;    // `done -> T` transitions, grouped by state
-  std::vector<transition_def> always;  // `always -> T` transitions, grouped by state
-  std::vector<state_id> children;      // child lists, see state_def::first_child
+  std::vector<timer_def> timers;        // grouped by state, see state_def::first_timer
+  std::vector<transition_def> done;     // `done -> T` transitions, grouped by state
+  std::vector<transition_def> always;   // `always -> T` transitions, grouped by state
+  std::vector<state_id> children;       // child lists, see state_def::first_child
+  std::vector<state_id> extra_targets;  // see transition_def::first_extra_target
   /// Eventless transitions taken in one step before it is rolled back as a loop.
   std::uint32_t max_eventless = 100;
   /// Whether anything can follow a transition besides the transition itself: rules, eventless
@@ -324,6 +341,9 @@ struct machine {
   /// `accept late events`: an event whose time is before the instance's last record is applied
   /// rather than refused.
   bool accepts_late_events = false;
+  /// `first match wins`: two transitions of one state on one event are allowed (the first in
+  /// document order is taken), as SCXML has it.
+  bool first_match_wins = false;
   /// Rule firings allowed in one step before it is rolled back as a cycle.
   std::uint32_t max_rule_firings = 64;
   /// Expression operations allowed in one step before it is rolled back.
@@ -337,6 +357,10 @@ struct machine {
   /// Looks a state, event or field up by name (linear; for the edges, not the hot path).
   std::optional<state_id> find_state(std::string_view name) const;
   std::optional<event_id> find_event(std::string_view name) const;
+  /// The event an occurrence named `name` is: the event of that name; else, for a dotted name,
+  /// the longest declared prefix of it (`a.b` for `a.b.c`: SCXML's descriptors match by words,
+  /// so the transitions that match it are those that match `a.b.c`); else `*` when declared.
+  std::optional<event_id> match_event(std::string_view name) const;
   std::optional<field_id> find_field(std::string_view name) const;
   std::optional<std::uint32_t> find_link(std::string_view name) const;
   std::optional<std::uint32_t> find_rule(std::string_view name) const;

@@ -254,7 +254,18 @@ bool stepper::run_to_completion() {
       fired_order.push_back(last_fired_);
       continue;
     }
-    if (queue_head_ == queue_.size()) return true;
+    if (queue_head_ == queue_.size()) {
+      if (external_head_ == external_.size()) return true;
+      // The internal queue is empty: the next event the instance sent itself, as SCXML takes
+      // its external queue, each one macrostep.
+      if (external_head_ >= m_.max_eventless) {
+        reject(out_, reject_reason::rule_cycle,
+               "the instance sent itself more than " + std::to_string(m_.max_eventless) +
+                   " events in one step; the step was rolled back");
+        return false;
+      }
+      queue_.push_back({false, {}, std::move(external_[external_head_++])});
+    }
     const queued next = std::move(queue_[queue_head_++]);
     ++internal;
     if (next.done) {

@@ -84,10 +84,15 @@ bool stepper::take_general(const std::vector<chosen>& transitions, const activat
   }
   thread_local std::vector<state_id> to_enter;
   to_enter.clear();
-  for (const chosen& t : transitions) {
+  for (const chosen& t : transitions) {  // every target's default entry, then its ancestors
     if (t.target == no_state) continue;
     add_descendants(t.target, to_enter);
-    add_ancestors(t.target, domain(t), to_enter);
+    for (std::uint32_t k = 0; k < t.extra_target_count; ++k)
+      add_descendants(m_.extra_targets[t.first_extra_target + k], to_enter);
+    const state_id d = domain(t);
+    add_ancestors(t.target, d, to_enter);
+    for (std::uint32_t k = 0; k < t.extra_target_count; ++k)
+      add_ancestors(m_.extra_targets[t.first_extra_target + k], d, to_enter);
   }
   if (!enter_states(to_enter, act)) return fail();
   return true;
@@ -112,10 +117,20 @@ std::pair<std::uint32_t, std::uint32_t> stepper::children(state_id s) const {
 
 // The innermost compound state enclosing both ends (no_state: the document root).
 state_id stepper::domain(const chosen& c) const {
+  if (c.internal && m_.state(c.source).kind == state_kind::compound && targets_inside(c, c.source))
+    return c.source;
   for (state_id a = parent(c.source); a != no_state; a = parent(a)) {
-    if (m_.state(a).kind == state_kind::compound && is_descendant(c.target, a)) return a;
+    if (m_.state(a).kind == state_kind::compound && targets_inside(c, a)) return a;
   }
   return no_state;
+}
+
+bool stepper::targets_inside(const chosen& c, state_id a) const {
+  if (!is_descendant(c.target, a)) return false;
+  for (std::uint32_t k = 0; k < c.extra_target_count; ++k) {
+    if (!is_descendant(m_.extra_targets[c.first_extra_target + k], a)) return false;
+  }
+  return true;
 }
 
 std::vector<state_id> stepper::exit_set(const chosen& c) const {
@@ -183,7 +198,8 @@ void stepper::add_descendants(state_id s, std::vector<state_id>& to_enter) const
       for (const state_id x : *memory) add_descendants(x, to_enter);
       for (const state_id x : *memory) add_ancestors(x, d.parent, to_enter);
     } else {
-      const state_id fallback = m_.state(d.parent).initial_child;
+      const state_id fallback =
+          d.history_default != no_state ? d.history_default : m_.state(d.parent).initial_child;
       add_descendants(fallback, to_enter);
       add_ancestors(fallback, d.parent, to_enter);
     }
@@ -277,8 +293,19 @@ bool stepper::arm(state_id state, const activation& act) {
 
 // A compound or parallel state completed: its first done transition whose guard holds.
 bool stepper::take_done(state_id s, std::uint32_t depth) {
-  if (!is_active(s)) return true;  // left again before its completion was processed
   const state_def& d = m_.state(s);
+  if (d.done_event != 0xffffffffu) {  // `done.state.NAME` is declared: an event like any other
+    const event_call call{static_cast<event_id>(d.done_event), {}, now_, actor_};
+    if (micro_step(call, depth)) return true;
+    if (out_.reason == reject_reason::evaluation_error ||
+        out_.reason == reject_reason::budget_exceeded) {
+      return false;
+    }
+    out_.reason = reject_reason::none;  // nothing took it: ignored, as SCXML ignores it
+    out_.message.clear();
+    out_.denied_by.reset();
+  }
+  if (!is_active(s)) return true;  // left again before its completion was processed
   const activation act = activation_for(nullptr);
   for (std::uint32_t t = d.first_done; t < d.first_done + d.done_count; ++t) {
     const transition_def& tr = m_.done[t];
@@ -314,6 +341,28 @@ bool stepper::run_actions(state_id s, bool entry) {
 }
 
 bool stepper::make_effect(const effect_def& d, const activation& act) {
+  if (!is_external(d.kind)) {  // the instance's own queues
+    event_call call{d.event, {}, now_, actor_};
+    for (const expr_id a : d.args) {
+      eval_result v = evaluate(m_, a, act);
+      if (!v.ok) {
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            std::string(d.kind == effect_kind::raise ? "the raise" : "the send") + " of '" +
+                m_.event(d.event).name + "' at line " + std::to_string(d.pos.line) +
+                " failed: " + v.error);
+        return false;
+      }
+      call.params.push_back(std::move(v.result));
+    }
+    if (d.kind == effect_kind::raise) {
+      queue_.push_back({false, {}, std::move(call)});
+    } else {
+      external_.push_back(std::move(call));
+    }
+    return true;
+  }
   effect e;
   e.kind = d.kind;
   e.link = d.link;

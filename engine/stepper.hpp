@@ -54,6 +54,9 @@ struct chosen {
   std::uint32_t line = 0;
   std::uint32_t first_effect = 0;
   std::uint32_t effect_count = 0;
+  bool internal = false;
+  std::uint32_t first_extra_target = 0;  // machine::extra_targets[first, + count)
+  std::uint32_t extra_target_count = 0;
 };
 
 inline edge_kind edge_of(chosen::kind k) {
@@ -67,9 +70,18 @@ inline edge_kind edge_of(chosen::kind k) {
 }
 
 inline chosen choose(const transition_def& t, chosen::kind which, std::uint32_t index) {
-  return {
-      which,      index,          t.source,      t.target, t.first_assignment, t.assignment_count,
-      t.pos.line, t.first_effect, t.effect_count};
+  return {which,
+          index,
+          t.source,
+          t.target,
+          t.first_assignment,
+          t.assignment_count,
+          t.pos.line,
+          t.first_effect,
+          t.effect_count,
+          t.internal,
+          t.first_extra_target,
+          t.extra_target_count};
 }
 
 // An internal event waiting: one a rule or an entry/exit block raised, or the completion of a
@@ -122,8 +134,12 @@ class stepper {
 
   std::pair<std::uint32_t, std::uint32_t> children(state_id s) const;
 
-  // The innermost compound state enclosing both ends (no_state: the document root).
+  // The innermost compound state enclosing both ends (no_state: the document root); the source
+  // itself for an internal transition from a compound state to its descendants.
   state_id domain(const chosen& c) const;
+
+  // Whether every target of `c` is a descendant of `a`.
+  bool targets_inside(const chosen& c, state_id a) const;
 
   std::vector<state_id> exit_set(const chosen& c) const;
 
@@ -221,6 +237,10 @@ class stepper {
   // allocates nothing until something is raised).
   std::vector<queued> queue_;
   std::size_t queue_head_ = 0;
+  // Events sent to the instance itself (`send E` without `to`): SCXML's external queue, taken
+  // one at a time once the internal queue is empty.
+  std::vector<event_call> external_;
+  std::size_t external_head_ = 0;
 };
 
 }  // namespace vflow::engine::detail

@@ -230,6 +230,8 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
       case engine::effect_kind::send:
         for (const auto& target : linked(t, id, l.name)) deliver(t, id, target, e, cause, k);
         break;
+      case engine::effect_kind::raise:
+      case engine::effect_kind::send_self: break;  // the engine's own queues: never reported
     }
   }
 }
@@ -358,7 +360,7 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
   if (!row) throw request_failure(status::invalid, what + ": unknown instance");
   const auto tc = load(t, row->definition);
   const engine::machine& m = tc->machine;
-  const auto ev = m.find_event(e.name);
+  const auto ev = m.match_event(e.name);
   if (!ev) {
     throw request_failure(status::invalid, what + ": " + m.name + " v" +
                                                std::to_string(tc->row.version) + " has no event '" +

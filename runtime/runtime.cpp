@@ -757,7 +757,7 @@ void engine_runtime::impl::redact(journal_row& r) {
       const auto f = m.find_field(name);
       return f && is_secret(m.field(*f).declared);
     }
-    const auto ev = r.event ? m.find_event(*r.event) : std::nullopt;
+    const auto ev = r.event ? m.match_event(*r.event) : std::nullopt;
     if (!ev || (r.kind != record_kind::event && r.kind != record_kind::gate)) return false;
     for (const auto& p : m.event(*ev).params) {
       if (p.name == name) return is_secret(p.declared);

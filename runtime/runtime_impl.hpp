@@ -332,7 +332,7 @@ struct engine_runtime::impl {
   // Resolves an event by name; a message (with a suggestion) when the workflow has no such event.
   static std::optional<engine::event_id> find_event(const engine::machine& m,
                                                     const std::string& name, std::string& message) {
-    const auto event = m.find_event(name);
+    const auto event = m.match_event(name);
     if (!event) {
       message = "unknown event '" + name + "' of workflow " + m.name;
       const std::string help = dsl::did_you_mean(name, names_of(m.events));

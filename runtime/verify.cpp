@@ -145,7 +145,7 @@ class engine_runtime::impl::replayer {
                      timers.end());
       }
     } else if (r.kind == record_kind::event && r.outcome == record_outcome::taken) {
-      const auto ev = m.find_event(r.event.value_or(""));
+      const auto ev = m.match_event(r.event.value_or(""));
       if (!ev) return differs(r, "it names an unknown event");
       engine::event_call call{*ev, {}, r.at, actor_value(r.actor)};
       const json params = json::parse(r.params);
