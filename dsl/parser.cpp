@@ -76,11 +76,15 @@ template <> constexpr const char* error_message<g::spawn_workflow> = "expected t
 template <> constexpr const char* error_message<g::spawn_open> = "expected '(' and its fields: spawn WORKFLOW(field: value, ...)";
 template <> constexpr const char* error_message<g::spawn_arg> = "expected 'field: value' in the spawn";
 template <> constexpr const char* error_message<g::send_event> = "expected the event to send after 'send'";
-template <> constexpr const char* error_message<g::send_to> = "expected 'to LINK' after the event sent";
 template <> constexpr const char* error_message<g::send_link> = "expected the link to send to after 'to'";
 template <> constexpr const char* error_message<pegtl::one<']'>> = "expected ']' after '[' in a link's type (Workflow[])";
-template <> constexpr const char* error_message<g::assign_close> = "expected an assignment 'field = expression', 'send EVENT to LINK' or '}' to close the block";
-template <> constexpr const char* error_message<g::trans_event> = "expected an event name after 'on'";
+template <> constexpr const char* error_message<g::assign_close> = "expected an assignment 'field = expression', 'raise EVENT', 'send EVENT [to LINK]' or '}' to close the block";
+template <> constexpr const char* error_message<g::trans_event> = "expected an event name after 'on' (words joined by dots, or *)";
+template <> constexpr const char* error_message<g::trans_more_event> = "expected another event name after ','";
+template <> constexpr const char* error_message<g::trans_more_target> = "expected another target state after ','";
+template <> constexpr const char* error_message<g::history_target> = "expected the state the history state leads to before its parent was ever left";
+template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("match")>> = "expected 'first match wins'";
+template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("wins")>> = "expected 'first match wins'";
 template <> constexpr const char* error_message<g::arrow> = "expected '->' and a target state";
 template <> constexpr const char* error_message<g::trans_target> = "expected the target state after '->'";
 template <> constexpr const char* error_message<g::state_mark> = "expected 'state' after 'initial' or 'final'";
@@ -88,7 +92,7 @@ template <> constexpr const char* error_message<g::state_name> = "expected the s
 template <> constexpr const char* error_message<g::state_close> = "expected a transition 'on EVENT -> TARGET', a timer 'after DELAY -> TARGET', 'done', 'always', 'entry', 'exit', a child state, or '}' to close the state";
 template <> constexpr const char* error_message<g::timer_delay> = "expected a delay after 'after', e.g. after 4h -> Escalated";
 template <> constexpr const char* error_message<g::workflow_name> = "expected the workflow's name";
-template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'links', 'event', 'policy', 'rule', 'state', 'parallel' or '}' to close the workflow";
+template <> constexpr const char* error_message<g::workflow_close> = "expected 'title', 'data', 'links', 'event', 'policy', 'rule', 'state', 'parallel', 'first match wins' or '}' to close the workflow";
 template <> constexpr const char* error_message<g::policy_name> = "expected the policy's name";
 template <> constexpr const char* error_message<g::policy_description> = "expected the policy's description in double quotes";
 template <> constexpr const char* error_message<g::policy_close> = "expected a clause 'deny EVENT when CONDITION' or '}' to close the policy";
@@ -101,7 +105,7 @@ template <> constexpr const char* error_message<g::action_close> = "expected an 
 template <> constexpr const char* error_message<g::history_mark> = "expected 'history' after 'deep'";
 template <> constexpr const char* error_message<g::history_name> = "expected the history state's name";
 template <> constexpr const char* error_message<g::region_name> = "expected the region's name";
-template <> constexpr const char* error_message<g::region_close> = "expected a state, or '}' to close the region";
+template <> constexpr const char* error_message<g::region_close> = "expected a state, a transition, or '}' to close the region";
 template <> constexpr const char* error_message<g::parallel_name> = "expected the parallel state's name";
 template <> constexpr const char* error_message<g::parallel_close> = "expected a region, a transition, or '}' to close the parallel state";
 template <> constexpr const char* error_message<g::rule_close> = "expected an assignment 'field = expression', 'raise EVENT' or '}' to close the rule";
