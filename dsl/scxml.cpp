@@ -69,6 +69,13 @@ struct xml_reader {
   static void XMLCALL on_end(void* data, const XML_Char*) {
     static_cast<xml_reader*>(data)->open.pop_back();
   }
+
+  // A DTD could declare entities that expand into guards and names (or explode, billions of
+  // laughs): a chart has no use for one, so it is refused before anything is expanded.
+  static void XMLCALL on_doctype(void* data, const XML_Char*, const XML_Char*, const XML_Char*,
+                                 int) {
+    static_cast<xml_reader*>(data)->stop("a DTD (<!DOCTYPE ...>) is not accepted in a chart");
+  }
 };
 
 // ---- translation ----
@@ -545,6 +552,7 @@ scxml_import import_scxml(std::string_view text, const std::string& source_name,
   reader.parser = parser.get();
   XML_SetUserData(reader.parser, &reader);
   XML_SetElementHandler(reader.parser, &xml_reader::on_start, &xml_reader::on_end);
+  XML_SetStartDoctypeDeclHandler(reader.parser, &xml_reader::on_doctype);
   const bool parsed = XML_Parse(reader.parser, text.data(), static_cast<int>(text.size()),
                                 XML_TRUE) == XML_STATUS_OK;
   if (!parsed || !reader.root) {

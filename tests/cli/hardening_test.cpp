@@ -169,6 +169,22 @@ TEST_F(Hardening, ScxmlWithTwoRootsIsRefused) {
       << r.out;
 }
 
+// An entity declared in a DTD used to expand into a guard (`&lol;` became the name `lol`): a
+// chart with a DTD is refused, and nothing is translated.
+TEST_F(Hardening, ScxmlWithADtdIsRefused) {
+  write(dir / "dtd.scxml",
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE scxml [<!ENTITY lol \"lol\">]>\n"
+        "<scxml><state id=\"a\"><transition event=\"t\" cond=\"&lol;\" target=\"a\"/></state>"
+        "</scxml>\n");
+  const auto r = vflow("import scxml " + (dir / "dtd.scxml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("dtd.scxml:2:17: error[S0000]: not a well-formed XML document: a DTD "
+                       "(<!DOCTYPE ...>) is not accepted in a chart"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("workflow"), std::string::npos) << r.out;
+}
+
 // Item 1: 10,000 nested <state> overflowed the stack; 2,000 took 78 s to be refused.
 TEST_F(Hardening, DeeplyNestedScxmlIsRefusedAtTheBound) {
   std::string doc = "<scxml xmlns=\"http://www.w3.org/2005/07/scxml\">\n";
