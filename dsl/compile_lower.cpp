@@ -215,31 +215,40 @@ std::optional<engine::timer_def> workflow_compiler::define_timer(engine::state_i
 
 // Checks and lowers one transition; nothing when it cannot be part of the machine.
 std::vector<engine::event_id> workflow_compiler::matched_events(const transition_decl& t) {
-  std::vector<bool> hit(m_.events.size(), false);
+  // The event names in order, once: the events a name is a dotted prefix of are then one range,
+  // found by binary search, so a file of many events and transitions compiles in n log n.
+  if (events_by_name_.size() != m_.events.size()) {
+    events_by_name_.clear();
+    for (std::size_t e = 0; e < m_.events.size(); ++e)
+      events_by_name_.emplace_back(m_.events[e].name, static_cast<engine::event_id>(e));
+    std::sort(events_by_name_.begin(), events_by_name_.end());
+  }
+  std::vector<engine::event_id> out;
   const auto match = [&](const std::string& raw, const source_span& span) {
-    const bool star = raw == "*";
-    const std::string d = raw.size() > 2 && raw.compare(raw.size() - 2, 2, ".*") == 0
-                              ? raw.substr(0, raw.size() - 2)
-                              : raw;
-    bool any = false;
-    for (std::size_t e = 0; e < m_.events.size(); ++e) {
-      const std::string& name = m_.events[e].name;
-      if (star || name == d ||
-          (name.size() > d.size() && name.compare(0, d.size(), d) == 0 && name[d.size()] == '.')) {
-        hit[e] = any = true;
+    const std::size_t before = out.size();
+    if (raw == "*") {
+      for (const auto& [name, id] : events_by_name_) out.push_back(id);
+    } else {
+      const bool dotstar = raw.size() > 2 && raw.compare(raw.size() - 2, 2, ".*") == 0;
+      const std::string d = dotstar ? raw.substr(0, raw.size() - 2) : raw;
+      if (const auto exact = event_ids_.find(d))
+        out.push_back(static_cast<engine::event_id>(*exact));
+      const std::string prefix = d + ".";
+      for (auto it = std::lower_bound(events_by_name_.begin(), events_by_name_.end(),
+                                      std::pair<std::string_view, engine::event_id>(prefix, {}));
+           it != events_by_name_.end() && it->first.substr(0, prefix.size()) == prefix; ++it) {
+        out.push_back(it->second);
       }
     }
-    if (!any) {
+    if (out.size() == before) {
       error("F0107", span, "unknown event '" + raw + "'",
             suggest(raw, [&] { return names_of(m_.events); }));
     }
   };
   match(t.event, t.event_span);
   for (const auto& [raw, span] : t.more_events) match(raw, span);
-  std::vector<engine::event_id> out;
-  for (std::size_t e = 0; e < hit.size(); ++e) {
-    if (hit[e]) out.push_back(static_cast<engine::event_id>(e));
-  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -369,6 +369,8 @@ class workflow_compiler {
   bool has_initial_ = false;
   bool had_initial_error_ = false;
   name_table field_ids_, event_ids_, state_ids_, link_ids_;
+  // The events by name (views into m_.events), for matching descriptors; see matched_events.
+  std::vector<std::pair<std::string_view, engine::event_id>> events_by_name_;
   std::vector<const workflow_signature*> link_targets_;  // by link; null when unknown
   std::vector<const field_decl*> field_decls_;
   std::vector<bool> field_ok_;
