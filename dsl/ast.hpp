@@ -158,6 +158,7 @@ struct send_decl {
   source_span link_span;
   bool must = false;
   bool raise = false;  // `raise`: the internal queue, before anything sent
+  bool log = false;    // `log EXPR`: args[0] is journaled with the step; event is empty
 };
 
 /// A name with where it was written.
@@ -219,6 +220,10 @@ struct state_decl {
   block_lines entry_block, exit_block;
   std::string history_default;  // `history H -> T`: T
   source_span history_default_span;
+  /// `initial -> A[, B...]`: the descendants entered by default, at any depth (SCXML's
+  /// `initial` attribute); `initial_span` is its `initial` keyword.
+  std::vector<std::pair<std::string, source_span>> initial_targets;
+  source_span initial_span;
 };
 
 /// `deny EVENT[, EVENT...] when COND [because "text"]` inside a policy.
@@ -268,6 +273,9 @@ struct workflow_decl {
   std::vector<rule_decl> rules;
   std::uint32_t end_line = 0;  // the line of its `}` (fmt places comments by it)
   block_lines data_block, links_block;
+  /// `initial -> A[, B...]` at the top: as in a state.
+  std::vector<std::pair<std::string, source_span>> initial_targets;
+  source_span initial_span;
 };
 
 /// The expression nodes of one file, stored in fixed-size chunks: appending never moves a node

@@ -121,9 +121,15 @@ void workflow_compiler::check_structure() {
     }
   };
   reach(m_.initial);
+  for (const engine::state_id s : m_.root_initial) reach(s);
   const auto targets = [&](const engine::state_def& st, auto&& each) {
-    for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count; ++t)
-      each(m_.transitions[t].target);
+    for (std::uint32_t t = st.first_transition; t < st.first_transition + st.transition_count;
+         ++t) {
+      const engine::transition_def& d = m_.transitions[t];
+      each(d.target);
+      for (std::uint32_t x = 0; x < d.extra_target_count; ++x)
+        each(m_.extra_targets[d.first_extra_target + x]);
+    }
     for (std::uint32_t t = st.first_timer; t < st.first_timer + st.timer_count; ++t)
       each(m_.timers[t].target);
     for (std::uint32_t t = st.first_done; t < st.first_done + st.done_count; ++t)
@@ -137,6 +143,8 @@ void workflow_compiler::check_structure() {
     const engine::state_def& st = m_.states[s];
     if (st.kind == engine::state_kind::compound && st.initial_child != engine::no_state)
       reach(st.initial_child);
+    for (std::uint32_t i = 0; i < st.initial_target_count; ++i)
+      reach(m_.initial_targets[st.first_initial_target + i]);
     if (st.kind == engine::state_kind::parallel) {
       for (std::uint32_t c = st.first_child; c < st.first_child + st.child_count; ++c)
         reach(m_.children[c]);

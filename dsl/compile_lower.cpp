@@ -307,11 +307,16 @@ std::optional<engine::transition_def> workflow_compiler::define_transition(
   } else {
     def.target = resolve(t.target, t.target_span);
     def.first_extra_target = static_cast<std::uint32_t>(m_.extra_targets.size());
+    std::vector<engine::state_id> all{def.target};
+    std::vector<source_span> spans{t.target_span};
     for (const auto& [name, span] : t.more_targets) {
       m_.extra_targets.push_back(resolve(name, span));
+      all.push_back(m_.extra_targets.back());
+      spans.push_back(span);
     }
     def.extra_target_count =
         static_cast<std::uint32_t>(m_.extra_targets.size()) - def.first_extra_target;
+    if (valid && all.size() > 1) valid = check_entered_together(all, spans);
   }
   def.internal = t.internal;
   scope sc{event, false};
@@ -636,6 +641,17 @@ bool workflow_compiler::define_spawn(const assignment_stmt& a, std::uint32_t lin
 }
 
 std::optional<std::uint32_t> workflow_compiler::define_send(const send_decl& s, const scope& sc) {
+  if (s.log) {  // any value: the runtime journals it as JSON
+    const auto value = compile_expr(f_[s.args.front()], sc);
+    if (!value) return std::nullopt;
+    engine::effect_def d;
+    d.kind = engine::effect_kind::log;
+    d.pos = {s.event_span.line, s.event_span.column};
+    d.names.push_back("value");
+    d.args.push_back(static_cast<engine::expr_id>(value->node));
+    m_.effects.push_back(std::move(d));
+    return static_cast<std::uint32_t>(m_.effects.size() - 1);
+  }
   const bool own = s.link.empty();  // a raise, or a send to the instance itself
   const auto link = own ? std::optional<std::uint32_t>(0) : find_link(s.link, s.link_span);
   std::vector<std::optional<typed>> args;

@@ -216,6 +216,116 @@ std::optional<engine::state_id> workflow_compiler::declare_children(
   return initial_id;
 }
 
+bool workflow_compiler::check_entered_together(const std::vector<engine::state_id>& targets,
+                                               const std::vector<source_span>& spans) {
+  const auto parent = [&](engine::state_id s) { return m_.states[engine::index(s)].parent; };
+  const auto depth = [&](engine::state_id s) { return m_.states[engine::index(s)].depth; };
+  for (std::size_t j = 1; j < targets.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      // The nearest common ancestor of the two: a parallel state unless one holds the other or
+      // they lie in one compound state (or both at the top).
+      engine::state_id a = targets[i], b = targets[j];
+      while (a != b && depth(a) > depth(b)) a = parent(a);
+      while (a != b && depth(b) > depth(a)) b = parent(b);
+      const bool nested = a == b;
+      while (a != b) {
+        a = parent(a);
+        b = parent(b);
+      }
+      if (!nested && a != engine::no_state &&
+          m_.states[engine::index(a)].kind == engine::state_kind::parallel)
+        continue;
+      const std::string& first = m_.states[engine::index(targets[i])].name;
+      const std::string& second = m_.states[engine::index(targets[j])].name;
+      error("F0143", spans[j],
+            "'" + first + "' and '" + second + "' cannot be entered together: " +
+                (nested ? "one is inside the other"
+                        : "they are not in different regions of a parallel state"),
+            "several targets lie in different regions of one parallel state");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool workflow_compiler::resolve_initial(
+    engine::state_id owner, const std::vector<std::pair<std::string, source_span>>& targets,
+    std::vector<engine::state_id>& out) {
+  std::vector<source_span> spans;
+  for (const auto& [name, span] : targets) {
+    const auto target = state_ids_.find(name);
+    if (!target) {
+      error("F0102", span, "unknown state '" + name + "'",
+            suggest(name, [&] { return names_of(m_.states); }));
+      return false;
+    }
+    const auto id = static_cast<engine::state_id>(*target);
+    bool inside = owner == engine::no_state;
+    for (auto p = m_.states[*target].parent; p != engine::no_state && !inside;
+         p = m_.states[engine::index(p)].parent) {
+      inside = p == owner;
+    }
+    const auto kind = m_.states[*target].kind;
+    if (!inside || kind == engine::state_kind::history ||
+        kind == engine::state_kind::deep_history) {
+      const std::string where = owner == engine::no_state
+                                    ? "workflow '" + w_.name + "'"
+                                    : "state '" + m_.states[engine::index(owner)].name + "'";
+      error("F0142", span,
+            !inside ? "'" + name + "', entered first by " + where + ", is not inside it"
+                    : "a history state cannot be entered first",
+            "an initial target is a descendant of the state that names it");
+      return false;
+    }
+    out.push_back(id);
+    spans.push_back(span);
+  }
+  return check_entered_together(out, spans);
+}
+
+void workflow_compiler::define_initial_targets() {
+  // The child of `owner` (or the top-level state) that holds `s`.
+  const auto child_holding = [&](engine::state_id owner, engine::state_id s) {
+    while (m_.states[engine::index(s)].parent != owner) s = m_.states[engine::index(s)].parent;
+    return s;
+  };
+  // F0112 when a child is marked `initial` as well.
+  const auto marked_too = [&](const std::vector<state_decl>& children, const source_span& at) {
+    for (const state_decl& c : children) {
+      if (!c.is_initial) continue;
+      error("F0112", at,
+            "'initial ->' and the state '" + c.name +
+                "' marked 'initial' both say what is entered first",
+            "keep one of them");
+      return true;
+    }
+    return false;
+  };
+  if (!w_.initial_targets.empty() && !marked_too(w_.states, w_.initial_span) &&
+      resolve_initial(engine::no_state, w_.initial_targets, m_.root_initial)) {
+    m_.initial = child_holding(engine::no_state, m_.root_initial.front());
+  }
+  for (std::size_t s = 0; s < state_decls_.size(); ++s) {
+    const state_decl& st = *state_decls_[s];
+    if (st.initial_targets.empty()) continue;
+    const auto owner = static_cast<engine::state_id>(s);
+    if (m_.states[s].kind == engine::state_kind::parallel) {
+      error("F0142", st.initial_span,
+            "parallel state '" + st.name +
+                "' enters all its regions; 'initial ->' has no place in it");
+      continue;
+    }
+    if (marked_too(st.children, st.initial_span)) continue;
+    std::vector<engine::state_id> targets;
+    if (!resolve_initial(owner, st.initial_targets, targets)) continue;
+    engine::state_def& def = m_.states[s];
+    def.first_initial_target = static_cast<std::uint32_t>(m_.initial_targets.size());
+    def.initial_target_count = static_cast<std::uint32_t>(targets.size());
+    m_.initial_targets.insert(m_.initial_targets.end(), targets.begin(), targets.end());
+    def.initial_child = child_holding(owner, targets.front());
+  }
+}
+
 workflow_signature signature_from(const workflow_decl& w,
                                   const std::optional<std::string>& stream) {
   workflow_signature s;

@@ -31,6 +31,7 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   define_defaults();
   define_transitions();
   define_history_defaults();
+  define_initial_targets();
   define_policies();
   define_rules();
   check_structure();

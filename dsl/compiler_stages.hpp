@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "dsl/ast.hpp"
@@ -200,6 +201,9 @@ class workflow_compiler {
   void report(std::string code, severity sev, const source_span& span, std::string message,
               std::string help = {}) {
     if (sev == severity::error) ++errors_;
+    // A transition with several descriptors is checked once per event it matches: each of its
+    // problems is reported once.
+    if (!reported_.insert(code + ':' + std::to_string(span.begin) + ':' + message).second) return;
     diags_.push_back({std::move(code), sev, file_, span, std::move(message), std::move(help)});
   }
   void error(std::string code, const source_span& span, std::string message,
@@ -304,6 +308,20 @@ class workflow_compiler {
   // `history H -> T`, and the `done.state.NAME` events the workflow declares.
   void define_history_defaults();
 
+  // `initial -> A, B` of the workflow and of its states: F0102 for an unknown state, F0142 for
+  // one outside the state, F0143 for two that cannot be active together, F0112 beside a state
+  // marked `initial`.
+  void define_initial_targets();
+  // Resolves `initial -> ...` written in `owner` (the workflow: no_state) into `out`.
+  bool resolve_initial(engine::state_id owner,
+                       const std::vector<std::pair<std::string, source_span>>& targets,
+                       std::vector<engine::state_id>& out);
+
+  // F0143 when two of `targets` (each with where it is written) cannot be active together: one
+  // holds the other, or they share a compound state rather than lying in different regions.
+  bool check_entered_together(const std::vector<engine::state_id>& targets,
+                              const std::vector<source_span>& spans);
+
   // The conjuncts of a condition (`a and b and c`), paired with their lowered nodes, so an
   // explanation can show each part's value and what it read.
   void parts_of(const expr& e, std::uint32_t node, std::vector<engine::condition_part>& out) const;
@@ -369,6 +387,7 @@ class workflow_compiler {
   bool has_initial_ = false;
   bool had_initial_error_ = false;
   name_table field_ids_, event_ids_, state_ids_, link_ids_;
+  std::unordered_set<std::string> reported_;  // code, offset and message of each diagnostic
   // The events by name (views into m_.events), for matching descriptors; see matched_events.
   std::vector<std::pair<std::string_view, engine::event_id>> events_by_name_;
   std::vector<const workflow_signature*> link_targets_;  // by link; null when unknown

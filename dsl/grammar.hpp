@@ -285,10 +285,15 @@ struct assign_eq : sor<string<'+', '='>, string<'-', '='>, one<'='>> {};
 struct assign_value : sor<spawn_expr, expr> {};
 struct assignment : seq<assign_field, sp, must<assign_eq>, sp, must<assign_value>> {};
 struct assign_close : one<'}'> {};
+// log EXPR: the value is journaled with the step (`log = 1` stays an assignment to a field).
+struct log_value : expr {};
+struct log_stmt
+    : seq<key<TAO_PEGTL_STRING("log")>, sp, not_at<sor<assign_eq, one<'='>>>, must<log_value>> {};
 struct raise_action;
 // { assignments, raises and sends separated by ';' or line breaks }
 struct assign_block
-    : seq<lbrace, sp, star<sor<send_stmt, raise_action, assignment>, sp, opt<one<';'>>, sp>,
+    : seq<lbrace, sp,
+          star<sor<send_stmt, raise_action, log_stmt, assignment>, sp, opt<one<';'>>, sp>,
           must<assign_close>> {};
 
 struct trans_event : event_descriptor {};
@@ -366,7 +371,8 @@ struct always_transition : seq<always_start, sp, must<arrow>, sp, must<trans_tar
 // The statements of entry and exit blocks: assignments and raises, as in rules.
 struct action_close : one<'}'> {};
 struct action_block
-    : seq<lbrace, sp, star<sor<raise_action, send_stmt, rule_assignment>, sp, opt<one<';'>>, sp>,
+    : seq<lbrace, sp,
+          star<sor<raise_action, send_stmt, log_stmt, rule_assignment>, sp, opt<one<';'>>, sp>,
           must<action_close>> {};
 // entry { ... } and exit { ... }
 struct entry_start : kw_entry {};
@@ -383,6 +389,12 @@ struct history_target : ident {};
 struct history_decl : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp,
                           must<history_name>, opt<sp, arrow, sp, must<history_target>>> {};
 
+// initial -> TARGET[, TARGET...]: the states entered by default, at any depth (one per region).
+struct initial_start : seq<kw_initial, sp, arrow> {};
+struct initial_target : ident {};
+struct initial_targets
+    : seq<initial_start, sp, must<initial_target>, star<sp, one<','>, sp, must<initial_target>>> {};
+
 struct state_decl;
 struct parallel_decl;
 struct initial_parallel;
@@ -390,13 +402,13 @@ struct initial_parallel;
 struct region_name : ident {};
 struct region_close : one<'}'> {};
 // Without a body (or with no states) it is an atomic state, active while its parallel state is.
-struct region_decl
-    : seq<kw_region, sp, must<region_name>,
-          opt<sp, lbrace, sp,
-              star<sor<initial_parallel, state_decl, parallel_decl, history_decl, transition, timer,
-                       done_transition, always_transition, entry_block, exit_block>,
-                   sp>,
-              must<region_close>>> {};
+struct region_decl : seq<kw_region, sp, must<region_name>,
+                         opt<sp, lbrace, sp,
+                             star<sor<initial_targets, initial_parallel, state_decl, parallel_decl,
+                                      history_decl, transition, timer, done_transition,
+                                      always_transition, entry_block, exit_block>,
+                                  sp>,
+                             must<region_close>>> {};
 // parallel NAME { regions, transitions }: every region is active at once.
 struct parallel_name : ident {};
 struct parallel_close : one<'}'> {};
@@ -409,8 +421,9 @@ struct parallel_decl : seq<kw_parallel, sp, must<parallel_name>, sp, must<lbrace
 // initial parallel NAME { ... }: a parallel state entered first.
 struct initial_parallel : seq<initial_mark, sp, parallel_decl> {};
 
-struct state_item : sor<transition, timer, done_transition, always_transition, entry_block,
-                        exit_block, history_decl, parallel_decl, initial_parallel, state_decl> {};
+struct state_item
+    : sor<initial_targets, transition, timer, done_transition, always_transition, entry_block,
+          exit_block, history_decl, parallel_decl, initial_parallel, state_decl> {};
 struct state_body : seq<lbrace, sp, star<state_item, sp>, must<state_close>> {};
 struct state_rest : seq<sp, must<state_name>, sp, opt<state_body>> {};
 // [initial] [final] state NAME [{ transitions, timers, entry/exit, child states }]
@@ -431,7 +444,7 @@ struct late_events_decl
 
 struct workflow_item
     : sor<title_decl, late_events_decl, first_match_decl, data_block, links_block, event_decl,
-          policy_decl, rule_decl, parallel_decl, initial_parallel, state_decl> {};
+          policy_decl, rule_decl, initial_targets, parallel_decl, initial_parallel, state_decl> {};
 struct workflow_name : ident {};
 struct workflow_close : one<'}'> {};
 struct workflow_head : seq<kw_workflow, sp, must<workflow_name>> {};

@@ -360,6 +360,23 @@ struct action<g::history_target> {
     b.state().children.back().history_default_span = b.span(in);
   }
 };
+// `initial -> A, B`: of the innermost open state, or of the workflow at the top.
+template <>
+struct action<g::initial_start> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    (b.open_states.empty() ? b.workflow().initial_span : b.state().initial_span) = b.span(in);
+  }
+};
+template <>
+struct action<g::initial_target> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    auto& targets =
+        b.open_states.empty() ? b.workflow().initial_targets : b.state().initial_targets;
+    targets.emplace_back(in.string(), b.span(in));
+  }
+};
 template <>
 struct action<g::first_match_decl> {
   template <typename Input>
@@ -495,6 +512,26 @@ struct action<g::send_stmt> {
       b.transition().sends.push_back(std::move(b.pending_send));
     }
     b.pending_send = send_decl{};
+  }
+};
+
+// `log EXPR`: a send_decl that names no event.
+template <>
+struct action<g::log_value> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    send_decl s;
+    s.log = true;
+    s.event_span = b.span(in);
+    s.args.push_back(b.pop());
+    if (b.in_actions) {
+      rule_action a;
+      a.target_span = s.event_span;
+      a.send = std::move(s);
+      b.actions().push_back(std::move(a));
+    } else {
+      b.transition().sends.push_back(std::move(s));
+    }
   }
 };
 

@@ -158,6 +158,7 @@ class printer {
   }
 
   std::string send_text(const send_decl& s) const {
+    if (s.log) return "log " + expression(s.args.front());
     std::string out = s.raise ? "raise " : s.must ? "send! " : "send ";
     out += s.event;
     if (!s.args.empty()) {
@@ -321,7 +322,8 @@ class printer {
       above(r.end_line, "    ", out);
       out += "  }\n";
     }
-    if (!w.states.empty()) section(out);
+    if (!w.states.empty() || !w.initial_targets.empty()) section(out);
+    initial(w.initial_targets, w.initial_span, "  ", out);
     for (const state_decl& s : w.states) state(s, "  ", out);
     above(w.end_line, "  ", out);
     out += "}\n";
@@ -409,6 +411,16 @@ class printer {
     out += indent + "}\n";
   }
 
+  // `initial -> A, B`, when written.
+  void initial(const std::vector<std::pair<std::string, source_span>>& targets,
+               const source_span& span, const std::string& indent, std::string& out) const {
+    if (targets.empty()) return;
+    above(span.line, indent, out);
+    out += indent + "initial ->";
+    for (std::size_t i = 0; i < targets.size(); ++i) out += (i > 0 ? ", " : " ") + targets[i].first;
+    line_end(span.line, out);
+  }
+
   void state(const state_decl& s, const std::string& indent, std::string& out) const {
     const std::uint32_t line = s.keyword_span.line;
     above(line, indent, out);
@@ -431,8 +443,8 @@ class printer {
         out += "state " + s.name;
         break;
     }
-    const bool empty =
-        s.transitions.empty() && s.children.empty() && s.entry.empty() && s.exit.empty();
+    const bool empty = s.transitions.empty() && s.children.empty() && s.entry.empty() &&
+                       s.exit.empty() && s.initial_targets.empty();
     if (empty && (s.kind == state_kind::basic || s.kind == state_kind::region)) {
       line_end(line, out);
       return;
@@ -442,6 +454,7 @@ class printer {
     const std::string inner = indent + "  ";
     if (!s.entry.empty()) block("entry", s.entry, s.entry_block, inner, out);
     if (!s.exit.empty()) block("exit", s.exit, s.exit_block, inner, out);
+    initial(s.initial_targets, s.initial_span, inner, out);
     for (const state_decl& c : s.children) state(c, inner, out);
     for (const transition_decl& t : s.transitions) transition(t, inner, out);
     above(s.end_line, inner, out);

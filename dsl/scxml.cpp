@@ -104,14 +104,15 @@ class translator {
     // First pass: every state's name, so transitions and In() can refer to later states.
     for (const auto& c : root.children) collect(*c);
     std::string states;
-    std::string initial =
-        root.attribute("initial") ? *root.attribute("initial") : first_state(root);
+    std::string initial = initial_of(root, "  ", states);
     for (const auto& c : root.children) {
       const std::string kind = local(c->name);
       if (kind == "datamodel") {
         data(*c);
       } else if (kind == "state" || kind == "parallel" || kind == "final") {
         state(*c, "  ", states, initial, false);
+      } else if (kind == "initial") {
+        // read by initial_of
       } else {
         unsupported(*c);
       }
@@ -199,6 +200,45 @@ class translator {
     for (const auto& c : e.children) collect(*c);
   }
 
+  // The child of `e` entered first. When the `initial` attribute or the <initial> element names
+  // a deeper state, or several, no child is: `initial -> A, B` is written to `out` instead.
+  std::string initial_of(const xml_element& e, const std::string& indent, std::string& out) {
+    std::vector<std::string> targets;
+    const xml_element* where = &e;
+    if (const std::string* attr = e.attribute("initial")) {
+      std::istringstream list(*attr);
+      for (std::string t; list >> t;) targets.push_back(t);
+    }
+    for (const auto& c : e.children) {
+      if (local(c->name) != "initial") continue;
+      for (const auto& t : c->children) {
+        if (local(t->name) != "transition" || !t->attribute("target")) continue;
+        where = t.get();
+        targets.clear();
+        std::istringstream list(*t->attribute("target"));
+        for (std::string target; list >> target;) targets.push_back(target);
+        if (!t->children.empty()) {
+          report(*t, "the content of an initial transition is not imported");
+        }
+      }
+    }
+    if (targets.empty()) return first_state(e);
+    if (targets.size() == 1) {
+      for (const auto& c : e.children) {
+        const std::string* id = c->attribute("id");
+        if (id && *id == targets.front() && local(c->name) != "history") return *id;
+      }
+    }
+    out += indent + "initial ->";
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (!known_.count(targets[i]))
+        report(*where, "initial state '" + targets[i] + "' is not a state of this document");
+      out += (i > 0 ? ", " : " ") + identifier(targets[i], *where);
+    }
+    out += "\n";
+    return {};
+  }
+
   static std::string first_state(const xml_element& e) {
     for (const auto& c : e.children) {
       const std::string kind = local(c->name);
@@ -215,6 +255,7 @@ class translator {
         continue;
       }
       const std::string id = identifier(*d->attribute("id"), *d);
+      known_data_.insert(*d->attribute("id"));
       const auto lit = d->attribute("expr") ? literal(*d->attribute("expr"), *d) : std::nullopt;
       if (!lit) {
         data_ += "    " + id + ": string?\n";
@@ -237,15 +278,56 @@ class translator {
       return std::pair(t, std::string("int"));
     }
     if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
-      std::string s = t.substr(1, t.size() - 2);
-      std::string quoted = "\"";
-      for (const char c : s) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-      }
-      return std::pair(quoted + "\"", std::string("string"));
+      return std::pair(quote(t.substr(1, t.size() - 2)), std::string("string"));
     }
     report(where, "expression '" + expr + "' is not a literal; only literal values are imported");
+    return std::nullopt;
+  }
+
+  // A .flow string literal of `s`.
+  static std::string quote(const std::string& s) {
+    std::string out = "\"";
+    for (const char c : s) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  }
+
+  // `<log label="L" expr="E"/>` as `log "L: E"` (E a literal), `log "L"` or `log E` (E a
+  // condition); nothing (reported) when E is neither.
+  std::optional<std::string> log(const xml_element& a) {
+    const std::string label = a.attribute("label") ? *a.attribute("label") : std::string();
+    if (!a.attribute("expr")) return "log " + quote(label);
+    const std::string expr = trim(*a.attribute("expr"));
+    const bool quoted = expr.size() >= 2 && (expr.front() == '\'' || expr.front() == '"') &&
+                        expr.back() == expr.front() &&
+                        expr.find(expr.front(), 1) == expr.size() - 1;
+    const bool plain = !expr.empty() && std::all_of(expr.begin(), expr.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+    });
+    const bool named = plain && (known_data_.count(expr) > 0);
+    if (quoted || (plain && !named)) {
+      const std::string value = quoted ? expr.substr(1, expr.size() - 2) : expr;
+      return "log " + quote(label.empty() ? value : label + ": " + value);
+    }
+    if (!label.empty()) {
+      report(a, "the label of <log> is not imported with a value that is not a literal");
+    }
+    if (const auto c = condition(expr, a)) return "log " + *c;
+    return std::nullopt;
+  }
+
+  // `<assign location="L" expr="E"/>`: E a literal, or an expression over the data (as in
+  // conditions, with + - * / %); nothing (reported) otherwise.
+  std::optional<std::string> assign(const xml_element& a) {
+    const std::string target = identifier(*a.attribute("location"), a) + " = ";
+    const std::string expr = trim(*a.attribute("expr"));
+    if (expr.empty() || expr.front() == '\'' || expr.front() == '"') {
+      if (const auto lit = literal(expr, a)) return target + lit->first;
+      return std::nullopt;
+    }
+    if (const auto e = condition(expr, a)) return target + *e;
     return std::nullopt;
   }
 
@@ -255,7 +337,8 @@ class translator {
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
   }
 
-  // A condition: In('S'), literals, data names, !, &&, ||, ==, !=, <, <=, >, >=, parentheses.
+  // A condition or value: In('S'), literals, data names, !, &&, ||, ==, !=, <, <=, >, >=,
+  // + - * / %, parentheses.
   std::optional<std::string> condition(const std::string& cond, const xml_element& where) {
     std::string out;
     std::size_t i = 0;
@@ -289,6 +372,9 @@ class translator {
       } else if (ch == '!') {
         out += " not ";
         ++i;
+      } else if (ch == '+' || ch == '-' || ch == '*' || ch == '/' || ch == '%') {
+        out += std::string(" ") + ch + " ";
+        ++i;
       } else if (ch == '<' || ch == '>' || ch == '(' || ch == ')') {
         out += ch;
         ++i;
@@ -303,8 +389,8 @@ class translator {
         out += c.substr(i, j - i);
         i = j;
       } else {
-        report(where,
-               "condition '" + cond + "' uses '" + std::string(1, ch) + "', which is not imported");
+        report(where, "expression '" + cond + "' uses '" + std::string(1, ch) +
+                          "', which is not imported");
         return std::nullopt;
       }
     }
@@ -324,10 +410,10 @@ class translator {
       const std::string kind = local(a->name);
       if (kind == "raise" && a->attribute("event")) {
         out += indent + "raise " + event_name(*a->attribute("event"), *a) + "\n";
+      } else if (kind == "log") {
+        if (const auto l = log(*a)) out += indent + *l + "\n";
       } else if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
-        if (const auto lit = literal(*a->attribute("expr"), *a)) {
-          out += indent + identifier(*a->attribute("location"), *a) + " = " + lit->first + "\n";
-        }
+        if (const auto set = assign(*a)) out += indent + *set + "\n";
       } else if (kind == "send" && a->attribute("event") && a->attribute("delay") &&
                  !a->attribute("target")) {
         delayed.emplace_back(*a->attribute("event"), trim(*a->attribute("delay")));
@@ -391,16 +477,6 @@ class translator {
       out += "\n";
       return;
     }
-    // The initial child: the `initial` attribute, an <initial> element, or the first child.
-    std::string initial = e.attribute("initial") ? *e.attribute("initial") : std::string();
-    for (const auto& c : e.children) {
-      if (local(c->name) != "initial") continue;
-      for (const auto& t : c->children) {
-        if (local(t->name) == "transition" && t->attribute("target"))
-          initial = *t->attribute("target");
-      }
-    }
-    if (initial.empty()) initial = first_state(e);
     std::string head;
     if (kind == "parallel") {
       head = std::string(!region && initial_of_parent == *e.attribute("id") ? "initial " : "") +
@@ -416,6 +492,9 @@ class translator {
     const std::size_t mark = out.size();
     out += indent + head + " {\n";
     const std::size_t body_start = out.size();
+    // The initial child: the `initial` attribute, an <initial> element, or the first child.
+    const std::string initial =
+        kind == "parallel" ? std::string() : initial_of(e, indent + "  ", out);
     std::string transitions;
     std::vector<std::pair<std::string, std::string>> delayed;
     for (const auto& c : e.children) {
@@ -473,11 +552,11 @@ class translator {
     for (const auto& a : t.children) {
       const std::string kind = local(a->name);
       if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
-        if (const auto lit = literal(*a->attribute("expr"), *a)) {
-          block.push_back(identifier(*a->attribute("location"), *a) + " = " + lit->first);
-        }
+        if (const auto set = assign(*a)) block.push_back(*set);
       } else if (kind == "raise" && a->attribute("event")) {
         block.push_back("raise " + event_name(*a->attribute("event"), *a));
+      } else if (kind == "log") {
+        if (const auto l = log(*a)) block.push_back(*l);
       } else if (const auto sent = send(*a)) {
         block.push_back(*sent);
       } else {
@@ -521,6 +600,7 @@ class translator {
   std::set<std::string> events_;
   std::set<std::string> known_;
   std::map<std::string, std::string> types_;
+  std::set<std::string> known_data_;  // the ids of <data>, as written
   std::string data_;
 };
 

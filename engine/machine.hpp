@@ -136,6 +136,7 @@ enum class effect_kind : std::uint8_t {
   send,         // send EVENT(args) to LINK: the event, to every linked instance
   raise,        // raise EVENT(args): the instance's internal queue (the engine's own)
   send_self,    // send EVENT(args): the instance's external queue, after the internal one
+  log,          // log EXPR: the value (args[0]), journaled with the step
 };
 
 /// Whether the runtime applies an effect (the rest are the engine's own queues).
@@ -241,6 +242,10 @@ struct state_def {
   std::uint32_t entry_count = 0;
   std::uint32_t first_exit = 0;
   std::uint32_t exit_count = 0;
+  /// `initial -> A, B`: the descendants entered by default instead of `initial_child` (which is
+  /// then the child holding the first of them), machine::initial_targets[first, + count).
+  std::uint32_t first_initial_target = 0;
+  std::uint32_t initial_target_count = 0;
   /// History states: where `history H -> T` leads before the parent was ever left.
   state_id history_default = no_state;
   /// The event `done.state.NAME`, when the workflow declares it: raised when the state completes.
@@ -314,11 +319,15 @@ struct machine {
   std::vector<event_def> events;
   std::vector<state_def> states;
   std::vector<transition_def> transitions;
-  std::vector<timer_def> timers;        // grouped by state, see state_def::first_timer
-  std::vector<transition_def> done;     // `done -> T` transitions, grouped by state
-  std::vector<transition_def> always;   // `always -> T` transitions, grouped by state
-  std::vector<state_id> children;       // child lists, see state_def::first_child
-  std::vector<state_id> extra_targets;  // see transition_def::first_extra_target
+  std::vector<timer_def> timers;          // grouped by state, see state_def::first_timer
+  std::vector<transition_def> done;       // `done -> T` transitions, grouped by state
+  std::vector<transition_def> always;     // `always -> T` transitions, grouped by state
+  std::vector<state_id> children;         // child lists, see state_def::first_child
+  std::vector<state_id> extra_targets;    // see transition_def::first_extra_target
+  std::vector<state_id> initial_targets;  // see state_def::first_initial_target
+  /// `initial -> A, B` at the top: what a new instance enters (`initial` is then the top-level
+  /// state holding the first of them).
+  std::vector<state_id> root_initial;
   /// Eventless transitions taken in one step before it is rolled back as a loop.
   std::uint32_t max_eventless = 100;
   /// Whether anything can follow a transition besides the transition itself: rules, eventless

@@ -175,10 +175,9 @@ bool stepper::fire(std::uint32_t timer_index) {
 
 // Enters the initial configuration of a new instance: entry actions, timers, completion.
 bool stepper::enter_initial() {
-  const std::vector<state_id> initial = s_.configuration;
   s_.configuration.clear();
   std::vector<state_id> to_enter;
-  for (const state_id s : initial) add_descendants(s, to_enter);
+  add_initial(no_state, to_enter);
   return enter_states(to_enter, activation_for(nullptr));
 }
 

@@ -197,23 +197,44 @@ void stepper::add_descendants(state_id s, std::vector<state_id>& to_enter) const
     if (const auto* memory = remembered(s)) {
       for (const state_id x : *memory) add_descendants(x, to_enter);
       for (const state_id x : *memory) add_ancestors(x, d.parent, to_enter);
+    } else if (d.history_default != no_state) {
+      add_descendants(d.history_default, to_enter);
+      add_ancestors(d.history_default, d.parent, to_enter);
     } else {
-      const state_id fallback =
-          d.history_default != no_state ? d.history_default : m_.state(d.parent).initial_child;
-      add_descendants(fallback, to_enter);
-      add_ancestors(fallback, d.parent, to_enter);
+      add_initial(d.parent, to_enter);
     }
     return;
   }
   add_unique(to_enter, s);
-  if (d.kind == state_kind::compound && d.initial_child != no_state) {
-    add_descendants(d.initial_child, to_enter);
+  if (d.kind == state_kind::compound) {
+    add_initial(s, to_enter);
   } else if (d.kind == state_kind::parallel) {
     const auto [first, last] = children(s);
     for (std::uint32_t c = first; c < last; ++c) {
       if (!has_descendant_in(to_enter, m_.children[c])) add_descendants(m_.children[c], to_enter);
     }
   }
+}
+
+void stepper::add_initial(state_id parent, std::vector<state_id>& to_enter) const {
+  const state_id* first = m_.root_initial.data();
+  std::uint32_t count = static_cast<std::uint32_t>(m_.root_initial.size());
+  if (parent != no_state) {
+    const state_def& p = m_.state(parent);
+    first = m_.initial_targets.data() + p.first_initial_target;
+    count = p.initial_target_count;
+    if (count == 0) {
+      if (p.initial_child != no_state) add_descendants(p.initial_child, to_enter);
+      return;
+    }
+  } else if (count == 0) {
+    add_descendants(m_.initial, to_enter);
+    return;
+  }
+  // Every target before any ancestor, so that a parallel ancestor's other regions are not
+  // entered by default where a later target lies.
+  for (std::uint32_t i = 0; i < count; ++i) add_descendants(first[i], to_enter);
+  for (std::uint32_t i = 0; i < count; ++i) add_ancestors(first[i], parent, to_enter);
 }
 
 // The ancestors of `s` below `until`, with the regions of any parallel ancestor.
@@ -372,7 +393,10 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
   const auto failed = [&](const std::string& error) {
     reject(out_,
            budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-           "the " + std::string(d.kind == effect_kind::send ? "send" : "link change") +
+           "the " +
+               std::string(d.kind == effect_kind::send  ? "send"
+                           : d.kind == effect_kind::log ? "log"
+                                                        : "link change") +
                " at line " + std::to_string(d.pos.line) + " failed: " + error);
     return false;
   };

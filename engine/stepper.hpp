@@ -156,6 +156,10 @@ class stepper {
   // `s` and what entering it enters by default: initial children, every region, or history.
   void add_descendants(state_id s, std::vector<state_id>& to_enter) const;
 
+  // What entering compound `parent` (or the workflow: no_state) enters below it by default: its
+  // initial child, or the targets of its `initial -> A, B` with the states between.
+  void add_initial(state_id parent, std::vector<state_id>& to_enter) const;
+
   // The ancestors of `s` below `until`, with the regions of any parallel ancestor.
   void add_ancestors(state_id s, state_id until, std::vector<state_id>& to_enter) const;
 

@@ -336,10 +336,15 @@ std::vector<dsl::workflow_signature> signatures_from_json(const std::string& tex
 json effects_json(const engine::machine& m, const std::vector<engine::effect>& effects) {
   json a = json::array();
   for (const auto& e : effects) {
-    static constexpr const char* kinds[] = {"link", "unlink", "set_link", "spawn", "send"};
-    json o{{"kind", kinds[static_cast<int>(e.kind)]},
-           {"link", m.links[e.link].name},
-           {"line", e.line}};
+    static constexpr const char* kinds[] = {"link", "unlink", "set_link",  "spawn",
+                                            "send", "raise",  "send_self", "log"};
+    json o{{"kind", kinds[static_cast<int>(e.kind)]}, {"line", e.line}};
+    if (e.kind == engine::effect_kind::log) {
+      o["value"] = e.args.empty() ? json() : to_json(e.args.front().second);
+      a.push_back(std::move(o));
+      continue;
+    }
+    o["link"] = m.links[e.link].name;
     if (e.kind == engine::effect_kind::spawn || e.kind == engine::effect_kind::send) {
       o[e.kind == engine::effect_kind::spawn ? "workflow" : "event"] = e.name;
       json args = json::object();

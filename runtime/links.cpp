@@ -232,6 +232,7 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
         break;
       case engine::effect_kind::raise:
       case engine::effect_kind::send_self: break;  // the engine's own queues: never reported
+      case engine::effect_kind::log: break;  // journaled with the step's record, nothing to do
     }
   }
 }

@@ -323,20 +323,22 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
     }
     out << "  #" << r.gseq << '\n';
     if (r.reason) out << "      reason: " << safe(*r.reason) << '\n';
-    if (r.kind != runtime::record_kind::start) {
-      const json detail = json::parse(r.detail);
-      for (const auto& e : detail.value("effects", json::array())) {
-        const std::string kind = e.value("kind", std::string());
-        out << "      " << kind << " ";
-        if (kind == "send") {
-          out << e.value("event", std::string()) << " to " << e.value("link", std::string());
-        } else if (kind == "spawn") {
-          out << e.value("workflow", std::string()) << " into " << e.value("link", std::string());
-        } else {
-          out << e.value("link", std::string()) << " " << literal_of(e.value("other", json()));
-        }
-        out << " (line " << e.value("line", 0) << ")\n";
+    const json detail = json::parse(r.detail);
+    for (const auto& e : detail.value("effects", json::array())) {
+      const std::string kind = e.value("kind", std::string());
+      out << "      " << kind << " ";
+      if (kind == "log") {
+        out << literal_of(e.value("value", json()));
+      } else if (kind == "send") {
+        out << e.value("event", std::string()) << " to " << e.value("link", std::string());
+      } else if (kind == "spawn") {
+        out << e.value("workflow", std::string()) << " into " << e.value("link", std::string());
+      } else {
+        out << e.value("link", std::string()) << " " << literal_of(e.value("other", json()));
       }
+      out << " (line " << e.value("line", 0) << ")\n";
+    }
+    if (r.kind != runtime::record_kind::start) {
       for (const auto& ch : json::parse(r.changes)) {
         out << "      " << ch["field"].get<std::string>() << ": " << literal_of(ch["before"])
             << " -> " << literal_of(ch["after"]) << '\n';

@@ -48,9 +48,9 @@ TEST_F(ImportCli, UnsupportedPartsAreReportedNotDropped) {
        {file + ":3:5: warning[S0001]: <invoke> is not supported; it was not imported\n"
                " 3 |     <invoke type=\"http\" src=\"http://example/service\"/>\n"
                "   |     ^^^^^^^\n",
-        file + ":4:14: warning[S0001]: <log> is not supported; it was not imported",
-        file + ":4:35: warning[S0001]: expression 'y + 1' is not a literal; only literal values "
-               "are imported",
+        file + ":4:14: warning[S0001]: <foreach> is not supported; it was not imported",
+        file + ":4:46: warning[S0001]: expression 'Math.max(y, 1)' uses '.', which is not "
+               "imported",
         file + ":5:39: warning[S0001]: <script> is not supported; it was not imported"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   }

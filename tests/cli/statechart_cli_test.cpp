@@ -2,6 +2,8 @@
 // to the store each time) ends exactly where the same steps in one process end.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "engine/step.hpp"
 #include "tests/cli/cli_util.hpp"
 #include "tests/engine/machine_util.hpp"
@@ -76,6 +78,41 @@ TEST_F(StatechartCli, TheReleaseExampleThroughTheCli) {
   EXPECT_EQ(s["state"], json::array({"Abandoned"}));
   EXPECT_EQ(s["lifecycle"], "completed");
   EXPECT_EQ(vflow("verify R").exit_code, 0);
+}
+
+TEST_F(StatechartCli, InitialTargetsAtAnyDepthThroughTheCli) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/initial_targets.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Rollout --id R").exit_code, 0);
+  EXPECT_EQ(vflow_json("status R")["configuration"], json::array({"Staging", "Smoke"}));
+  ASSERT_EQ(vflow("fire R go").exit_code, 0);
+  EXPECT_EQ(vflow_json("status R")["configuration"],
+            json::array({"Regions", "Waves", "Us", "UsCanary", "Eu", "EuWait"}));
+  ASSERT_EQ(vflow("fire R reset").exit_code, 0);  // Staging's own default, not Smoke
+  EXPECT_EQ(vflow_json("status R")["configuration"], json::array({"Staging", "Build"}));
+  EXPECT_EQ(vflow("verify R").exit_code, 0);
+}
+
+// `log EXPR` journals the value with the record of the step that ran it, in entry blocks and
+// transitions alike; a field may still be called `log`.
+TEST_F(StatechartCli, LogIsJournaledWithTheStep) {
+  const auto file = dir / "log.flow";
+  std::ofstream(file) << "stream D2C\nworkflow Logged {\n  data {\n    log: int = 0\n  }\n"
+                         "  event go\n  state A {\n    entry {\n      log \"entered A\"\n    }\n"
+                         "    on go -> B { log = log + 1; log \"left with \" + \"A\" }\n  }\n"
+                         "  final state B\n}\n";
+  ASSERT_EQ(vflow("deploy " + file.string()).exit_code, 0);
+  ASSERT_EQ(vflow("start Logged --id L").exit_code, 0);
+  ASSERT_EQ(vflow("fire L go").exit_code, 0);
+  EXPECT_EQ(vflow_json("status L")["data"]["log"], 1);
+  const json records = vflow_json("history L");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["detail"]["effects"],
+            json::parse(R"([{"kind": "log", "line": 9, "value": "entered A"}])"));
+  EXPECT_EQ(records[1]["detail"]["effects"],
+            json::parse(R"([{"kind": "log", "line": 11, "value": "left with A"}])"));
+  const std::string text = vflow("history L").out;
+  EXPECT_NE(text.find("      log \"entered A\" (line 9)\n"), std::string::npos) << text;
+  EXPECT_EQ(vflow("verify L").exit_code, 0);
 }
 
 }  // namespace
