@@ -164,6 +164,8 @@ struct send_decl {
 /// A name with where it was written.
 using spelled = std::pair<std::string, source_span>;
 
+struct rule_action;
+
 /// `on EVENT -> TARGET [when GUARD] [{ ASSIGNMENTS }]`.
 struct transition_decl {
   std::string event;  // empty for a timer
@@ -175,12 +177,22 @@ struct transition_decl {
   source_span target_span;
   std::optional<expr_ref> guard;
   std::vector<assignment_stmt> assignments;
-  std::vector<send_decl> sends;       // applied after the link changes, in order
+  std::vector<send_decl> sends;  // applied after the link changes, in order
+  // From the block's first `if` on: its statements in order, run after the sends.
+  std::vector<rule_action> actions;
   bool targetless = false;            // `on EVENT [when GUARD] { ... }`: the state is not left
   std::vector<spelled> more_events;   // `on a, b.c, * -> ...`: descriptors after the first
   std::vector<spelled> more_targets;  // `-> A, B`: targets after the first
   bool internal = false;              // `-> T internal`: a compound source is not left
   source_span span;                   // from `on` to the end of the transition
+};
+
+/// One branch of `if COND { ... } elif COND { ... } else { ... }`: no condition for `else`.
+struct if_branch {
+  std::optional<expr_ref> condition;
+  std::vector<rule_action> body;
+  source_span span;            // its keyword
+  std::uint32_t end_line = 0;  // the line of its `}`
 };
 
 /// An action of a rule: `field = expr` or `raise EVENT(args)`.
@@ -189,8 +201,9 @@ struct rule_action {
   std::optional<send_decl> send;  // `send ...` (entry and exit blocks)
   std::string target;             // the field assigned, or the event raised
   source_span target_span;
-  expr_ref value = 0;          // assignments
-  std::vector<expr_ref> args;  // raises
+  expr_ref value = 0;               // assignments
+  std::vector<expr_ref> args;       // raises
+  std::vector<if_branch> branches;  // `if`: its branches, in order (target_span: the `if`)
 };
 
 /// The first and last line of a block (`data { ... }`, `entry { ... }`): fmt places comments by

@@ -209,6 +209,9 @@ std::optional<engine::timer_def> workflow_compiler::define_timer(engine::state_i
   }
   std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
   std::tie(def.first_effect, def.effect_count) = define_effects(t, sc);
+  def.first_action = static_cast<std::uint32_t>(m_.rule_actions.size());
+  define_actions(t.actions, sc, "the transition at line " + std::to_string(t.span.line));
+  def.action_count = static_cast<std::uint32_t>(m_.rule_actions.size()) - def.first_action;
   if (!valid) return std::nullopt;
   return def;
 }
@@ -338,6 +341,9 @@ std::optional<engine::transition_def> workflow_compiler::define_transition(
   }
   std::tie(def.first_assignment, def.assignment_count) = define_assignments(t.assignments, sc);
   std::tie(def.first_effect, def.effect_count) = define_effects(t, sc);
+  def.first_action = static_cast<std::uint32_t>(m_.rule_actions.size());
+  define_actions(t.actions, sc, "the transition at line " + std::to_string(t.span.line));
+  def.action_count = static_cast<std::uint32_t>(m_.rule_actions.size()) - def.first_action;
   if (!valid) return std::nullopt;
   return def;
 }
@@ -440,6 +446,10 @@ void workflow_compiler::define_rules() {
 void workflow_compiler::define_actions(const std::vector<rule_action>& actions, const scope& sc,
                                        const std::string& owner) {
   for (const rule_action& a : actions) {
+    if (!a.branches.empty()) {
+      define_if(a, sc, owner);
+      continue;
+    }
     if (a.send) {
       if (const auto effect = define_send(*a.send, sc)) {
         engine::rule_action_def d;
@@ -461,6 +471,36 @@ void workflow_compiler::define_actions(const std::vector<rule_action>& actions, 
       m_.rule_actions.push_back(d);
     }
   }
+}
+
+// `if C1 { A } elif C2 { B } else { C }` as jumps within the block: branch_unless C1 (past A
+// and its jump), A, jump (to the end), branch_unless C2, B, jump, C.
+void workflow_compiler::define_if(const rule_action& a, const scope& sc, const std::string& owner) {
+  std::vector<std::size_t> to_end;
+  for (std::size_t b = 0; b < a.branches.size(); ++b) {
+    const if_branch& br = a.branches[b];
+    std::optional<std::size_t> test;
+    if (br.condition) {
+      if (const auto c = compile_condition(*br.condition, sc, "an 'if' condition")) {
+        engine::rule_action_def d;
+        d.kind = engine::action_kind::branch_unless;
+        d.value = static_cast<engine::expr_id>(*c);
+        test = m_.rule_actions.size();
+        m_.rule_actions.push_back(d);
+      }
+    }
+    define_actions(br.body, sc, owner);
+    if (b + 1 < a.branches.size()) {
+      engine::rule_action_def d;
+      d.kind = engine::action_kind::jump;
+      to_end.push_back(m_.rule_actions.size());
+      m_.rule_actions.push_back(d);
+    }
+    if (test)
+      m_.rule_actions[*test].first_arg = static_cast<std::uint32_t>(m_.rule_actions.size() - *test);
+  }
+  for (const std::size_t j : to_end)
+    m_.rule_actions[j].first_arg = static_cast<std::uint32_t>(m_.rule_actions.size() - j);
 }
 
 void workflow_compiler::define_raise(const std::string& owner, const rule_action& a,

@@ -336,6 +336,7 @@ class workflow_compiler {
   void define_rules();
 
   // Checks and lowers assignments and raises (of a rule, or an entry or exit block).
+  void define_if(const rule_action& a, const scope& sc, const std::string& owner);
   void define_actions(const std::vector<rule_action>& actions, const scope& sc,
                       const std::string& owner);
 

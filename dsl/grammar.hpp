@@ -290,10 +290,31 @@ struct log_value : expr {};
 struct log_stmt
     : seq<key<TAO_PEGTL_STRING("log")>, sp, not_at<sor<assign_eq, one<'='>>>, must<log_value>> {};
 struct raise_action;
-// { assignments, raises and sends separated by ';' or line breaks }
+struct rule_assignment;
+// if COND { ... } [elif COND { ... }]... [else { ... }]: statements run when COND holds. `elif`
+// and `else` are recognised only right after a branch's `}`.
+struct if_stmt;
+struct if_start : kw_if {};
+struct elif_start : key<TAO_PEGTL_STRING("elif")> {};
+struct else_start : kw_else {};
+struct if_cond : expr {};
+struct branch_close : one<'}'> {};
+struct branch_body : seq<lbrace, sp,
+                         star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
+                              opt<one<';'>>, sp>,
+                         must<branch_close>> {};
+struct if_stmt
+    : seq<if_start, sp, must<if_cond>, sp, must<branch_body>,
+          star<sp, elif_start, sp, not_at<one<'='>>, must<if_cond>, sp, must<branch_body>>,
+          opt<sp, else_start, sp, must<branch_body>>> {};
+// { assignments, raises and sends separated by ';' or line breaks; from the first `if` on, the
+// statements of entry and exit blocks }
 struct assign_block
     : seq<lbrace, sp,
           star<sor<send_stmt, raise_action, log_stmt, assignment>, sp, opt<one<';'>>, sp>,
+          opt<if_stmt, sp, opt<one<';'>>, sp,
+              star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
+                   opt<one<';'>>, sp>>,
           must<assign_close>> {};
 
 struct trans_event : event_descriptor {};
@@ -370,10 +391,10 @@ struct always_transition : seq<always_start, sp, must<arrow>, sp, must<trans_tar
 
 // The statements of entry and exit blocks: assignments and raises, as in rules.
 struct action_close : one<'}'> {};
-struct action_block
-    : seq<lbrace, sp,
-          star<sor<raise_action, send_stmt, log_stmt, rule_assignment>, sp, opt<one<';'>>, sp>,
-          must<action_close>> {};
+struct action_block : seq<lbrace, sp,
+                          star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
+                               opt<one<';'>>, sp>,
+                          must<action_close>> {};
 // entry { ... } and exit { ... }
 struct entry_start : kw_entry {};
 struct exit_start : kw_exit {};

@@ -84,6 +84,9 @@ template <> constexpr const char* error_message<g::trans_more_event> = "expected
 template <> constexpr const char* error_message<g::trans_more_target> = "expected another target state after ','";
 template <> constexpr const char* error_message<g::history_target> = "expected the state the history state leads to before its parent was ever left";
 template <> constexpr const char* error_message<g::log_value> = "expected the value to log";
+template <> constexpr const char* error_message<g::if_cond> = "expected the condition of the 'if'";
+template <> constexpr const char* error_message<g::branch_body> = "expected '{' and the statements of the branch";
+template <> constexpr const char* error_message<g::branch_close> = "expected a statement, or '}' to end the branch";
 template <> constexpr const char* error_message<g::initial_target> = "expected the state entered first";
 template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("match")>> = "expected 'first match wins'";
 template <> constexpr const char* error_message<g::key<TAO_PEGTL_STRING("wins")>> = "expected 'first match wins'";
@@ -129,7 +132,7 @@ constexpr bool counts_nesting =
 template <typename Rule>
 constexpr bool counts_state_nesting =
     std::is_same_v<Rule, g::state_decl> || std::is_same_v<Rule, g::parallel_decl> ||
-    std::is_same_v<Rule, g::region_decl>;
+    std::is_same_v<Rule, g::region_decl> || std::is_same_v<Rule, g::if_stmt>;
 
 template <typename Rule>
 struct control : pegtl::normal<Rule> {
@@ -149,8 +152,10 @@ struct control : pegtl::normal<Rule> {
       constexpr bool states = counts_state_nesting<Rule>;
       std::size_t& depth = states ? b.state_nesting : b.nesting;
       if (++depth > b.limits.max_nesting) {
-        throw pegtl::parse_error(std::string(states ? "states are" : "expression is") +
-                                     " nested too deeply (the limit is " +
+        const char* what = std::is_same_v<Rule, g::if_stmt> ? "'if' blocks are"
+                           : states                         ? "states are"
+                                                            : "expression is";
+        throw pegtl::parse_error(std::string(what) + " nested too deeply (the limit is " +
                                      std::to_string(b.limits.max_nesting) + " levels)",
                                  in);
       }

@@ -1,9 +1,11 @@
 // PEGTL actions for declarations: the file, workflows, data, links, events, states,
-// transitions and their blocks, policies and rules. Included only by parser.cpp.
+// transitions, policies and rules (the statements of blocks are in parser_stmt_actions.hpp).
+// Included only by parser.cpp.
 #pragma once
 
 #include "dsl/parser_expr_actions.hpp"  // its helpers (unescape, push_marker) too
 #include "dsl/parser_state.hpp"
+#include "dsl/parser_stmt_actions.hpp"
 
 namespace vflow::dsl {
 
@@ -452,85 +454,6 @@ struct action<g::assignment> {
       b.pending_spawn.reset();
     } else {
       a.value = b.pop();
-    }
-  }
-};
-
-template <>
-struct action<g::send_start> {
-  template <typename Input>
-  static void apply(const Input&, builder& b) {
-    b.pending_send = send_decl{};
-  }
-};
-template <>
-struct action<g::send_must> {
-  template <typename Input>
-  static void apply(const Input&, builder& b) {
-    b.pending_send.must = true;
-  }
-};
-template <>
-struct action<g::send_event> {
-  template <typename Input>
-  static void apply(const Input& in, builder& b) {
-    b.pending_send.event = in.string();
-    b.pending_send.event_span = b.span(in);
-  }
-};
-template <>
-struct action<g::send_open> : push_marker {};
-template <>
-struct action<g::send_args> {
-  template <typename Input>
-  static void apply(const Input&, builder& b) {
-    const std::size_t mark = b.markers.back();
-    b.markers.pop_back();
-    b.pending_send.args.assign(b.stack.begin() + static_cast<std::ptrdiff_t>(mark), b.stack.end());
-    b.stack.resize(mark);
-  }
-};
-template <>
-struct action<g::send_link> {
-  template <typename Input>
-  static void apply(const Input& in, builder& b) {
-    b.pending_send.link = in.string();
-    b.pending_send.link_span = b.span(in);
-  }
-};
-template <>
-struct action<g::send_stmt> {
-  template <typename Input>
-  static void apply(const Input&, builder& b) {
-    if (b.in_actions) {
-      rule_action a;
-      a.target = b.pending_send.event;
-      a.target_span = b.pending_send.event_span;
-      a.send = std::move(b.pending_send);
-      b.actions().push_back(std::move(a));
-    } else {
-      b.transition().sends.push_back(std::move(b.pending_send));
-    }
-    b.pending_send = send_decl{};
-  }
-};
-
-// `log EXPR`: a send_decl that names no event.
-template <>
-struct action<g::log_value> {
-  template <typename Input>
-  static void apply(const Input& in, builder& b) {
-    send_decl s;
-    s.log = true;
-    s.event_span = b.span(in);
-    s.args.push_back(b.pop());
-    if (b.in_actions) {
-      rule_action a;
-      a.target_span = s.event_span;
-      a.send = std::move(s);
-      b.actions().push_back(std::move(a));
-    } else {
-      b.transition().sends.push_back(std::move(s));
     }
   }
 };

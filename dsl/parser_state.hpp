@@ -111,6 +111,7 @@ struct builder {
   bool in_actions = false;  // a send belongs to an entry or exit block, not a transition
   std::vector<state_decl*> open_states;  // the state being parsed and its ancestors
   std::vector<rule_action>* action_target = nullptr;
+  std::vector<std::vector<rule_action>*> if_parents;  // the list each open `if` is in
 };
 
 source_span join(const source_span& a, const source_span& b) {

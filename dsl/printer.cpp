@@ -329,11 +329,56 @@ class printer {
     out += "}\n";
   }
 
+  // One statement of a block on one line (an `if` with its branches too).
+  std::string action_text(const rule_action& a) const {
+    if (a.send) return send_text(*a.send);
+    if (!a.branches.empty()) {
+      std::string out;
+      for (std::size_t b = 0; b < a.branches.size(); ++b) {
+        const if_branch& br = a.branches[b];
+        out += b == 0 ? "if " : br.condition ? " elif " : " else ";
+        if (br.condition) out += expression(*br.condition) + " ";
+        out += "{";
+        for (std::size_t i = 0; i < br.body.size(); ++i)
+          out += (i > 0 ? "; " : " ") + action_text(br.body[i]);
+        out += br.body.empty() ? "}" : " }";
+      }
+      return out;
+    }
+    if (a.is_raise) {
+      std::string out = "raise " + a.target;
+      if (!a.args.empty()) {
+        out += '(';
+        for (std::size_t i = 0; i < a.args.size(); ++i)
+          out += (i > 0 ? ", " : "") + expression(a.args[i]);
+        out += ')';
+      }
+      return out;
+    }
+    return a.target + " = " + expression(a.value);
+  }
+
   void actions(const std::vector<rule_action>& list, const std::string& indent,
                std::string& out) const {
     for (const rule_action& a : list) {
       const std::uint32_t line = a.send ? a.send->event_span.line : a.target_span.line;
       above(line, indent, out);
+      if (!a.branches.empty()) {  // one branch a line, its statements below it
+        for (std::size_t b = 0; b < a.branches.size(); ++b) {
+          const if_branch& br = a.branches[b];
+          if (b > 0) above(br.span.line, indent, out);
+          out += b == 0 ? indent + "if " : br.condition ? "elif " : "else ";
+          if (br.condition) out += expression(*br.condition) + " ";
+          out += "{";
+          line_end(br.span.line, out);
+          actions(br.body, indent + "  ", out);
+          above(br.end_line, indent + "  ", out);
+          out += indent + "}";
+          if (b + 1 < a.branches.size()) out += " ";
+        }
+        line_end(a.branches.back().end_line, out);
+        continue;
+      }
       if (a.send) {
         out += indent + send_text(*a.send);
       } else if (a.is_raise) {
@@ -366,7 +411,7 @@ class printer {
       if (t.internal) out += " internal";
       if (t.guard) out += " when " + expression(*t.guard);
     }
-    const std::size_t statements = t.assignments.size() + t.sends.size();
+    const std::size_t statements = t.assignments.size() + t.sends.size() + t.actions.size();
     if (statements > 0 || t.targetless) {
       const std::size_t line_start = out.rfind('\n', out.size() - 1) + 1;
       const std::size_t head = out.size();
@@ -375,6 +420,7 @@ class printer {
       for (const assignment_stmt& a : t.assignments)
         out += (i++ > 0 ? "; " : " ") + assignment_text(a);
       for (const send_decl& s : t.sends) out += (i++ > 0 ? "; " : " ") + send_text(s);
+      for (const rule_action& a : t.actions) out += (i++ > 0 ? "; " : " ") + action_text(a);
       out += " }";
       const bool long_line = out.size() - line_start > 100;
       if (o_.source_layout && statements > 0 && (t.span.end_line > t.span.line || long_line)) {
@@ -392,6 +438,7 @@ class printer {
           out += inner + send_text(s);
           line_end(s.event_span.line, out);
         }
+        actions(t.actions, inner, out);
         above(t.span.end_line, inner, out);
         out += indent + "}\n";
         return;

@@ -407,23 +407,58 @@ class translator {
                       std::vector<std::pair<std::string, std::string>>& delayed) {
     std::string out;
     for (const auto& a : block.children) {
-      const std::string kind = local(a->name);
-      if (kind == "raise" && a->attribute("event")) {
-        out += indent + "raise " + event_name(*a->attribute("event"), *a) + "\n";
-      } else if (kind == "log") {
-        if (const auto l = log(*a)) out += indent + *l + "\n";
-      } else if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
-        if (const auto set = assign(*a)) out += indent + *set + "\n";
-      } else if (kind == "send" && a->attribute("event") && a->attribute("delay") &&
-                 !a->attribute("target")) {
+      if (local(a->name) == "send" && a->attribute("event") && a->attribute("delay") &&
+          !a->attribute("target")) {
         delayed.emplace_back(*a->attribute("event"), trim(*a->attribute("delay")));
-      } else if (const auto sent = send(*a)) {
-        out += indent + *sent + "\n";
-      } else {
-        unsupported(*a);
+      } else if (const auto s = statement(*a)) {
+        out += indent + *s + "\n";
       }
     }
     return out;
+  }
+
+  // One element of executable content as a .flow statement; nothing (reported) when it cannot
+  // be imported.
+  std::optional<std::string> statement(const xml_element& a) {
+    const std::string kind = local(a.name);
+    if (kind == "raise" && a.attribute("event"))
+      return "raise " + event_name(*a.attribute("event"), a);
+    if (kind == "log") return log(a);
+    if (kind == "assign" && a.attribute("location") && a.attribute("expr")) return assign(a);
+    if (kind == "if" && a.attribute("cond")) return if_statement(a);
+    if (const auto sent = send(a)) return sent;
+    unsupported(a);
+    return std::nullopt;
+  }
+
+  // `<if cond>...<elseif cond/>...<else/>...</if>` as `if C { ... } elif C { ... } else { ... }`.
+  std::optional<std::string> if_statement(const xml_element& e) {
+    const auto first = condition(*e.attribute("cond"), e);
+    if (!first) return std::nullopt;
+    std::string out = "if " + *first + " {";
+    bool empty = true;
+    for (const auto& c : e.children) {
+      const std::string kind = local(c->name);
+      if (kind == "elseif" || kind == "else") {
+        out += empty ? "}" : " }";
+        empty = true;
+        if (kind == "else") {
+          out += " else {";
+          continue;
+        }
+        const auto cond =
+            c->attribute("cond") ? condition(*c->attribute("cond"), *c) : std::nullopt;
+        if (!cond) {
+          if (!c->attribute("cond")) unsupported(*c);
+          return std::nullopt;
+        }
+        out += " elif " + *cond + " {";
+      } else if (const auto s = statement(*c)) {
+        out += (empty ? " " : "; ") + *s;
+        empty = false;
+      }
+    }
+    return out + (empty ? "}" : " }");
   }
 
   // `<send event="E"/>` (to the session itself: its external queue) or `<send event="E"
@@ -550,18 +585,7 @@ class translator {
     }
     std::vector<std::string> block;
     for (const auto& a : t.children) {
-      const std::string kind = local(a->name);
-      if (kind == "assign" && a->attribute("location") && a->attribute("expr")) {
-        if (const auto set = assign(*a)) block.push_back(*set);
-      } else if (kind == "raise" && a->attribute("event")) {
-        block.push_back("raise " + event_name(*a->attribute("event"), *a));
-      } else if (kind == "log") {
-        if (const auto l = log(*a)) block.push_back(*l);
-      } else if (const auto sent = send(*a)) {
-        block.push_back(*sent);
-      } else {
-        unsupported(*a);
-      }
+      if (const auto s = statement(*a)) block.push_back(*s);
     }
     std::string body;
     for (const auto& b : block) body += (body.empty() ? " { " : "; ") + b;

@@ -184,16 +184,18 @@ struct deny_def {
 };
 
 /// What a rule does when it fires.
-enum class action_kind : std::uint8_t { assign, raise, effect };
+/// `branch_unless` and `jump` are how `if / elif / else` runs: they move within the block.
+enum class action_kind : std::uint8_t { assign, raise, effect, branch_unless, jump };
 
-/// `field = expr` or `raise EVENT(args)` inside a rule.
+/// `field = expr` or `raise EVENT(args)` inside a rule; a statement of an entry or exit block.
 struct rule_action_def {
   action_kind kind = action_kind::assign;
   field_id field{};
-  expr_id value{};
+  expr_id value{};  // assign: the value; branch_unless: the condition
   event_id event{};
-  std::uint32_t first_arg =
-      0;  // into machine::rule_args; for an effect, its machine::effects index
+  // Into machine::rule_args; for an effect, its machine::effects index; for branch_unless (when
+  // its condition is false) and jump: how many actions forward the block goes on.
+  std::uint32_t first_arg = 0;
   std::uint32_t arg_count = 0;
 };
 
@@ -268,6 +270,10 @@ struct transition_def {
   std::uint32_t assignment_count = 0;
   std::uint32_t first_effect = 0;  // machine::effects[first_effect, + effect_count)
   std::uint32_t effect_count = 0;
+  // From the block's first `if` on: machine::rule_actions[first_action, + action_count), run
+  // after the effects.
+  std::uint32_t first_action = 0;
+  std::uint32_t action_count = 0;
   source_pos pos;
   std::string guard_text;  // the guard as written, for explanations
   std::vector<condition_part> guard_parts;
@@ -291,6 +297,8 @@ struct timer_def {
   std::uint32_t assignment_count = 0;
   std::uint32_t first_effect = 0;
   std::uint32_t effect_count = 0;
+  std::uint32_t first_action = 0;  // as transition_def's
+  std::uint32_t action_count = 0;
   source_pos pos;
 };
 

@@ -165,11 +165,13 @@ bool stepper::fire(std::uint32_t timer_index) {
       return false;
     }
   }
-  const chosen c{chosen::kind::timer,    timer_index,
-                 timer.source,           timer.target,
-                 timer.first_assignment, timer.assignment_count,
-                 timer.pos.line,         timer.first_effect,
-                 timer.effect_count};
+  chosen c{chosen::kind::timer,    timer_index,
+           timer.source,           timer.target,
+           timer.first_assignment, timer.assignment_count,
+           timer.pos.line,         timer.first_effect,
+           timer.effect_count};
+  c.first_action = timer.first_action;
+  c.action_count = timer.action_count;
   return take({c}, act);
 }
 
@@ -337,6 +339,11 @@ bool stepper::run_block(const chosen& t, const activation& act) {
     assign(a.field, std::move(v.result));
   }
   if (!make_effects(t, act)) {
+    undo();
+    return false;
+  }
+  if (t.action_count > 0 && !run_action_list(t.first_action, t.action_count, act,
+                                             "the transition at line " + std::to_string(t.line))) {
     undo();
     return false;
   }

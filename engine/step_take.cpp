@@ -355,8 +355,29 @@ bool stepper::run_actions(state_id s, bool entry) {
   const activation act = activation_for(nullptr);
   const std::string owner =
       std::string(entry ? "the entry" : "the exit") + " of state '" + d.name + "'";
-  for (std::uint32_t i = 0; i < count; ++i) {
-    if (!run_action(m_.rule_actions[first + i], act, owner)) return false;
+  return run_action_list(first, count, act, owner);
+}
+
+bool stepper::run_action_list(std::uint32_t first, std::uint32_t count, const activation& act,
+                              const std::string& owner) {
+  for (std::uint32_t i = 0; i < count;) {
+    const rule_action_def& a = m_.rule_actions[first + i];
+    if (a.kind == action_kind::jump) {
+      i += a.first_arg;
+    } else if (a.kind == action_kind::branch_unless) {
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        reject(
+            out_,
+            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+            owner + ": an 'if' condition failed: " + v.error);
+        return false;
+      }
+      i += v.result.as_bool() ? 1 : a.first_arg;
+    } else {
+      if (!run_action(a, act, owner)) return false;
+      ++i;
+    }
   }
   return true;
 }

@@ -57,6 +57,8 @@ struct chosen {
   bool internal = false;
   std::uint32_t first_extra_target = 0;  // machine::extra_targets[first, + count)
   std::uint32_t extra_target_count = 0;
+  std::uint32_t first_action = 0;  // machine::rule_actions[first, + count): from the first `if` on
+  std::uint32_t action_count = 0;
 };
 
 inline edge_kind edge_of(chosen::kind k) {
@@ -81,7 +83,9 @@ inline chosen choose(const transition_def& t, chosen::kind which, std::uint32_t 
           t.effect_count,
           t.internal,
           t.first_extra_target,
-          t.extra_target_count};
+          t.extra_target_count,
+          t.first_action,
+          t.action_count};
 }
 
 // An internal event waiting: one a rule or an entry/exit block raised, or the completion of a
@@ -199,6 +203,9 @@ class stepper {
   bool make_effect(const effect_def& d, const activation& act);
 
   bool run_action(const rule_action_def& a, const activation& act, const std::string& owner);
+  // machine::rule_actions[first, + count) in order, following `if` branches.
+  bool run_action_list(std::uint32_t first, std::uint32_t count, const activation& act,
+                       const std::string& owner);
 
   activation activation_for(const std::vector<value>* params) {
     return activation{&s_.data, params, now_, &actor_, &s_.configuration, &budget_, options_.links};

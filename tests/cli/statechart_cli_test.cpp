@@ -115,4 +115,22 @@ TEST_F(StatechartCli, LogIsJournaledWithTheStep) {
   EXPECT_EQ(vflow("verify L").exit_code, 0);
 }
 
+// `if / elif / else`: the first branch whose condition holds runs, in entry blocks (nested too)
+// and in a transition's block, where the statements after the `if` run after it.
+TEST_F(StatechartCli, IfElifElseRunsTheFirstBranchThatHolds) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/branches.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Branchy --id B").exit_code, 0);
+  json s = vflow_json("status B");
+  EXPECT_EQ(s["data"], json::parse(R"({"n": 1, "tag": "one"})"));
+  ASSERT_EQ(vflow("fire B go k=20").exit_code, 0);  // (1 + 20) * 2, the first branch
+  EXPECT_EQ(vflow_json("status B")["data"], json::parse(R"({"n": 42, "tag": "big"})"));
+  ASSERT_EQ(vflow("fire B back").exit_code, 0);  // entry: n = 43 > 2 raises back: B again
+  s = vflow_json("status B");
+  EXPECT_EQ(s["configuration"], json::array({"B"}));
+  EXPECT_EQ(s["data"], json::parse(R"({"n": 43, "tag": "many"})"));
+  const json records = vflow_json("history B");
+  EXPECT_EQ(records[0]["detail"]["effects"][0]["value"], "first");  // the nested if
+  EXPECT_EQ(vflow("verify B").exit_code, 0);
+}
+
 }  // namespace
