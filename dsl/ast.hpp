@@ -157,8 +157,12 @@ struct send_decl {
   std::string link;  // empty: to the instance itself
   source_span link_span;
   bool must = false;
-  bool raise = false;  // `raise`: the internal queue, before anything sent
-  bool log = false;    // `log EXPR`: args[0] is journaled with the step; event is empty
+  bool raise = false;             // `raise`: the internal queue, before anything sent
+  bool log = false;               // `log EXPR`: args[0] is journaled with the step; event is empty
+  std::optional<expr_ref> delay;  // `after DELAY`: a pending send
+  std::string label;              // `as NAME`; for `cancel NAME`, the name
+  source_span label_span;
+  bool cancel = false;  // `cancel NAME`: event is empty
 };
 
 /// A name with where it was written.

@@ -277,8 +277,18 @@ struct send_to : kw_to {};
 struct send_start : kw_send {};
 // Without `to LINK` the event goes to the instance itself, after everything the current event
 // set off (SCXML's external queue).
+// `after DELAY [as NAME]`: delivered to the instance itself by a tick, in whatever state it is
+// then, unless `cancel NAME` drops it first.
+struct send_delay : expr {};
+struct send_label : ident {};
+struct send_as : seq<key<TAO_PEGTL_STRING("as")>, sp, not_at<one<'='>>, must<send_label>> {};
+struct send_after : seq<kw_after, sp, must<send_delay>, opt<sp, send_as>> {};
 struct send_stmt : seq<send_start, opt<send_must>, sp, must<send_event>, sp, opt<send_args>,
-                       opt<sp, send_to, sp, must<send_link>>> {};
+                       opt<sp, send_after>, opt<sp, send_to, sp, must<send_link>>> {};
+// cancel NAME: the instance's pending sends named NAME are dropped.
+struct cancel_label : ident {};
+struct cancel_stmt
+    : seq<key<TAO_PEGTL_STRING("cancel")>, sp, not_at<one<'='>>, must<cancel_label>> {};
 // field = expr; LINK = REF, LINK += REF, LINK -= REF (REF may be a spawn)
 struct assign_field : ident {};
 struct assign_eq : sor<string<'+', '='>, string<'-', '='>, one<'='>> {};
@@ -299,10 +309,11 @@ struct elif_start : key<TAO_PEGTL_STRING("elif")> {};
 struct else_start : kw_else {};
 struct if_cond : expr {};
 struct branch_close : one<'}'> {};
-struct branch_body : seq<lbrace, sp,
-                         star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
-                              opt<one<';'>>, sp>,
-                         must<branch_close>> {};
+struct branch_body
+    : seq<lbrace, sp,
+          star<sor<if_stmt, raise_action, send_stmt, log_stmt, cancel_stmt, rule_assignment>, sp,
+               opt<one<';'>>, sp>,
+          must<branch_close>> {};
 struct if_stmt
     : seq<if_start, sp, must<if_cond>, sp, must<branch_body>,
           star<sp, elif_start, sp, not_at<one<'='>>, must<if_cond>, sp, must<branch_body>>,
@@ -311,10 +322,11 @@ struct if_stmt
 // statements of entry and exit blocks }
 struct assign_block
     : seq<lbrace, sp,
-          star<sor<send_stmt, raise_action, log_stmt, assignment>, sp, opt<one<';'>>, sp>,
+          star<sor<send_stmt, raise_action, log_stmt, cancel_stmt, assignment>, sp, opt<one<';'>>,
+               sp>,
           opt<if_stmt, sp, opt<one<';'>>, sp,
-              star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
-                   opt<one<';'>>, sp>>,
+              star<sor<if_stmt, raise_action, send_stmt, log_stmt, cancel_stmt, rule_assignment>,
+                   sp, opt<one<';'>>, sp>>,
           must<assign_close>> {};
 
 struct trans_event : event_descriptor {};
@@ -391,10 +403,11 @@ struct always_transition : seq<always_start, sp, must<arrow>, sp, must<trans_tar
 
 // The statements of entry and exit blocks: assignments and raises, as in rules.
 struct action_close : one<'}'> {};
-struct action_block : seq<lbrace, sp,
-                          star<sor<if_stmt, raise_action, send_stmt, log_stmt, rule_assignment>, sp,
-                               opt<one<';'>>, sp>,
-                          must<action_close>> {};
+struct action_block
+    : seq<lbrace, sp,
+          star<sor<if_stmt, raise_action, send_stmt, log_stmt, cancel_stmt, rule_assignment>, sp,
+               opt<one<';'>>, sp>,
+          must<action_close>> {};
 // entry { ... } and exit { ... }
 struct entry_start : kw_entry {};
 struct exit_start : kw_exit {};

@@ -133,6 +133,47 @@ struct action<g::if_stmt> {
   }
 };
 
+template <>
+struct action<g::send_delay> {
+  template <typename Input>
+  static void apply(const Input&, builder& b) {
+    b.pending_send.delay = b.pop();
+  }
+};
+template <>
+struct action<g::send_label> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.pending_send.label = in.string();
+    b.pending_send.label_span = b.span(in);
+  }
+};
+
+// A statement that is a send_decl of its own (`log`, `cancel`): into the entry or exit block's
+// actions, or the transition's sends.
+inline void add_statement(send_decl s, builder& b) {
+  if (b.in_actions) {
+    rule_action a;
+    a.target_span = s.event_span;
+    a.send = std::move(s);
+    b.actions().push_back(std::move(a));
+  } else {
+    b.transition().sends.push_back(std::move(s));
+  }
+}
+
+template <>
+struct action<g::cancel_label> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    send_decl s;
+    s.cancel = true;
+    s.label = in.string();
+    s.event_span = s.label_span = b.span(in);
+    add_statement(std::move(s), b);
+  }
+};
+
 // `log EXPR`: a send_decl that names no event.
 template <>
 struct action<g::log_value> {
@@ -142,14 +183,7 @@ struct action<g::log_value> {
     s.log = true;
     s.event_span = b.span(in);
     s.args.push_back(b.pop());
-    if (b.in_actions) {
-      rule_action a;
-      a.target_span = s.event_span;
-      a.send = std::move(s);
-      b.actions().push_back(std::move(a));
-    } else {
-      b.transition().sends.push_back(std::move(s));
-    }
+    add_statement(std::move(s), b);
   }
 };
 

@@ -159,6 +159,7 @@ class printer {
 
   std::string send_text(const send_decl& s) const {
     if (s.log) return "log " + expression(s.args.front());
+    if (s.cancel) return "cancel " + s.label;
     std::string out = s.raise ? "raise " : s.must ? "send! " : "send ";
     out += s.event;
     if (!s.args.empty()) {
@@ -167,6 +168,8 @@ class printer {
         out += (i > 0 ? ", " : "") + expression(s.args[i]);
       out += ')';
     }
+    if (s.delay) out += " after " + expression(*s.delay);
+    if (!s.label.empty()) out += " as " + s.label;
     return s.link.empty() ? out : out + " to " + s.link;
   }
 

@@ -402,17 +402,11 @@ class translator {
     return collapsed;
   }
 
-  // Assignments and raises of <onentry>/<onexit>; delayed sends become timers (returned).
-  std::string actions(const xml_element& block, const std::string& indent,
-                      std::vector<std::pair<std::string, std::string>>& delayed) {
+  // The executable content of <onentry>/<onexit>, one statement a line.
+  std::string actions(const xml_element& block, const std::string& indent) {
     std::string out;
     for (const auto& a : block.children) {
-      if (local(a->name) == "send" && a->attribute("event") && a->attribute("delay") &&
-          !a->attribute("target")) {
-        delayed.emplace_back(*a->attribute("event"), trim(*a->attribute("delay")));
-      } else if (const auto s = statement(*a)) {
-        out += indent + *s + "\n";
-      }
+      if (const auto s = statement(*a)) out += indent + *s + "\n";
     }
     return out;
   }
@@ -426,7 +420,9 @@ class translator {
     if (kind == "log") return log(a);
     if (kind == "assign" && a.attribute("location") && a.attribute("expr")) return assign(a);
     if (kind == "if" && a.attribute("cond")) return if_statement(a);
-    if (const auto sent = send(a)) return sent;
+    if (kind == "cancel" && a.attribute("sendid") && a.attributes.size() == 1)
+      return "cancel " + identifier(*a.attribute("sendid"), a);
+    if (kind == "send") return send(a);
     unsupported(a);
     return std::nullopt;
   }
@@ -461,28 +457,61 @@ class translator {
     return out + (empty ? "}" : " }");
   }
 
-  // `<send event="E"/>` (to the session itself: its external queue) or `<send event="E"
-  // target="#_internal"/>` (its internal queue, as `raise`); nothing for any other send.
+  // `<send event="E"/>` (to the session itself: its external queue), with `delay="D"` and `id="N"`
+  // a pending send (`send E after D as N`), or `<send event="E" target="#_internal"/>` (its
+  // internal queue, as `raise`); nothing (reported) for any other send.
   std::optional<std::string> send(const xml_element& a) {
-    if (local(a.name) != "send" || !a.attribute("event") || a.attribute("delay") ||
-        a.children.size() > 0 || a.attributes.size() > (a.attribute("target") ? 2u : 1u)) {
-      return std::nullopt;
+    bool plain = a.attribute("event") && a.children.empty();
+    for (const auto& [k, v] : a.attributes) {
+      plain = plain && (k == "event" || k == "target" || k == "delay" || k == "id");
     }
     const std::string* target = a.attribute("target");
-    if (target && *target != "#_internal") return std::nullopt;
-    return (target ? "raise " : "send ") + event_name(*a.attribute("event"), a);
+    if (!plain || (target && (*target != "#_internal" || a.attribute("delay")))) {
+      unsupported(a);
+      return std::nullopt;
+    }
+    std::string out = (target ? "raise " : "send ") + event_name(*a.attribute("event"), a);
+    if (const std::string* delay = a.attribute("delay")) {
+      const auto d = duration(trim(*delay));
+      if (!d) {
+        report(a, "delay '" + *delay + "' is not a duration; the send was not imported");
+        return std::nullopt;
+      }
+      out += " after " + *d;
+    }
+    if (const std::string* id = a.attribute("id")) {
+      if (!a.attribute("delay")) return out;  // only a delayed send can be cancelled
+      out += " as " + identifier(*id, a);
+    }
+    return out;
   }
 
-  // SCXML delays are CSS2 times: "2s", "500ms", "1.5s"; minutes and hours are written by some
-  // tools too. Converted to a .flow duration, or nothing.
+  // SCXML delays are CSS2 times: "2s", "500ms", "1.5s", "0.1s"; minutes and hours are written
+  // by some tools too. Converted to a .flow duration (in ms when not whole), or nothing.
   static std::optional<std::string> duration(const std::string& d) {
     std::size_t i = 0;
-    while (i < d.size() && std::isdigit(static_cast<unsigned char>(d[i]))) ++i;
-    if (i == 0) return std::nullopt;
-    const std::string number = d.substr(0, i), unit = d.substr(i);
-    if (unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d")
-      return number + unit;
-    return std::nullopt;
+    std::int64_t whole = 0, fraction = 0, scale = 1;
+    for (; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) {
+      if (whole > 1'000'000'000) return std::nullopt;
+      whole = whole * 10 + (d[i] - '0');
+    }
+    const std::size_t digits = i;
+    if (i < d.size() && d[i] == '.') {
+      for (++i; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) {
+        if (scale >= 1'000'000) continue;  // beyond a microsecond: ignored
+        fraction = fraction * 10 + (d[i] - '0');
+        scale *= 10;
+      }
+    }
+    if (i == 0 || (digits == 0 && scale == 1)) return std::nullopt;
+    std::string unit = d.substr(i);
+    if (unit == "min") unit = "m";
+    static const std::map<std::string, std::int64_t> ms = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    const auto u = ms.find(unit);
+    if (u == ms.end()) return std::nullopt;
+    if (scale == 1 || fraction == 0) return std::to_string(whole) + u->first;
+    return std::to_string(whole * u->second + fraction * u->second / scale) + "ms";
   }
 
   void state(const xml_element& e, const std::string& indent, std::string& out,
@@ -531,18 +560,17 @@ class translator {
     const std::string initial =
         kind == "parallel" ? std::string() : initial_of(e, indent + "  ", out);
     std::string transitions;
-    std::vector<std::pair<std::string, std::string>> delayed;
     for (const auto& c : e.children) {
       const std::string ck = local(c->name);
       if (ck == "state" || ck == "final" || ck == "parallel" || ck == "history") {
         state(*c, indent + "  ", out, initial, kind == "parallel");
       } else if (ck == "onentry" || ck == "onexit") {
-        const std::string acts = actions(*c, indent + "    ", delayed);
+        const std::string acts = actions(*c, indent + "    ");
         if (!acts.empty())
           out += indent + "  " + (ck == "onentry" ? "entry" : "exit") + " {\n" + acts + indent +
                  "  }\n";
       } else if (ck == "transition") {
-        transition(*c, indent + "  ", transitions, delayed);
+        transition(*c, indent + "  ", transitions);
       } else if (ck == "initial") {
         // read above
       } else if (ck == "datamodel") {
@@ -550,10 +578,6 @@ class translator {
       } else {
         unsupported(*c);
       }
-    }
-    for (const auto& [event, delay] : delayed) {
-      report(e, "<send event=\"" + event + "\" delay=\"" + delay + "\"> has no transition on '" +
-                    event + "' in state '" + id + "' to turn into a timer; it was not imported");
     }
     if (out.size() == body_start && transitions.empty() && kind != "parallel") {
       out.resize(mark);
@@ -563,8 +587,7 @@ class translator {
     out += transitions + indent + "}\n";
   }
 
-  void transition(const xml_element& t, const std::string& indent, std::string& out,
-                  std::vector<std::pair<std::string, std::string>>& delayed) {
+  void transition(const xml_element& t, const std::string& indent, std::string& out) {
     // Targets: one, several (into parallel regions), or none (the state is not left).
     std::string targets;
     if (t.attribute("target")) {
@@ -601,20 +624,7 @@ class translator {
     }
     std::string on;
     std::istringstream events(*t.attribute("event"));
-    for (std::string ev; events >> ev;) {
-      const auto timer = std::find_if(delayed.begin(), delayed.end(),
-                                      [&](const auto& d) { return d.first == ev; });
-      if (timer != delayed.end() && !targets.empty()) {
-        if (const auto d = duration(timer->second)) {
-          out += indent + "after " + *d + guard + targets + body + "\n";
-          delayed.erase(timer);
-          continue;
-        }
-        report(t, "delay '" + timer->second + "' is not a duration; imported as an event");
-        delayed.erase(timer);
-      }
-      on += (on.empty() ? "" : ", ") + descriptor(ev, t);
-    }
+    for (std::string ev; events >> ev;) on += (on.empty() ? "" : ", ") + descriptor(ev, t);
     if (on.empty()) return;
     out += indent + "on " + on + targets + guard + body + "\n";
   }

@@ -137,11 +137,12 @@ enum class effect_kind : std::uint8_t {
   raise,        // raise EVENT(args): the instance's internal queue (the engine's own)
   send_self,    // send EVENT(args): the instance's external queue, after the internal one
   log,          // log EXPR: the value (args[0]), journaled with the step
+  cancel,       // cancel NAME: the instance's pending sends named NAME are dropped
 };
 
 /// Whether the runtime applies an effect (the rest are the engine's own queues).
 constexpr bool is_external(effect_kind k) {
-  return k != effect_kind::raise && k != effect_kind::send_self;
+  return k != effect_kind::raise && k != effect_kind::send_self && k != effect_kind::cancel;
 }
 
 /// A link change, spawn or send in a transition, timer, or entry or exit block.
@@ -154,7 +155,9 @@ struct effect_def {
   std::vector<expr_id> args;       // their values, in the same order
   bool must = false;               // `send!`: a refused delivery rolls the sender back
   source_pos pos;
-  event_id event{};  // raise, send_self: the instance's own event
+  event_id event{};         // raise, send_self: the instance's own event
+  expr_id delay = no_expr;  // send_self `after DELAY`: a pending send, delivered by a tick
+  std::string label;        // send_self `as NAME`, cancel NAME
 };
 
 /// A declared event.

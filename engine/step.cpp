@@ -33,7 +33,7 @@ std::vector<value> initial_data(const machine& m) {
 
 instance_state initial_state(const machine& m, std::vector<value> data) {
   return instance_state{
-      {m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0), {}, {}};
+      {m.initial}, std::move(data), std::vector<std::uint8_t>(m.rules.size(), 0), {}, {}, {}};
 }
 
 std::optional<std::string> check_params(const machine& m, const event_call& call) {
@@ -498,12 +498,14 @@ struct saved_shape {
   std::vector<armed_timer> timers;
   std::vector<std::pair<state_id, std::vector<state_id>>> history;
   std::vector<std::uint8_t> rule_memory;
+  std::vector<pending_send> sends;
 
   explicit saved_shape(const instance_state& s)
       : configuration(s.configuration),
         timers(s.timers),
         history(s.history),
-        rule_memory(s.rule_memory) {}
+        rule_memory(s.rule_memory),
+        sends(s.sends) {}
 
   void restore(instance_state& s, step_result& out) {
     for (const field_change& c : out.changes) s.data[index(c.field)] = c.before;
@@ -513,6 +515,7 @@ struct saved_shape {
     s.timers = std::move(timers);
     s.history = std::move(history);
     s.rule_memory = std::move(rule_memory);
+    s.sends = std::move(sends);
   }
 };
 
@@ -569,7 +572,22 @@ std::optional<std::int64_t> next_due(const instance_state& state) {
   for (const armed_timer& t : state.timers) {
     if (!due || t.due < *due) due = t.due;
   }
+  for (const pending_send& s : state.sends) {
+    if (!due || s.due < *due) due = s.due;
+  }
   return due;
+}
+
+void deliver_send(const machine& m, instance_state& state, std::size_t index, std::int64_t now,
+                  step_result& out, const step_options& options) {
+  if (index >= state.sends.size()) {
+    reset(out, state);
+    reject(out, reject_reason::no_transition, "no such pending send");
+    return;
+  }
+  pending_send sent = std::move(state.sends[index]);
+  state.sends.erase(state.sends.begin() + static_cast<std::ptrdiff_t>(index));
+  step(m, state, event_call{sent.event, std::move(sent.params), now, value::null()}, out, options);
 }
 
 void step(const machine& m, instance_state& state, const event_call& call, step_result& out,

@@ -21,6 +21,20 @@ struct armed_timer {
   friend bool operator==(const armed_timer&, const armed_timer&) = default;
 };
 
+/// `send EVENT(args) after DELAY [as NAME]`: an event the instance sent itself, delivered at
+/// `due` whatever state it is in then, unless `cancel NAME` removed it first.
+struct pending_send {
+  event_id event{};
+  std::vector<value> params;
+  std::int64_t due = 0;
+  std::string name;  // `as NAME`; empty when unnamed
+
+  friend bool operator==(const pending_send&, const pending_send&) = default;
+};
+
+/// Delayed sends one instance may hold at once; a step that would hold more is rolled back.
+inline constexpr std::size_t max_pending_sends = 1000;
+
 struct instance_state {
   std::vector<state_id> configuration;
   std::vector<value> data;
@@ -28,6 +42,7 @@ struct instance_state {
   std::vector<armed_timer> timers;  // armed timers of the active states
   /// What each history pseudo-state remembers: the states to restore (history state id first).
   std::vector<std::pair<state_id, std::vector<state_id>>> history;
+  std::vector<pending_send> sends;  // delayed sends not yet delivered, in the order sent
 
   friend bool operator==(const instance_state&, const instance_state&) = default;
 };
@@ -172,7 +187,12 @@ void step(const machine& m, instance_state& state, const event_call& call, step_
 void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, std::int64_t now,
                 step_result& out, const step_options& options = {});
 
-/// The earliest due time of the armed timers, if any.
+/// Delivers pending send `index` of `state` at time `now`: removed from `state`, then stepped as
+/// its event (policies, transitions, rules). Consumed whatever the outcome.
+void deliver_send(const machine& m, instance_state& state, std::size_t index, std::int64_t now,
+                  step_result& out, const step_options& options = {});
+
+/// The earliest due time of the armed timers and pending sends, if any.
 std::optional<std::int64_t> next_due(const instance_state& state);
 
 /// Convenience form of `step` that returns a fresh result.

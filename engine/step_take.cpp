@@ -383,6 +383,10 @@ bool stepper::run_action_list(std::uint32_t first, std::uint32_t count, const ac
 }
 
 bool stepper::make_effect(const effect_def& d, const activation& act) {
+  if (d.kind == effect_kind::cancel) {
+    std::erase_if(s_.sends, [&](const pending_send& p) { return p.name == d.label; });
+    return true;
+  }
   if (!is_external(d.kind)) {  // the instance's own queues
     event_call call{d.event, {}, now_, actor_};
     for (const expr_id a : d.args) {
@@ -398,7 +402,26 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
       }
       call.params.push_back(std::move(v.result));
     }
-    if (d.kind == effect_kind::raise) {
+    if (d.delay != no_expr) {  // a pending send, delivered by a tick
+      const eval_result delay = evaluate(m_, d.delay, act);
+      std::int64_t due = 0;
+      std::string error =
+          !delay.ok ? delay.error
+          : __builtin_add_overflow(now_, std::max<std::int64_t>(0, delay.result.as_duration()),
+                                   &due)
+              ? "time overflow"
+          : s_.sends.size() >= max_pending_sends
+              ? "the instance already holds " + std::to_string(max_pending_sends) + " pending sends"
+              : std::string();
+      if (!error.empty()) {
+        reject(out_,
+               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+               "the send of '" + m_.event(d.event).name + "' at line " +
+                   std::to_string(d.pos.line) + " failed: " + error);
+        return false;
+      }
+      s_.sends.push_back({d.event, std::move(call.params), due, d.label});
+    } else if (d.kind == effect_kind::raise) {
       queue_.push_back({false, {}, std::move(call)});
     } else {
       external_.push_back(std::move(call));

@@ -77,13 +77,31 @@ json memory_json(const engine::machine& m, const engine::instance_state& s) {
   }
   json history = json::object();
   for (const auto& [h, states] : s.history) history[m.state(h).name] = config_json(m, states);
-  return json{{"rules", rules}, {"timers", timers}, {"history", history}};
+  json out{{"rules", rules}, {"timers", timers}, {"history", history}};
+  if (!s.sends.empty()) {  // delayed sends waiting for their tick
+    json sends = json::array();
+    for (const auto& p : s.sends) {
+      const auto& ev = m.event(p.event);
+      json params = json::object();
+      for (std::size_t i = 0; i < p.params.size() && i < ev.params.size(); ++i)
+        params[ev.params[i].name] = value_to_json(p.params[i]);
+      json o{{"event", ev.name},
+             {"params", params},
+             {"due", engine::format_time(p.due)},
+             {"due_ms", p.due}};
+      if (!p.name.empty()) o["name"] = p.name;
+      sends.push_back(std::move(o));
+    }
+    out["sends"] = std::move(sends);
+  }
+  return out;
 }
 
 engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
   engine::instance_state s{config_from_json(m, row.configuration),
                            data_from_json(m, row.data),
                            std::vector<std::uint8_t>(m.rules.size(), 0),
+                           {},
                            {},
                            {}};
   const json memory = json::parse(row.memory);
@@ -103,6 +121,17 @@ engine::instance_state state_of(const engine::machine& m, const instance_row& ro
     for (const auto& t : *timers) {
       const auto index = t["timer"].get<std::uint32_t>();
       if (index < m.timers.size()) s.timers.push_back({index, t["due_ms"].get<std::int64_t>()});
+    }
+  }
+  if (const auto sends = memory.find("sends"); sends != memory.end()) {
+    for (const auto& p : *sends) {
+      const auto ev = m.find_event(p["event"].get<std::string>());
+      if (!ev) continue;
+      engine::pending_send sent{*ev, {}, p["due_ms"].get<std::int64_t>(), p.value("name", "")};
+      const json& params = p["params"];
+      for (const auto& param : m.event(*ev).params)
+        sent.params.push_back(from_json(params.value(param.name, json()), param.declared));
+      s.sends.push_back(std::move(sent));
     }
   }
   return s;
@@ -336,8 +365,8 @@ std::vector<dsl::workflow_signature> signatures_from_json(const std::string& tex
 json effects_json(const engine::machine& m, const std::vector<engine::effect>& effects) {
   json a = json::array();
   for (const auto& e : effects) {
-    static constexpr const char* kinds[] = {"link", "unlink", "set_link",  "spawn",
-                                            "send", "raise",  "send_self", "log"};
+    static constexpr const char* kinds[] = {"link",  "unlink",    "set_link", "spawn", "send",
+                                            "raise", "send_self", "log",      "cancel"};
     json o{{"kind", kinds[static_cast<int>(e.kind)]}, {"line", e.line}};
     if (e.kind == engine::effect_kind::log) {
       o["value"] = e.args.empty() ? json() : to_json(e.args.front().second);

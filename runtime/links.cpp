@@ -231,8 +231,9 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
         for (const auto& target : linked(t, id, l.name)) deliver(t, id, target, e, cause, k);
         break;
       case engine::effect_kind::raise:
-      case engine::effect_kind::send_self: break;  // the engine's own queues: never reported
-      case engine::effect_kind::log: break;  // journaled with the step's record, nothing to do
+      case engine::effect_kind::send_self:
+      case engine::effect_kind::cancel: break;  // the engine's own queues: never reported
+      case engine::effect_kind::log: break;     // journaled with the step's record, nothing to do
     }
   }
 }

@@ -568,20 +568,32 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     json reads;
     const auto snap = snapshot(t, *c, id, reads);
     engine::step_result r;
-    const engine::armed_timer timer =
+    const fired_due due_item =
         *fire_earliest_due(m, state, now, r, {true, m.reads_links ? &snap : nullptr});
-    const engine::timer_def& def = m.timers[timer.timer];
     journal_row j = next_record(*row, record_kind::timer, std::nullopt, now);
-    j.event = "after " + def.delay_text;
     json detail{{"source", c->row.source_name},
                 {"reason_code", std::string(engine::to_string(r.reason))},
-                {"timer",
-                 {{"index", timer.timer},
-                  {"state", m.state(def.source).name},
-                  {"line", def.pos.line},
-                  {"after", def.delay_text},
-                  {"due", engine::format_time(timer.due)}}},
                 {"trace", trace_json(m, r)}};
+    if (due_item.timer) {
+      const engine::timer_def& def = m.timers[due_item.timer->timer];
+      j.event = "after " + def.delay_text;
+      detail["timer"] = {{"index", due_item.timer->timer},
+                         {"state", m.state(def.source).name},
+                         {"line", def.pos.line},
+                         {"after", def.delay_text},
+                         {"due", engine::format_time(due_item.timer->due)}};
+    } else {  // a delayed send the instance made itself
+      const engine::event_def& ev = m.event(due_item.send.event);
+      j.event = ev.name;
+      json params = json::object();
+      for (std::size_t i = 0; i < due_item.send.params.size() && i < ev.params.size(); ++i)
+        params[ev.params[i].name] = value_to_json(due_item.send.params[i]);
+      j.params = params.dump();
+      detail["send"] = {{"index", due_item.send_index},
+                        {"event", ev.name},
+                        {"due", engine::format_time(due_item.send.due)}};
+      if (!due_item.send.name.empty()) detail["send"]["name"] = due_item.send.name;
+    }
     if (r.is_taken()) detail["path"] = path_json(m, r.path);
     if (!reads.empty()) detail["links_read"] = reads;
     if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
@@ -633,8 +645,7 @@ tick_outcome engine_runtime::tick(std::optional<std::int64_t> now_opt) {
       continue;
     }
     for (auto& j : fired) {
-      spdlog::debug("tick {} {} due {} -> {}", j.instance, j.event.value_or(""),
-                    json::parse(j.detail)["timer"]["due"].get<std::string>(), to_string(j.outcome));
+      spdlog::debug("tick {} {} -> {}", j.instance, j.event.value_or(""), to_string(j.outcome));
       out.fired.push_back(std::move(j));
     }
   }

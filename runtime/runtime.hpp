@@ -41,6 +41,14 @@ struct pending_timer {
   std::int64_t due = 0;
 };
 
+/// A delayed send the instance made itself (`send E after D [as NAME]`): delivered by the first
+/// tick at or after `due`.
+struct pending_delivery {
+  std::string event;
+  std::string name;  // `as NAME`, or empty
+  std::int64_t due = 0;
+};
+
 /// An instance as callers see it.
 struct instance_view {
   std::string id;
@@ -53,6 +61,7 @@ struct instance_view {
   std::vector<std::string> configuration;                   // every active state, parents included
   std::vector<std::pair<std::string, engine::value>> data;  // in declaration order
   std::vector<pending_timer> timers;
+  std::vector<pending_delivery> sends;
   /// The instances each link holds, in the workflow's link order (links holding none included).
   std::vector<std::pair<std::string, std::vector<std::string>>> links;
   /// What each history state remembers (restored by a transition to it).

@@ -129,17 +129,33 @@ inline engine::value actor_value(const std::optional<std::string>& actor) {
   return actor ? engine::value::of_string(*actor) : engine::value::null();
 }
 
-// Fires the earliest timer of `state` due at or before `now` into `r`; the timer fired, or nothing
-// when none is due. A timer that could not fire (an evaluation failed) is consumed all the same,
-// so that firing due timers never loops.
-inline std::optional<engine::armed_timer> fire_earliest_due(const engine::machine& m,
-                                                            engine::instance_state& state,
-                                                            std::int64_t now,
-                                                            engine::step_result& r,
-                                                            const engine::step_options& options) {
+// What a tick fired: an armed timer, or a pending send (as it was, with its place in the list).
+struct fired_due {
+  std::optional<engine::armed_timer> timer;
+  engine::pending_send send;
+  std::size_t send_index = 0;
+};
+
+// Fires the earliest timer or pending send of `state` due at or before `now` into `r` (a timer
+// first when both are due at once); what fired, or nothing when nothing is due. Either is
+// consumed even when it could not fire (an evaluation failed), so that firing never loops.
+inline std::optional<fired_due> fire_earliest_due(const engine::machine& m,
+                                                  engine::instance_state& state, std::int64_t now,
+                                                  engine::step_result& r,
+                                                  const engine::step_options& options) {
   const engine::armed_timer* next = nullptr;
   for (const auto& a : state.timers) {
     if (a.due <= now && (!next || a.due < next->due)) next = &a;
+  }
+  std::optional<std::size_t> send;
+  for (std::size_t i = 0; i < state.sends.size(); ++i) {
+    if (state.sends[i].due <= now && (!send || state.sends[i].due < state.sends[*send].due))
+      send = i;
+  }
+  if (send && (!next || state.sends[*send].due < next->due)) {
+    fired_due f{std::nullopt, state.sends[*send], *send};
+    engine::deliver_send(m, state, *send, now, r, options);
+    return f;
   }
   if (!next) return std::nullopt;
   const engine::armed_timer timer = *next;
@@ -148,7 +164,7 @@ inline std::optional<engine::armed_timer> fire_earliest_due(const engine::machin
     state.timers.erase(std::remove(state.timers.begin(), state.timers.end(), timer),
                        state.timers.end());
   }
-  return timer;
+  return fired_due{timer, {}, 0};
 }
 
 }  // namespace detail
@@ -253,6 +269,10 @@ struct engine_runtime::impl {
     for (const auto& t : timers) {
       v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
                           t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
+    }
+    for (const auto& s : memory.value("sends", json::array())) {
+      v.sends.push_back(
+          {s["event"].get<std::string>(), s.value("name", ""), s["due_ms"].get<std::int64_t>()});
     }
     v.seq = row.seq;
     v.created_at = row.created_at;

@@ -130,6 +130,14 @@ class engine_runtime::impl::replayer {
       p.state = engine::initial_state(m, std::move(data));
       engine::step_result sr;
       engine::start(m, p.state, actor_value(r.actor), r.at, sr, replay);
+    } else if (r.kind == record_kind::timer && r.detail.find("\"send\"") != std::string::npos &&
+               json::parse(r.detail).contains("send")) {
+      const auto index = json::parse(r.detail)["send"]["index"].get<std::size_t>();
+      engine::step_result sr;
+      engine::deliver_send(m, p.state, index, r.at, sr, replay);
+      if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
+        return differs(r, "the delayed send's replay decided differently");
+      }
     } else if (r.kind == record_kind::timer) {
       const json detail = json::parse(r.detail);
       const auto index = detail["timer"]["index"].get<std::uint32_t>();

@@ -341,11 +341,19 @@ int run_tick(const tick_args& a, const global_options& g) {
     std::cerr << "vflow tick: " << safe(id) << ": a due timer did not fire: " << safe(why) << '\n';
   }
   for (const auto& r : out.fired) {
-    const json timer = json::parse(r.detail)["timer"];
-    std::cout << safe(r.instance) << ": " << r.event.value_or("timer") << " in "
-              << timer["state"].get<std::string>() << " (line " << timer["line"].get<int>()
-              << "), due " << timer["due"].get<std::string>() << ", fired "
-              << engine::format_time(r.at) << ": ";
+    const json detail = json::parse(r.detail);
+    if (const auto send = detail.find("send"); send != detail.end()) {  // a delayed send
+      std::cout << safe(r.instance) << ": " << safe(r.event.value_or("")) << ", sent with a delay"
+                << (send->contains("name") ? " as " + safe((*send)["name"].get<std::string>()) : "")
+                << ", due " << (*send)["due"].get<std::string>() << ", delivered "
+                << engine::format_time(r.at) << ": ";
+    } else {
+      const json& timer = detail["timer"];
+      std::cout << safe(r.instance) << ": " << r.event.value_or("timer") << " in "
+                << timer["state"].get<std::string>() << " (line " << timer["line"].get<int>()
+                << "), due " << timer["due"].get<std::string>() << ", fired "
+                << engine::format_time(r.at) << ": ";
+    }
     if (r.outcome == runtime::record_outcome::taken) {
       std::string from, to;
       for (const auto& s : json::parse(r.from_config))
@@ -354,7 +362,8 @@ int run_tick(const tick_args& a, const global_options& g) {
         to += (to.empty() ? "" : ",") + s.get<std::string>();
       std::cout << from << " -> " << to << '\n';
     } else {
-      std::cout << "lapsed (" << r.reason.value_or("") << ")\n";
+      std::cout << (detail.contains("send") ? "not taken (" : "lapsed (")
+                << safe(r.reason.value_or("")) << ")\n";
     }
   }
   std::cout << "tick at " << engine::format_time(out.now) << ": " << out.fired.size()

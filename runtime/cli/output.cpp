@@ -183,6 +183,12 @@ json to_json(const runtime::instance_view& v) {
                       {"line", t.line},
                       {"due", engine::format_time(t.due)}});
   }
+  json sends = json::array();
+  for (const auto& s : v.sends) {
+    json o{{"event", s.event}, {"due", engine::format_time(s.due)}};
+    if (!s.name.empty()) o["name"] = s.name;
+    sends.push_back(std::move(o));
+  }
   return {{"id", v.id},
           {"workflow", v.workflow},
           {"version", v.version},
@@ -194,6 +200,7 @@ json to_json(const runtime::instance_view& v) {
           {"seq", v.seq},
           {"data", data},
           {"timers", timers},
+          {"sends", sends},
           {"links", links},
           {"history", history},
           {"created_at", engine::format_time(v.created_at)},
@@ -256,6 +263,12 @@ std::string status_text(const runtime::instance_view& v) {
     const auto& t = v.timers[i];
     out << (i == 0 ? "timers     " : "           ") << "after " << t.after << " in " << t.state
         << " (line " << t.line << "), due " << engine::format_time(t.due) << '\n';
+  }
+  for (std::size_t i = 0; i < v.sends.size(); ++i) {
+    const auto& s = v.sends[i];
+    out << (i == 0 ? "sends      " : "           ") << safe(s.event)
+        << (s.name.empty() ? "" : " as " + safe(s.name)) << ", due " << engine::format_time(s.due)
+        << '\n';
   }
   std::size_t link_width = 0;
   for (const auto& [name, ids] : v.links) link_width = std::max(link_width, name.size());

@@ -133,4 +133,38 @@ TEST_F(StatechartCli, IfElifElseRunsTheFirstBranchThatHolds) {
   EXPECT_EQ(vflow("verify B").exit_code, 0);
 }
 
+// `send E after D [as NAME]` is delivered by a tick whatever state the instance is in then;
+// `cancel NAME` drops it; status shows what is pending, and verify replays the deliveries.
+TEST_F(StatechartCli, DelayedSendsAreDeliveredByTickUnlessCancelled) {
+  const auto file = dir / "reminders.flow";
+  std::ofstream(file) << "stream R2F\nworkflow Order {\n  data {\n    n: int = 0\n  }\n"
+                         "  event remind(k: int)\n  event escalate\n  event paid\n"
+                         "  initial state Open {\n    entry {\n      send remind(1) after 1h\n"
+                         "      send escalate after 2h as boss\n    }\n"
+                         "    on paid -> Paid { cancel boss }\n    on remind -> Open internal\n"
+                         "    on escalate -> Escalated\n  }\n"
+                         "  state Paid {\n    on remind -> Paid { n = n + event.k }\n  }\n"
+                         "  final state Escalated\n}\n";
+  ASSERT_EQ(vflow("deploy " + file.string()).exit_code, 0) << vflow("check " + file.string()).out;
+  ASSERT_EQ(vflow("start Order --id O --at 2026-12-01T08:00:00Z").exit_code, 0);
+  json s = vflow_json("status O");
+  ASSERT_EQ(s["sends"].size(), 2u);
+  EXPECT_EQ(s["sends"][1], json::parse(R"({"event": "escalate", "name": "boss",
+                                          "due": "2026-12-01T10:00:00Z"})"));
+  ASSERT_EQ(vflow("fire O paid --at 2026-12-01T08:30:00Z").exit_code, 0);  // cancels boss
+  s = vflow_json("status O");
+  ASSERT_EQ(s["sends"].size(), 1u);
+  EXPECT_EQ(s["sends"][0]["event"], "remind");
+  const std::string tick = vflow("tick --now 2026-12-01T12:00:00Z").out;
+  EXPECT_NE(tick.find("O: remind, sent with a delay, due 2026-12-01T09:00:00Z, delivered "
+                      "2026-12-01T12:00:00Z: Paid -> Paid"),
+            std::string::npos)
+      << tick;
+  s = vflow_json("status O");
+  EXPECT_EQ(s["state"], json::array({"Paid"}));  // not Escalated: the send was cancelled
+  EXPECT_EQ(s["data"]["n"], 1);                  // delivered to Paid, with its parameter
+  EXPECT_TRUE(s["sends"].empty());
+  EXPECT_EQ(vflow("verify O").exit_code, 0);
+}
+
 }  // namespace
