@@ -1,6 +1,7 @@
 // Analyse: checks on the lowered tables: determinism, reachability, dead ends, events no state
 // handles, rules that re-trigger each other.
 #include <algorithm>
+#include <optional>
 
 #include "dsl/compiler_stages.hpp"
 
@@ -60,45 +61,52 @@ void workflow_compiler::check_rules(const std::vector<bool>& handled) {
 void workflow_compiler::check_structure() {
   std::vector<bool> handled(m_.events.size(), false);
   std::vector<bool> raised(m_.events.size(), false);
+  // A state's transitions are sorted by event: those on one event are a run, walked once,
+  // remembering its first unguarded transition that names the event exactly.
+  std::optional<std::size_t> first_unguarded;
   for (std::size_t t = 0; t < m_.transitions.size(); ++t) {
     const engine::transition_def& tr = m_.transitions[t];
     handled[engine::index(tr.event)] = true;
+    if (t == 0 || m_.transitions[t - 1].source != tr.source ||
+        m_.transitions[t - 1].event != tr.event) {
+      first_unguarded.reset();
+    }
     // An earlier unguarded transition on the same state and event makes this one dead.
     const auto names_exactly = [&](const transition_decl& d) {
       const std::string& name = m_.events[engine::index(tr.event)].name;
       return d.event == name || std::any_of(d.more_events.begin(), d.more_events.end(),
                                             [&](const spelled& e) { return e.first == name; });
     };
-    for (std::size_t u = m_.states[engine::index(tr.source)].first_transition; u < t; ++u) {
-      const engine::transition_def& prev = m_.transitions[u];
-      if (prev.event != tr.event || prev.guard != engine::no_expr) continue;
-      const transition_decl& here = *decls_of_transitions_[t];
-      const transition_decl& there = *decls_of_transitions_[u];
-      // A descriptor that matches many events (`*`, a prefix) is a fallback: only transitions
-      // that name the event exactly can make each other dead. The same declaration is
-      // expanded once per event, so it never meets itself here.
-      if (&here == &there || !names_exactly(here) || !names_exactly(there)) continue;
-      const std::string where = "state '" + m_.states[engine::index(tr.source)].name +
-                                "' on event '" + m_.events[engine::index(tr.event)].name + "'";
-      const std::string first = "at line " + std::to_string(there.span.line);
-      if (tr.guard == engine::no_expr && !m_.first_match_wins) {
-        error("F0114", here.span,
-              "nondeterministic transitions: " + where + " has two unguarded transitions",
-              "add a 'when' guard to one of them (the other is " + first + ")");
-      } else {
-        warning(
-            "W0303", here.span,
-            "transition is never taken: " + where + " already has an unguarded transition " + first,
-            "move the guarded transition above the unguarded one");
-      }
-      break;
+    // A descriptor that matches many events (`*`, a prefix) is a fallback: only transitions that
+    // name the event exactly can make each other dead. The same declaration is expanded once per
+    // event, so it never meets itself in a run.
+    const transition_decl& here = *decls_of_transitions_[t];
+    if (!names_exactly(here)) continue;
+    if (!first_unguarded) {
+      if (tr.guard == engine::no_expr) first_unguarded = t;
+      continue;
+    }
+    const transition_decl& there = *decls_of_transitions_[*first_unguarded];
+    const std::string where = "state '" + m_.states[engine::index(tr.source)].name +
+                              "' on event '" + m_.events[engine::index(tr.event)].name + "'";
+    const std::string first = "at line " + std::to_string(there.span.line);
+    if (tr.guard == engine::no_expr && !m_.first_match_wins) {
+      error("F0114", here.span,
+            "nondeterministic transitions: " + where + " has two unguarded transitions",
+            "add a 'when' guard to one of them (the other is " + first + ")");
+    } else {
+      warning(
+          "W0303", here.span,
+          "transition is never taken: " + where + " already has an unguarded transition " + first,
+          "move the guarded transition above the unguarded one");
     }
   }
   for (const auto& a : m_.rule_actions) {  // an event a rule, entry or exit raises is used
     if (a.kind == engine::action_kind::raise) raised[engine::index(a.event)] = true;
   }
   for (const auto& e : m_.effects) {  // and one a block raises or sends to the instance itself
-    if (!engine::is_external(e.kind)) raised[engine::index(e.event)] = true;
+    if (e.kind == engine::effect_kind::raise || e.kind == engine::effect_kind::send_self)
+      raised[engine::index(e.event)] = true;
   }
   if (const auto star = event_ids_.find("*")) raised[*star] = true;  // declared by `on *`
   if (!had_error()) check_rules(handled);

@@ -51,8 +51,20 @@ void workflow_compiler::define_transitions() {
         if (auto def = define_transition(static_cast<engine::state_id>(s), t, std::nullopt)) {
           eventless[t.done ? 0 : 1].push_back(std::move(*def));
         }
+      } else if (expansion_refused_) {
+        continue;
       } else {
         const auto events = matched_events(t);
+        // Each pair compiles the transition's guard and block again: weighed by their length.
+        expanded_ += events.size() * (1 + (t.span.end - t.span.begin) / 64);
+        if (expanded_ > max_expanded_transitions) {
+          error("F0145", t.event_span,
+                "the event descriptors of workflow '" + w_.name + "' match more than " +
+                    std::to_string(max_expanded_transitions) + " (transition, event) pairs",
+                "name the events a transition waits for instead of '*' or a short prefix");
+          expansion_refused_ = true;
+          continue;
+        }
         // No event matched (reported): the rest is still checked, so every error shows at once.
         if (events.empty())
           (void)define_transition(static_cast<engine::state_id>(s), t, std::nullopt);

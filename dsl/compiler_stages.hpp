@@ -391,6 +391,12 @@ class workflow_compiler {
   std::unordered_set<std::string> reported_;  // code, offset and message of each diagnostic
   // The events by name (views into m_.events), for matching descriptors; see matched_events.
   std::vector<std::pair<std::string_view, engine::event_id>> events_by_name_;
+  // (transition, event) pairs the descriptors expanded to so far, each weighed by the length of
+  // the transition (it is compiled once per pair); bounded by max_expanded_transitions, so that
+  // `on *` over many events cannot blow up.
+  static constexpr std::size_t max_expanded_transitions = 100000;
+  std::size_t expanded_ = 0;
+  bool expansion_refused_ = false;
   std::vector<const workflow_signature*> link_targets_;  // by link; null when unknown
   std::vector<const field_decl*> field_decls_;
   std::vector<bool> field_ok_;

@@ -5,6 +5,8 @@
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze_traits.hpp>
 
+#include "dsl/reserved.hpp"
+
 namespace vflow::dsl::grammar {
 
 namespace pegtl = tao::pegtl;
@@ -85,17 +87,7 @@ struct kw_import : key<TAO_PEGTL_STRING("import")> {};
 struct kw_then : key<TAO_PEGTL_STRING("then")> {};
 struct kw_else : key<TAO_PEGTL_STRING("else")> {};
 
-// Words that can never name a field, state, event or parameter.
-inline bool is_reserved(std::string_view word) {
-  switch (word.size()) {
-    case 2: return word == "or" || word == "in" || word == "if";
-    case 3: return word == "and" || word == "not" || word == "now";
-    case 4:
-      return word == "true" || word == "null" || word == "when" || word == "then" || word == "else";
-    case 5: return word == "false" || word == "event" || word == "actor";
-    default: return false;
-  }
-}
+// Words that can never name a field, state, event or parameter: dsl/reserved.hpp.
 
 // A user-chosen name: an identifier that is not a reserved word. Equivalent to
 // seq<not_at<reserved words...>, identifier>, written as one scan because names are everywhere.

@@ -30,8 +30,8 @@ std::string describe_found(std::string_view text, std::size_t offset) {
       ++end;
     }
     const std::string_view word = text.substr(offset, end - offset);
-    const bool is_reserved = g::is_reserved(word);
-    return (is_reserved ? "the reserved word '" : "'") + std::string(word) + "'";
+    const bool reserved = is_reserved(word);
+    return (reserved ? "the reserved word '" : "'") + std::string(word) + "'";
   }
   return "'" + std::string(1, static_cast<char>(c)) + "'";
 }

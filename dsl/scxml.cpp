@@ -11,6 +11,8 @@
 
 #include <expat.h>
 
+#include "dsl/reserved.hpp"
+
 namespace vflow::dsl {
 
 namespace {
@@ -144,20 +146,12 @@ class translator {
     report(e, "<" + e.name + "> is not supported; it was not imported");
   }
 
-  // The words no .flow name may be (the expression language's).
-  static bool reserved(const std::string& w) {
-    static const std::set<std::string> words = {"or",   "in",    "if",    "and",  "not",
-                                                "now",  "true",  "null",  "when", "then",
-                                                "else", "false", "event", "actor"};
-    return words.count(w) > 0;
-  }
-
   std::string identifier(const std::string& raw, const xml_element& where) {
     std::string out;
     for (const char c : raw)
       out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
     if (out.empty() || std::isdigit(static_cast<unsigned char>(out.front()))) out = "s_" + out;
-    if (reserved(out)) out += "_";
+    if (is_reserved(out)) out += "_";
     if (out != raw) report(where, "'" + raw + "' is not a .flow name; imported as '" + out + "'");
     return out;
   }

@@ -75,6 +75,33 @@ TEST(Robustness, DeeplyNestedStatesAreRefused) {
   expect_single_error(compile(text, "t.flow"), "F0001", "states are nested too deeply");
 }
 
+TEST(Robustness, DeeplyNestedIfBlocksAreRefused) {
+  std::string block;
+  for (int i = 0; i < 5000; ++i) block += "if true { ";
+  for (int i = 0; i < 5000; ++i) block += "} ";
+  const std::string text =
+      "stream D2C\nworkflow W {\n  initial state A {\n    entry { " + block + "}\n  }\n}\n";
+  expect_single_error(compile(text, "t.flow"), "F0001", "'if' blocks are nested too deeply");
+}
+
+// `on *` copies a transition once per event: many of both would build their product.
+TEST(Robustness, DescriptorExpansionIsBounded) {
+  std::string text = "stream D2C\nworkflow W {\n  first match wins\n";
+  for (int i = 0; i < 20000; ++i) text += "  event e" + std::to_string(i) + "\n";
+  text += "  initial state A {\n";
+  for (int i = 0; i < 20000; ++i) text += "    on * -> A\n";
+  text += "  }\n}\n";
+  const auto r = compile(text, "t.flow");
+  ASSERT_FALSE(r.ok());
+  std::vector<diagnostic> errors;
+  for (const auto& d : r.diagnostics) {
+    if (d.severity == severity::error) errors.push_back(d);
+  }
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors.front().code, "F0145");
+  EXPECT_EQ(errors.front().span.line, 20009u);  // the transition that went past the bound
+}
+
 TEST(Robustness, NulBytesAreReported) {
   const std::string text("stream D2C\0workflow W {}", 24);
   expect_single_error(compile(text, "t.flow"), "F0001", "NUL byte");

@@ -197,6 +197,28 @@ workflow Loop {
   EXPECT_EQ(i.state, before);
 }
 
+// An instance that keeps sending itself events is stopped at the bound, with nothing changed;
+// a delayed send in the same step is dropped with the rest.
+TEST(Statechart, EndlessSendsToItselfAreRolledBack) {
+  instance i(R"(stream R2D
+workflow Echo {
+  data { n: int = 0 }
+  event go
+  event ping
+  initial state Idle { on go -> Echoing { send later after 1h } }
+  state Echoing { on ping -> Echoing { n = n + 1; send ping } entry { send ping } }
+  event later
+}
+)");
+  const auto before = i.state;
+  const auto r = i.fire("go");
+  EXPECT_EQ(r.reason, engine::reject_reason::rule_cycle);
+  EXPECT_NE(r.message.find("the instance sent itself more than 100"), std::string::npos)
+      << r.message;
+  EXPECT_EQ(i.state, before);
+  EXPECT_TRUE(i.state.sends.empty());
+}
+
 TEST(Statechart, EntryRaisesAnInternalEvent) {
   instance i(R"(stream R2D
 workflow Relay {
