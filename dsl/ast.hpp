@@ -241,6 +241,11 @@ struct state_decl {
   /// `initial` attribute); `initial_span` is its `initial` keyword.
   std::vector<std::pair<std::string, source_span>> initial_targets;
   source_span initial_span;
+  /// `initial -> A { ... }` (or, for a history state, `history H -> T { ... }`): run when the
+  /// state is entered by that default, after its entry block (SCXML's content of <initial> and
+  /// of a history state's default transition).
+  std::vector<rule_action> initial_actions;
+  block_lines initial_block;
 };
 
 /// `deny EVENT[, EVENT...] when COND [because "text"]` inside a policy.
@@ -293,6 +298,8 @@ struct workflow_decl {
   /// `initial -> A[, B...]` at the top: as in a state.
   std::vector<std::pair<std::string, source_span>> initial_targets;
   source_span initial_span;
+  std::vector<rule_action> initial_actions;  // a block there is an error (F0142)
+  block_lines initial_block;
 };
 
 /// The expression nodes of one file, stored in fixed-size chunks: appending never moves a node

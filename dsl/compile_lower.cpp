@@ -99,6 +99,14 @@ void workflow_compiler::define_transitions() {
       define_actions(st.exit, actions_scope, "the exit of state '" + st.name + "'");
     m_.states[s].exit_count =
         static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_exit;
+    // The block of `initial -> A { ... }` or `history H -> T { ... }`.
+    m_.states[s].first_default_action = static_cast<std::uint32_t>(m_.rule_actions.size());
+    if (!st.initial_actions.empty()) {
+      define_actions(st.initial_actions, actions_scope,
+                     "the default entry of state '" + st.name + "'");
+    }
+    m_.states[s].default_action_count =
+        static_cast<std::uint32_t>(m_.rule_actions.size()) - m_.states[s].first_default_action;
     // Order the state's slice by event, keeping document order among equals.
     const auto count = static_cast<std::uint32_t>(m_.transitions.size()) - first;
     m_.states[s].first_transition = first;

@@ -301,6 +301,11 @@ void workflow_compiler::define_initial_targets() {
     }
     return false;
   };
+  if (!w_.initial_actions.empty()) {
+    error("F0142", w_.initial_span,
+          "'initial ->' at the top of workflow '" + w_.name + "' cannot have a block",
+          "put the statements in the entry block of the state entered first");
+  }
   if (!w_.initial_targets.empty() && !marked_too(w_.states, w_.initial_span) &&
       resolve_initial(engine::no_state, w_.initial_targets, m_.root_initial)) {
     m_.initial = child_holding(engine::no_state, m_.root_initial.front());

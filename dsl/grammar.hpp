@@ -410,16 +410,24 @@ struct exit_block : seq<exit_start, sp, must<action_block>> {};
 struct deep_mark : kw_deep {};
 struct history_mark : kw_history {};
 struct history_name : ident {};
-// `-> TARGET`: where it leads before its parent was ever left (else the parent's initial state).
+// `-> TARGET`: where it leads before its parent was ever left (else the parent's initial state),
+// with `{ ... }` the statements run then.
 struct history_target : ident {};
-struct history_decl : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp,
-                          must<history_name>, opt<sp, arrow, sp, must<history_target>>> {};
+struct history_block_start : success {};
+struct history_block : seq<at<lbrace>, history_block_start, action_block> {};
+struct history_decl
+    : seq<sor<seq<deep_mark, sp, must<history_mark>>, history_mark>, sp, must<history_name>,
+          opt<sp, arrow, sp, must<history_target>, opt<sp, history_block>>> {};
 
 // initial -> TARGET[, TARGET...]: the states entered by default, at any depth (one per region).
 struct initial_start : seq<kw_initial, sp, arrow> {};
 struct initial_target : ident {};
-struct initial_targets
-    : seq<initial_start, sp, must<initial_target>, star<sp, one<','>, sp, must<initial_target>>> {};
+// `{ ... }` after `initial -> A`: statements run when the state is entered by that default.
+struct initial_block_start : success {};
+struct initial_block : seq<at<lbrace>, initial_block_start, action_block> {};
+struct initial_targets : seq<initial_start, sp, must<initial_target>,
+                             star<sp, one<','>, sp, must<initial_target>>, opt<sp, initial_block>> {
+};
 
 struct state_decl;
 struct parallel_decl;

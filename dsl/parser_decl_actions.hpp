@@ -380,6 +380,43 @@ struct action<g::initial_target> {
   }
 };
 template <>
+struct action<g::initial_block_start> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    auto& owner_actions =
+        b.open_states.empty() ? b.workflow().initial_actions : b.state().initial_actions;
+    auto& lines = b.open_states.empty() ? b.workflow().initial_block : b.state().initial_block;
+    lines.line = b.span(in).line;
+    b.action_target = &owner_actions;
+    b.in_actions = true;
+  }
+};
+template <>
+struct action<g::history_block_start> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    state_decl& h = b.state().children.back();
+    h.initial_block.line = b.span(in).line;
+    b.action_target = &h.initial_actions;
+    b.in_actions = true;
+  }
+};
+template <>
+struct action<g::initial_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    auto& lines = b.open_states.empty() ? b.workflow().initial_block : b.state().initial_block;
+    lines.end_line = b.span(in).end_line;
+  }
+};
+template <>
+struct action<g::history_block> {
+  template <typename Input>
+  static void apply(const Input& in, builder& b) {
+    b.state().children.back().initial_block.end_line = b.span(in).end_line;
+  }
+};
+template <>
 struct action<g::first_match_decl> {
   template <typename Input>
   static void apply(const Input&, builder& b) {

@@ -326,7 +326,7 @@ class printer {
       out += "  }\n";
     }
     if (!w.states.empty() || !w.initial_targets.empty()) section(out);
-    initial(w.initial_targets, w.initial_span, "  ", out);
+    initial(w.initial_targets, w.initial_span, w.initial_actions, w.initial_block, "  ", out);
     for (const state_decl& s : w.states) state(s, "  ", out);
     above(w.end_line, "  ", out);
     out += "}\n";
@@ -461,14 +461,29 @@ class printer {
     out += indent + "}\n";
   }
 
-  // `initial -> A, B`, when written.
+  // `initial -> A, B [{ ... }]`, when written.
   void initial(const std::vector<std::pair<std::string, source_span>>& targets,
-               const source_span& span, const std::string& indent, std::string& out) const {
+               const source_span& span, const std::vector<rule_action>& actions_list,
+               const block_lines& lines, const std::string& indent, std::string& out) const {
     if (targets.empty()) return;
     above(span.line, indent, out);
     out += indent + "initial ->";
     for (std::size_t i = 0; i < targets.size(); ++i) out += (i > 0 ? ", " : " ") + targets[i].first;
-    line_end(span.line, out);
+    default_block(actions_list, lines, span.line, indent, out);
+  }
+
+  // The ` { ... }` of `initial -> A` or `history H -> T`, or the end of the line without one.
+  void default_block(const std::vector<rule_action>& list, const block_lines& lines,
+                     std::uint32_t line, const std::string& indent, std::string& out) const {
+    if (list.empty()) {
+      line_end(line, out);
+      return;
+    }
+    out += " {";
+    line_end(line, out);
+    actions(list, indent + "  ", out);
+    above(lines.end_line, indent + "  ", out);
+    out += indent + "}\n";
   }
 
   void state(const state_decl& s, const std::string& indent, std::string& out) const {
@@ -480,7 +495,7 @@ class printer {
         out +=
             indent + (s.kind == state_kind::deep_history ? "deep history " : "history ") + s.name;
         if (!s.history_default.empty()) out += " -> " + s.history_default;
-        line_end(line, out);
+        default_block(s.initial_actions, s.initial_block, line, indent, out);
         return;
       case state_kind::parallel:
         out += indent + (s.is_initial ? "initial parallel " : "parallel ") + s.name;
@@ -504,7 +519,7 @@ class printer {
     const std::string inner = indent + "  ";
     if (!s.entry.empty()) block("entry", s.entry, s.entry_block, inner, out);
     if (!s.exit.empty()) block("exit", s.exit, s.exit_block, inner, out);
-    initial(s.initial_targets, s.initial_span, inner, out);
+    initial(s.initial_targets, s.initial_span, s.initial_actions, s.initial_block, inner, out);
     for (const state_decl& c : s.children) state(c, inner, out);
     for (const transition_decl& t : s.transitions) transition(t, inner, out);
     above(s.end_line, inner, out);

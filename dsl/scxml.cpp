@@ -199,6 +199,7 @@ class translator {
   std::string initial_of(const xml_element& e, const std::string& indent, std::string& out) {
     std::vector<std::string> targets;
     const xml_element* where = &e;
+    const xml_element* content = nullptr;  // the initial transition, when it has content
     if (const std::string* attr = e.attribute("initial")) {
       std::istringstream list(*attr);
       for (std::string t; list >> t;) targets.push_back(t);
@@ -211,13 +212,11 @@ class translator {
         targets.clear();
         std::istringstream list(*t->attribute("target"));
         for (std::string target; list >> target;) targets.push_back(target);
-        if (!t->children.empty()) {
-          report(*t, "the content of an initial transition is not imported");
-        }
+        content = t->children.empty() ? nullptr : t.get();
       }
     }
     if (targets.empty()) return first_state(e);
-    if (targets.size() == 1) {
+    if (targets.size() == 1 && !content) {
       for (const auto& c : e.children) {
         const std::string* id = c->attribute("id");
         if (id && *id == targets.front() && local(c->name) != "history") return *id;
@@ -229,8 +228,18 @@ class translator {
         report(*where, "initial state '" + targets[i] + "' is not a state of this document");
       out += (i > 0 ? ", " : " ") + identifier(targets[i], *where);
     }
-    out += "\n";
+    out += (content ? block(*content) : std::string()) + "\n";
     return {};
+  }
+
+  // ` { statements }` of the executable content of `t`, on one line (nothing when none could
+  // be imported).
+  std::string block(const xml_element& t) {
+    std::string body;
+    for (const auto& a : t.children) {
+      if (const auto s = statement(*a)) body += (body.empty() ? " { " : "; ") + *s;
+    }
+    return body.empty() ? body : body + " }";
   }
 
   static std::string first_state(const xml_element& e) {
@@ -524,12 +533,12 @@ class translator {
       for (const auto& c : e.children) {
         const std::string* target = c->attribute("target");
         if (local(c->name) == "transition" && target &&
-            trim(*target).find(' ') == std::string::npos && c->children.empty()) {
-          out += " -> " + identifier(trim(*target), *c);
+            trim(*target).find(' ') == std::string::npos) {
+          out += " -> " + identifier(trim(*target), *c) + block(*c);
         } else {
           report(*c, "this default of history '" + id +
-                         "' is not imported (one target, no content, is); the parent's initial "
-                         "state is entered instead");
+                         "' is not imported (one target is); the parent's initial state is "
+                         "entered instead");
         }
       }
       out += "\n";

@@ -251,6 +251,11 @@ struct state_def {
   /// then the child holding the first of them), machine::initial_targets[first, + count).
   std::uint32_t first_initial_target = 0;
   std::uint32_t initial_target_count = 0;
+  /// `initial -> A { ... }` of a compound state, or `history H -> T { ... }` of a history state:
+  /// machine::rule_actions[first_default_action, + count), run when that default is taken, after
+  /// the entry block of the state (of the history state's parent).
+  std::uint32_t first_default_action = 0;
+  std::uint32_t default_action_count = 0;
   /// History states: where `history H -> T` leads before the parent was ever left.
   state_id history_default = no_state;
   /// The event `done.state.NAME`, when the workflow declares it: raised when the state completes.

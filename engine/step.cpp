@@ -179,6 +179,7 @@ bool stepper::fire(std::uint32_t timer_index) {
 bool stepper::enter_initial() {
   s_.configuration.clear();
   std::vector<state_id> to_enter;
+  default_blocks_.clear();
   add_initial(no_state, to_enter);
   return enter_states(to_enter, activation_for(nullptr));
 }

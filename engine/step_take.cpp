@@ -84,6 +84,7 @@ bool stepper::take_general(const std::vector<chosen>& transitions, const activat
   }
   thread_local std::vector<state_id> to_enter;
   to_enter.clear();
+  default_blocks_.clear();
   for (const chosen& t : transitions) {  // every target's default entry, then its ancestors
     if (t.target == no_state) continue;
     add_descendants(t.target, to_enter);
@@ -198,6 +199,7 @@ void stepper::add_descendants(state_id s, std::vector<state_id>& to_enter) const
       for (const state_id x : *memory) add_descendants(x, to_enter);
       for (const state_id x : *memory) add_ancestors(x, d.parent, to_enter);
     } else if (d.history_default != no_state) {
+      if (d.default_action_count > 0) default_blocks_.push_back(s);
       add_descendants(d.history_default, to_enter);
       add_ancestors(d.history_default, d.parent, to_enter);
     } else {
@@ -223,6 +225,7 @@ void stepper::add_initial(state_id parent, std::vector<state_id>& to_enter) cons
     const state_def& p = m_.state(parent);
     first = m_.initial_targets.data() + p.first_initial_target;
     count = p.initial_target_count;
+    if (p.default_action_count > 0) default_blocks_.push_back(parent);
     if (count == 0) {
       if (p.initial_child != no_state) add_descendants(p.initial_child, to_enter);
       return;
@@ -278,6 +281,7 @@ bool stepper::enter_states(std::vector<state_id>& to_enter, const activation& ac
         s);
     const state_def& d = m_.state(s);
     if (!run_actions(s, true)) return false;
+    if (!default_blocks_.empty() && !run_default_blocks(s)) return false;
     if (!arm(s, act)) return false;
     if (d.is_final && d.parent != no_state) {
       queue_.push_back({true, d.parent, {}});
@@ -287,6 +291,21 @@ bool stepper::enter_states(std::vector<state_id>& to_enter, const activation& ac
         queue_.push_back({true, grandparent, {}});
       }
     }
+  }
+  return true;
+}
+
+// The blocks of the defaults that entered `entered`: its own `initial -> A { }`, or that of a
+// history state of it whose default was taken.
+bool stepper::run_default_blocks(state_id entered) {
+  for (const state_id x : default_blocks_) {
+    if (x != entered && m_.state(x).parent != entered) continue;
+    const state_def& d = m_.state(x);
+    if (x != entered && d.kind != state_kind::history && d.kind != state_kind::deep_history)
+      continue;
+    if (!run_action_list(d.first_default_action, d.default_action_count, activation_for(nullptr),
+                         "the default entry of state '" + d.name + "'"))
+      return false;
   }
   return true;
 }

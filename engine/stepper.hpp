@@ -160,6 +160,12 @@ class stepper {
   // `s` and what entering it enters by default: initial children, every region, or history.
   void add_descendants(state_id s, std::vector<state_id>& to_enter) const;
 
+  // States entered by a default with a block (`initial -> A { }`, `history H -> T { }`): the
+  // block runs after the entry of the state (of the history state's parent). Filled while the
+  // states to enter are gathered.
+  mutable std::vector<state_id> default_blocks_;
+  bool run_default_blocks(state_id entered);
+
   // What entering compound `parent` (or the workflow: no_state) enters below it by default: its
   // initial child, or the targets of its `initial -> A, B` with the states between.
   void add_initial(state_id parent, std::vector<state_id>& to_enter) const;

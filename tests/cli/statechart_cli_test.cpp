@@ -167,4 +167,24 @@ TEST_F(StatechartCli, DelayedSendsAreDeliveredByTickUnlessCancelled) {
   EXPECT_EQ(vflow("verify O").exit_code, 0);
 }
 
+// The block of `history H -> T { ... }` runs when the default is taken (the history has no
+// memory), after the parent's entry; `initial -> A { ... }` runs when its state is entered by
+// default, and not when a history restores it.
+TEST_F(StatechartCli, DefaultBlocksRunWhenTheirDefaultIsTaken) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/default_blocks.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Review --id V").exit_code, 0);
+  for (const char* e : {"resume", "pause", "resume", "pause", "restart"}) {
+    ASSERT_EQ(vflow(std::string("fire V ") + e).exit_code, 0) << e;
+  }
+  const json s = vflow_json("status V");
+  EXPECT_EQ(s["configuration"], json::array({"Reviewing", "Reading"}));
+  // Entered three times; the history's default taken once (the first resume).
+  EXPECT_EQ(s["data"], json::parse(R"({"rounds": 3, "defaults": 1})"));
+  const json records = vflow_json("history V");
+  ASSERT_EQ(records.size(), 6u);
+  EXPECT_FALSE(records[1]["detail"].contains("effects"));  // through the history: no log
+  EXPECT_EQ(records[5]["detail"]["effects"][0]["value"], "review round started");  // restart
+  EXPECT_EQ(vflow("verify V").exit_code, 0);
+}
+
 }  // namespace
