@@ -92,7 +92,7 @@ class translator {
   translator(const std::string& file, std::vector<diagnostic>& diags)
       : file_(file), diags_(diags) {}
 
-  std::string run(const xml_element& root, const std::string& stream) {
+  std::string run(xml_element& root, const std::string& stream) {
     if (local(root.name) != "scxml") {
       report(root, "the root element is <" + root.name + ">, not <scxml>", severity::error);
       return {};
@@ -105,6 +105,7 @@ class translator {
         root.attribute("name") ? identifier(*root.attribute("name"), root) : "Imported";
     // First pass: every state's name, so transitions and In() can refer to later states.
     for (const auto& c : root.children) collect(*c);
+    for (const auto& c : root.children) name_anonymous(*c);
     std::string states;
     std::string initial = initial_of(root, "  ", states);
     for (const auto& c : root.children) {
@@ -185,13 +186,28 @@ class translator {
     return event_name(dotstar ? raw.substr(0, raw.size() - 2) : raw, where);
   }
 
-  void collect(const xml_element& e) {
+  static bool is_state(const xml_element& e) {
     const std::string kind = local(e.name);
-    if ((kind == "state" || kind == "parallel" || kind == "final" || kind == "history") &&
-        e.attribute("id")) {
-      known_.insert(*e.attribute("id"));
-    }
+    return kind == "state" || kind == "parallel" || kind == "final" || kind == "history";
+  }
+
+  void collect(const xml_element& e) {
+    if (is_state(e) && e.attribute("id")) known_.insert(*e.attribute("id"));
     for (const auto& c : e.children) collect(*c);
+  }
+
+  // SCXML states need no id (nothing can target them then): each gets a name of its own, one
+  // no state of the document has.
+  void name_anonymous(xml_element& e) {
+    if (is_state(e) && !e.attribute("id")) {
+      std::string id;
+      do {
+        id = "anonymous_" + std::to_string(++anonymous_);
+      } while (known_.count(id) > 0);
+      known_.insert(id);
+      e.attributes.emplace_back("id", id);
+    }
+    for (const auto& c : e.children) name_anonymous(*c);
   }
 
   // The child of `e` entered first. When the `initial` attribute or the <initial> element names
@@ -637,7 +653,8 @@ class translator {
   std::set<std::string> events_;
   std::set<std::string> known_;
   std::map<std::string, std::string> types_;
-  std::set<std::string> known_data_;  // the ids of <data>, as written
+  std::set<std::string> known_data_;
+  std::uint32_t anonymous_ = 0;  // the ids of <data>, as written
   std::string data_;
 };
 
