@@ -293,6 +293,9 @@ bool stepper::run_to_completion() {
 }
 
 void stepper::finish_taken() {
+  // A completed instance receives nothing more: its pending sends go with it (SCXML cancels a
+  // session's delayed events when it ends).
+  if (!s_.sends.empty() && is_complete(m_, s_)) s_.sends.clear();
   out_.outcome = outcome::taken;
   out_.reason = reject_reason::none;
   out_.message.clear();

@@ -203,6 +203,9 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
                                          const std::string& id, std::int64_t cause,
                                          const std::vector<engine::effect>& effects, cascade& k) {
   for (const engine::effect& e : effects) {
+    // A log is journaled with the step's record; raises and sends to the instance itself are the
+    // engine's own queues (never reported). Neither names a link.
+    if (e.kind == engine::effect_kind::log || !engine::is_external(e.kind)) continue;
     const engine::link_def& l = c.machine.links[e.link];
     switch (e.kind) {
       case engine::effect_kind::link_add:
@@ -232,8 +235,8 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
         break;
       case engine::effect_kind::raise:
       case engine::effect_kind::send_self:
-      case engine::effect_kind::cancel: break;  // the engine's own queues: never reported
-      case engine::effect_kind::log: break;     // journaled with the step's record, nothing to do
+      case engine::effect_kind::cancel:
+      case engine::effect_kind::log: break;  // skipped above
     }
   }
 }

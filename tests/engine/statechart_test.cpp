@@ -219,6 +219,28 @@ workflow Echo {
   EXPECT_TRUE(i.state.sends.empty());
 }
 
+// Delayed sends wait in the instance until a tick delivers them; completing drops them.
+TEST(Statechart, DelayedSendsWaitAndCompletionDropsThem) {
+  instance i(R"(stream R2D
+workflow Later {
+  event go
+  event nudge
+  event finish
+  initial state Idle { on go -> Busy { send nudge after 1h as n1; send nudge after 2h } }
+  state Busy { on finish -> Done }
+  final state Done
+}
+)");
+  ASSERT_TRUE(i.fire("go").is_taken());
+  ASSERT_EQ(i.state.sends.size(), 2u);
+  EXPECT_EQ(i.state.sends[0].name, "n1");
+  EXPECT_EQ(i.state.sends[0].due, 3'600'000);
+  EXPECT_EQ(engine::next_due(i.state), 3'600'000);
+  ASSERT_TRUE(i.fire("finish").is_taken());
+  EXPECT_TRUE(i.state.sends.empty());
+  EXPECT_EQ(engine::next_due(i.state), std::nullopt);
+}
+
 TEST(Statechart, EntryRaisesAnInternalEvent) {
   instance i(R"(stream R2D
 workflow Relay {
