@@ -35,8 +35,17 @@ engine::machine workflow_compiler::run(const std::optional<std::string>& stream)
   define_policies();
   define_rules();
   check_structure();
+  // SCXML's platform event for failed executable content, when the workflow waits for it.
+  for (const char* name : {"error.execution", "error"}) {
+    const auto e = event_ids_.find(name);
+    if (e && m_.events[*e].params.empty()) {
+      m_.error_event = *e;
+      break;
+    }
+  }
   m_.reactive =
-      !m_.rules.empty() || !m_.always.empty() || !m_.done.empty() || !m_.children.empty() ||
+      m_.error_event != engine::no_error_event || !m_.rules.empty() || !m_.always.empty() ||
+      !m_.done.empty() || !m_.children.empty() ||
       std::any_of(m_.states.begin(), m_.states.end(),
                   [](const engine::state_def& st) { return st.entry_count + st.exit_count > 0; }) ||
       std::any_of(m_.effects.begin(), m_.effects.end(),

@@ -213,6 +213,9 @@ struct rule_def {
   std::uint32_t action_count = 0;
 };
 
+/// Marks a workflow that declares no `error.execution` event (machine::error_event).
+inline constexpr std::uint32_t no_error_event = 0xffffffffu;
+
 /// Marks "no state" (the parent of a top-level state, a missing initial child).
 inline constexpr state_id no_state = static_cast<state_id>(0xffffffffu);
 
@@ -369,6 +372,10 @@ struct machine {
   /// `first match wins`: two transitions of one state on one event are allowed (the first in
   /// document order is taken), as SCXML has it.
   bool first_match_wins = false;
+  /// `error.execution` (or `error`) when the workflow declares it without parameters: a failure
+  /// in executable content then skips the rest of its block and raises this event (SCXML),
+  /// instead of rolling the step back.
+  std::uint32_t error_event = 0xffffffffu;
   /// Rule firings allowed in one step before it is rolled back as a cycle.
   std::uint32_t max_rule_firings = 64;
   /// Expression operations allowed in one step before it is rolled back.

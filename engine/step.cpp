@@ -329,29 +329,23 @@ bool stepper::take(const std::vector<chosen>& transitions, const activation& act
 // False, with everything it assigned undone, when one fails. A targetless transition is just
 // its block: no state is left or entered (timers keep running, siblings keep what they hold).
 bool stepper::run_block(const chosen& t, const activation& act) {
-  for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
-    const assignment& a = m_.assignments[t.first_assignment + i];
-    eval_result v = evaluate(m_, a.value, act);
-    if (!v.ok) {
-      undo();
-      reject(out_,
-             budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             "assignment to '" + m_.field(a.field).name + "' at line " + std::to_string(t.line) +
-                 " failed: " + v.error);
-      return false;
+  const bool ok = run_in_block([&] {
+    for (std::uint32_t i = 0; i < t.assignment_count; ++i) {
+      const assignment& a = m_.assignments[t.first_assignment + i];
+      eval_result v = evaluate(m_, a.value, act);
+      if (!v.ok) {
+        return block_failed(v.error, "assignment to '" + m_.field(a.field).name + "' at line " +
+                                         std::to_string(t.line) + " failed: " + v.error);
+      }
+      assign(a.field, std::move(v.result));
     }
-    assign(a.field, std::move(v.result));
-  }
-  if (!make_effects(t, act)) {
-    undo();
-    return false;
-  }
-  if (t.action_count > 0 && !run_action_list(t.first_action, t.action_count, act,
-                                             "the transition at line " + std::to_string(t.line))) {
-    undo();
-    return false;
-  }
-  return true;
+    return make_effects(t, act) &&
+           (t.action_count == 0 ||
+            run_action_list(t.first_action, t.action_count, act,
+                            "the transition at line " + std::to_string(t.line)));
+  });
+  if (!ok) undo();
+  return ok;
 }
 
 // The common case of a flat machine, without the general algorithm's bookkeeping: one

@@ -303,9 +303,12 @@ bool stepper::run_default_blocks(state_id entered) {
     const state_def& d = m_.state(x);
     if (x != entered && d.kind != state_kind::history && d.kind != state_kind::deep_history)
       continue;
-    if (!run_action_list(d.first_default_action, d.default_action_count, activation_for(nullptr),
-                         "the default entry of state '" + d.name + "'"))
-      return false;
+    const bool ran = run_in_block([&] {
+      return run_action_list(d.first_default_action, d.default_action_count,
+                             activation_for(nullptr),
+                             "the default entry of state '" + d.name + "'");
+    });
+    if (!ran) return false;
   }
   return true;
 }
@@ -374,7 +377,25 @@ bool stepper::run_actions(state_id s, bool entry) {
   const activation act = activation_for(nullptr);
   const std::string owner =
       std::string(entry ? "the entry" : "the exit") + " of state '" + d.name + "'";
-  return run_action_list(first, count, act, owner);
+  return run_in_block([&] { return run_action_list(first, count, act, owner); });
+}
+
+bool stepper::block_failed(const std::string& error, std::string message) {
+  if (blocks_ > 0 && !budget_out(error) && m_.error_event != no_error_event) {
+    // SCXML: the rest of the block is skipped and error.execution goes on the internal queue;
+    // the message is journaled with the step as a log.
+    const auto ev = static_cast<event_id>(m_.error_event);
+    queue_.push_back({false, {}, event_call{ev, {}, now_, actor_}});
+    effect e;
+    e.kind = effect_kind::log;
+    e.args.emplace_back("value", value::of_string(m_.event(ev).name + ": " + message));
+    out_.effects.push_back(std::move(e));
+    stopped_ = true;
+    return false;
+  }
+  reject(out_, budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+         std::move(message));
+  return false;
 }
 
 bool stepper::run_action_list(std::uint32_t first, std::uint32_t count, const activation& act,
@@ -386,10 +407,7 @@ bool stepper::run_action_list(std::uint32_t first, std::uint32_t count, const ac
     } else if (a.kind == action_kind::branch_unless) {
       eval_result v = evaluate(m_, a.value, act);
       if (!v.ok) {
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            owner + ": an 'if' condition failed: " + v.error);
+        block_failed(v.error, owner + ": an 'if' condition failed: " + v.error);
         return false;
       }
       i += v.result.as_bool() ? 1 : a.first_arg;
@@ -411,12 +429,9 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
     for (const expr_id a : d.args) {
       eval_result v = evaluate(m_, a, act);
       if (!v.ok) {
-        reject(
-            out_,
-            budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-            std::string(d.kind == effect_kind::raise ? "the raise" : "the send") + " of '" +
-                m_.event(d.event).name + "' at line " + std::to_string(d.pos.line) +
-                " failed: " + v.error);
+        block_failed(v.error, std::string(d.kind == effect_kind::raise ? "the raise" : "the send") +
+                                  " of '" + m_.event(d.event).name + "' at line " +
+                                  std::to_string(d.pos.line) + " failed: " + v.error);
         return false;
       }
       call.params.push_back(std::move(v.result));
@@ -433,10 +448,8 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
               ? "the instance already holds " + std::to_string(max_pending_sends) + " pending sends"
               : std::string();
       if (!error.empty()) {
-        reject(out_,
-               budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-               "the send of '" + m_.event(d.event).name + "' at line " +
-                   std::to_string(d.pos.line) + " failed: " + error);
+        block_failed(error, "the send of '" + m_.event(d.event).name + "' at line " +
+                                std::to_string(d.pos.line) + " failed: " + error);
         return false;
       }
       s_.sends.push_back({d.event, std::move(call.params), due, d.label});
@@ -454,13 +467,11 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
   e.must = d.must;
   e.line = d.pos.line;
   const auto failed = [&](const std::string& error) {
-    reject(out_,
-           budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-           "the " +
-               std::string(d.kind == effect_kind::send  ? "send"
-                           : d.kind == effect_kind::log ? "log"
-                                                        : "link change") +
-               " at line " + std::to_string(d.pos.line) + " failed: " + error);
+    block_failed(error, "the " +
+                            std::string(d.kind == effect_kind::send  ? "send"
+                                        : d.kind == effect_kind::log ? "log"
+                                                                     : "link change") +
+                            " at line " + std::to_string(d.pos.line) + " failed: " + error);
     return false;
   };
   if (d.kind == effect_kind::link_add || d.kind == effect_kind::link_remove ||
@@ -484,9 +495,8 @@ bool stepper::run_action(const rule_action_def& a, const activation& act,
   if (a.kind == action_kind::assign) {
     eval_result v = evaluate(m_, a.value, act);
     if (!v.ok) {
-      reject(out_,
-             budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             owner + " failed to assign '" + m_.field(a.field).name + "': " + v.error);
+      block_failed(v.error,
+                   owner + " failed to assign '" + m_.field(a.field).name + "': " + v.error);
       return false;
     }
     assign(a.field, std::move(v.result));
@@ -496,9 +506,8 @@ bool stepper::run_action(const rule_action_def& a, const activation& act,
   for (std::uint32_t k = 0; k < a.arg_count; ++k) {
     eval_result v = evaluate(m_, m_.rule_args[a.first_arg + k], act);
     if (!v.ok) {
-      reject(out_,
-             budget_out(v.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             owner + " failed to raise '" + m_.event(a.event).name + "': " + v.error);
+      block_failed(v.error,
+                   owner + " failed to raise '" + m_.event(a.event).name + "': " + v.error);
       return false;
     }
     call.params.push_back(std::move(v.result));

@@ -160,6 +160,24 @@ class stepper {
   // `s` and what entering it enters by default: initial children, every region, or history.
   void add_descendants(state_id s, std::vector<state_id>& to_enter) const;
 
+  // A failure inside executable content (`error` from the evaluator, `message` for people): with
+  // `error.execution` declared, the rest of the block is skipped and the event raised (SCXML);
+  // otherwise the step is rejected. False either way: the block stops.
+  bool block_failed(const std::string& error, std::string message);
+  // Runs `body`, one block of executable content: a block stopped by block_failed ends there
+  // and the step goes on (true); any other failure is the step's (false).
+  template <typename Body>
+  bool run_in_block(Body&& body) {
+    ++blocks_;
+    const bool ok = body();
+    --blocks_;
+    if (ok || !stopped_) return ok;
+    stopped_ = false;
+    return true;
+  }
+  std::uint32_t blocks_ = 0;  // blocks being run (nested: a default block inside an entry)
+  bool stopped_ = false;      // block_failed stopped the innermost one
+
   // States entered by a default with a block (`initial -> A { }`, `history H -> T { }`): the
   // block runs after the entry of the state (of the history state's parent). Filled while the
   // states to enter are gathered.

@@ -349,7 +349,8 @@ std::string history_text(const std::vector<runtime::journal_row>& records) {
       } else {
         out << e.value("link", std::string()) << " " << literal_of(e.value("other", json()));
       }
-      out << " (line " << e.value("line", 0) << ")\n";
+      if (e.value("line", 0) > 0) out << " (line " << e.value("line", 0) << ")";
+      out << '\n';
     }
     if (r.kind != runtime::record_kind::start) {
       for (const auto& ch : json::parse(r.changes)) {

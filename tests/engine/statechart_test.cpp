@@ -241,6 +241,35 @@ workflow Later {
   EXPECT_EQ(engine::next_due(i.state), std::nullopt);
 }
 
+// A failed assignment rolls the step back, unless the workflow declares error.execution: then,
+// as SCXML has it, the rest of the block is skipped and the event raised.
+TEST(Statechart, ErrorExecutionIsRaisedOnlyWhenDeclared) {
+  const std::string head = R"(stream R2D
+workflow Div {
+  data { x: int = 0
+         y: int = 0 }
+  event go
+)";
+  const std::string body = R"(  initial state A { on go -> B { y = 1; x = 1 / x; y = 2 } }
+  state B
+}
+)";
+  instance rolled(head + body);
+  const auto before = rolled.state;
+  EXPECT_EQ(rolled.fire("go").reason, engine::reject_reason::evaluation_error);
+  EXPECT_EQ(rolled.state, before);
+
+  instance raised(head + "  event error.execution\n" + body.substr(0, body.size() - 2) +
+                  "  state C\n  state B2\n}\n");
+  const auto r = raised.fire("go");
+  ASSERT_TRUE(r.is_taken()) << r.message;
+  EXPECT_EQ(raised.leaves(), names{"B"});
+  EXPECT_EQ(raised.number("y"), 1);  // the assignment after the failed one was skipped
+  ASSERT_EQ(r.effects.size(), 1u);
+  EXPECT_EQ(r.effects[0].args[0].second.as_string(),
+            "error.execution: assignment to 'x' at line 7 failed: division by zero");
+}
+
 TEST(Statechart, EntryRaisesAnInternalEvent) {
   instance i(R"(stream R2D
 workflow Relay {
