@@ -536,10 +536,6 @@ class translator {
   void state(const xml_element& e, const std::string& indent, std::string& out,
              const std::string& initial_of_parent, bool region) {
     const std::string kind = local(e.name);
-    if (!e.attribute("id")) {
-      report(e, "<" + e.name + "> without an id is not supported");
-      return;
-    }
     const std::string id = identifier(*e.attribute("id"), e);
     if (kind == "history") {
       out +=

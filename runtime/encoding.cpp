@@ -62,6 +62,13 @@ std::vector<engine::value> data_from_json(const engine::machine& m, const std::s
   return data;
 }
 
+json params_json(const engine::event_def& ev, const std::vector<engine::value>& params) {
+  json o = json::object();
+  for (std::size_t i = 0; i < params.size() && i < ev.params.size(); ++i)
+    o[ev.params[i].name] = value_to_json(params[i]);
+  return o;
+}
+
 json memory_json(const engine::machine& m, const engine::instance_state& s) {
   json rules = json::object();
   for (std::size_t r = 0; r < m.rules.size(); ++r) rules[m.rules[r].name] = s.rule_memory[r] != 0;
@@ -81,12 +88,8 @@ json memory_json(const engine::machine& m, const engine::instance_state& s) {
   if (!s.sends.empty()) {  // delayed sends waiting for their tick
     json sends = json::array();
     for (const auto& p : s.sends) {
-      const auto& ev = m.event(p.event);
-      json params = json::object();
-      for (std::size_t i = 0; i < p.params.size() && i < ev.params.size(); ++i)
-        params[ev.params[i].name] = value_to_json(p.params[i]);
-      json o{{"event", ev.name},
-             {"params", params},
+      json o{{"event", m.event(p.event).name},
+             {"params", params_json(m.event(p.event), p.params)},
              {"due", engine::format_time(p.due)},
              {"due_ms", p.due}};
       if (!p.name.empty()) o["name"] = p.name;
@@ -125,10 +128,10 @@ engine::instance_state state_of(const engine::machine& m, const instance_row& ro
   }
   if (const auto sends = memory.find("sends"); sends != memory.end()) {
     for (const auto& p : *sends) {
-      const auto ev = m.find_event(p["event"].get<std::string>());
+      const auto ev = m.find_event(p.at("event").get<std::string>());
       if (!ev) continue;
-      engine::pending_send sent{*ev, {}, p["due_ms"].get<std::int64_t>(), p.value("name", "")};
-      const json& params = p["params"];
+      engine::pending_send sent{*ev, {}, p.at("due_ms").get<std::int64_t>(), p.value("name", "")};
+      const json& params = p.at("params");
       for (const auto& param : m.event(*ev).params)
         sent.params.push_back(from_json(params.value(param.name, json()), param.declared));
       s.sends.push_back(std::move(sent));

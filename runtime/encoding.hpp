@@ -26,6 +26,8 @@ json data_json(const engine::machine& m, const std::vector<engine::value>& data)
 std::vector<engine::value> data_from_json(const engine::machine& m, const std::string& text);
 /// What an instance remembers besides data: rule conditions, armed timers, history.
 json memory_json(const engine::machine& m, const engine::instance_state& s);
+/// An event's parameters by name, as the journal and the instance's memory store them.
+json params_json(const engine::event_def& ev, const std::vector<engine::value>& params);
 /// The engine state stored in an instance row.
 engine::instance_state state_of(const engine::machine& m, const instance_row& row);
 /// Writes the engine state into an instance row: configuration, data, memory and next due time.

@@ -585,10 +585,7 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     } else {  // a delayed send the instance made itself
       const engine::event_def& ev = m.event(due_item.send.event);
       j.event = ev.name;
-      json params = json::object();
-      for (std::size_t i = 0; i < due_item.send.params.size() && i < ev.params.size(); ++i)
-        params[ev.params[i].name] = value_to_json(due_item.send.params[i]);
-      j.params = params.dump();
+      j.params = params_json(ev, due_item.send.params).dump();
       detail["send"] = {{"index", due_item.send_index},
                         {"event", ev.name},
                         {"due", engine::format_time(due_item.send.due)}};

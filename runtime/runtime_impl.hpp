@@ -271,8 +271,8 @@ struct engine_runtime::impl {
                           t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
     }
     for (const auto& s : memory.value("sends", json::array())) {
-      v.sends.push_back(
-          {s["event"].get<std::string>(), s.value("name", ""), s["due_ms"].get<std::int64_t>()});
+      v.sends.push_back({s.at("event").get<std::string>(), s.value("name", ""),
+                         s.at("due_ms").get<std::int64_t>()});
     }
     v.seq = row.seq;
     v.created_at = row.created_at;

@@ -130,27 +130,28 @@ class engine_runtime::impl::replayer {
       p.state = engine::initial_state(m, std::move(data));
       engine::step_result sr;
       engine::start(m, p.state, actor_value(r.actor), r.at, sr, replay);
-    } else if (r.kind == record_kind::timer && r.detail.find("\"send\"") != std::string::npos &&
-               json::parse(r.detail).contains("send")) {
-      const auto index = json::parse(r.detail)["send"]["index"].get<std::size_t>();
-      engine::step_result sr;
-      engine::deliver_send(m, p.state, index, r.at, sr, replay);
-      if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
-        return differs(r, "the delayed send's replay decided differently");
-      }
     } else if (r.kind == record_kind::timer) {
       const json detail = json::parse(r.detail);
-      const auto index = detail["timer"]["index"].get<std::uint32_t>();
-      engine::step_result sr;
-      engine::fire_timer(m, p.state, index, r.at, sr, replay);
-      if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
-        return differs(r, "the timer's replay decided differently");
-      }
-      if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
-        auto& timers = p.state.timers;
-        timers.erase(std::remove_if(timers.begin(), timers.end(),
-                                    [&](const auto& a) { return a.timer == index; }),
-                     timers.end());
+      if (detail.contains("send")) {  // a delayed send the instance made itself
+        engine::step_result sr;
+        engine::deliver_send(m, p.state, detail["send"]["index"].get<std::size_t>(), r.at, sr,
+                             replay);
+        if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
+          return differs(r, "the delayed send's replay decided differently");
+        }
+      } else {
+        const auto index = detail["timer"]["index"].get<std::uint32_t>();
+        engine::step_result sr;
+        engine::fire_timer(m, p.state, index, r.at, sr, replay);
+        if ((r.outcome == record_outcome::taken) != sr.is_taken()) {
+          return differs(r, "the timer's replay decided differently");
+        }
+        if (!sr.is_taken() && sr.reason != engine::reject_reason::guards_false) {
+          auto& timers = p.state.timers;
+          timers.erase(std::remove_if(timers.begin(), timers.end(),
+                                      [&](const auto& a) { return a.timer == index; }),
+                       timers.end());
+        }
       }
     } else if (r.kind == record_kind::event && r.outcome == record_outcome::taken) {
       const auto ev = m.match_event(r.event.value_or(""));

@@ -187,4 +187,28 @@ TEST_F(StatechartCli, DefaultBlocksRunWhenTheirDefaultIsTaken) {
   EXPECT_EQ(vflow("verify V").exit_code, 0);
 }
 
+// A pending send in a database someone altered (its due time gone) is a store error (exit 3)
+// naming the cause, and nothing is written; it is never delivered at a guessed time.
+TEST_F(StatechartCli, AnAlteredPendingSendIsAStoreError) {
+  const auto file = dir / "nudge.flow";
+  std::ofstream(file) << "stream R2F\nworkflow Nudge {\n  event ping\n"
+                         "  initial state A {\n    entry {\n      send ping after 1h\n    }\n"
+                         "    on ping -> B\n  }\n  state B\n}\n";
+  ASSERT_EQ(vflow("deploy " + file.string()).exit_code, 0);
+  ASSERT_EQ(vflow("start Nudge --id N --at 2026-12-01T08:00:00Z").exit_code, 0);
+  vflow::test::shell(
+      "sqlite3 '" + db() +
+      "' \"UPDATE instances SET memory = json_remove(memory, '$.sends[0].due_ms')\"");
+  const std::string before = dump();
+  for (const char* command : {"status N", "tick --now 2026-12-01T10:00:00Z", "fire N ping"}) {
+    const auto r = vflow(command);
+    EXPECT_EQ(r.exit_code, 3) << command << "\n" << r.out;
+    EXPECT_NE(r.out.find("the database holds a record this vflow cannot read (malformed JSON)"),
+              std::string::npos)
+        << command << "\n"
+        << r.out;
+  }
+  EXPECT_EQ(dump(), before);
+}
+
 }  // namespace
