@@ -382,19 +382,7 @@ class printer {
         line_end(a.branches.back().end_line, out);
         continue;
       }
-      if (a.send) {
-        out += indent + send_text(*a.send);
-      } else if (a.is_raise) {
-        out += indent + "raise " + a.target;
-        if (!a.args.empty()) {
-          out += '(';
-          for (std::size_t i = 0; i < a.args.size(); ++i)
-            out += (i > 0 ? ", " : "") + expression(a.args[i]);
-          out += ')';
-        }
-      } else {
-        out += indent + a.target + " = " + expression(a.value);
-      }
+      out += indent + action_text(a);
       line_end(line, out);
     }
   }
