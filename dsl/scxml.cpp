@@ -1,5 +1,5 @@
-// The SCXML importer: a small XML reader (a PEGTL grammar of its own) and the translation of the
-// element tree into .flow text.
+// The SCXML importer: the translation of the element tree (dsl/scxml_xml.hpp reads it) into .flow
+// text.
 #include "dsl/scxml.hpp"
 
 #include <algorithm>
@@ -9,76 +9,13 @@
 #include <set>
 #include <sstream>
 
-#include <expat.h>
-
 #include "dsl/reserved.hpp"
+#include "dsl/scxml_text.hpp"
+#include "dsl/scxml_xml.hpp"
 
 namespace vflow::dsl {
 
 namespace {
-
-// ---- XML: expat reads it (well-formedness, entities, encodings, line and column) ----
-
-struct xml_element {
-  std::string name;
-  std::vector<std::pair<std::string, std::string>> attributes;
-  std::vector<std::unique_ptr<xml_element>> children;
-  std::uint32_t line = 0;
-  std::uint32_t column = 0;
-
-  const std::string* attribute(std::string_view key) const {
-    for (const auto& [k, v] : attributes) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-};
-
-// Builds the element tree from expat's callbacks. Nesting is bounded here, before anything
-// recurses over the tree, so that the translator's recursion is bounded too.
-struct xml_reader {
-  XML_Parser parser = nullptr;
-  std::unique_ptr<xml_element> root;
-  std::vector<xml_element*> open;
-  std::string error;
-
-  void stop(std::string why) {
-    if (error.empty()) error = std::move(why);
-    XML_StopParser(parser, XML_FALSE);
-  }
-
-  static void XMLCALL on_start(void* data, const XML_Char* name, const XML_Char** attributes) {
-    auto& r = *static_cast<xml_reader*>(data);
-    if (r.open.size() >= max_scxml_depth) {
-      r.stop("elements are nested more than " + std::to_string(max_scxml_depth) + " levels deep");
-      return;
-    }
-    auto e = std::make_unique<xml_element>();
-    e->name = name;
-    e->line = static_cast<std::uint32_t>(XML_GetCurrentLineNumber(r.parser));
-    e->column = static_cast<std::uint32_t>(XML_GetCurrentColumnNumber(r.parser)) + 1;
-    for (const XML_Char** a = attributes; a[0] != nullptr; a += 2)
-      e->attributes.emplace_back(a[0], a[1]);
-    xml_element* raw = e.get();
-    if (r.open.empty()) {
-      r.root = std::move(e);  // expat itself refuses a second root element
-    } else {
-      r.open.back()->children.push_back(std::move(e));
-    }
-    r.open.push_back(raw);
-  }
-
-  static void XMLCALL on_end(void* data, const XML_Char*) {
-    static_cast<xml_reader*>(data)->open.pop_back();
-  }
-
-  // A DTD could declare entities that expand into guards and names (or explode, billions of
-  // laughs): a chart has no use for one, so it is refused before anything is expanded.
-  static void XMLCALL on_doctype(void* data, const XML_Char*, const XML_Char*, const XML_Char*,
-                                 int) {
-    static_cast<xml_reader*>(data)->stop("a DTD (<!DOCTYPE ...>) is not accepted in a chart");
-  }
-};
 
 // ---- translation ----
 
@@ -98,8 +35,13 @@ class translator {
       return {};
     }
     for (const auto& [k, v] : root.attributes) {
-      if (k == "datamodel" && v != "null" && v != "ecmascript")
+      if (k == "datamodel" && v == "vflow") {
+        vflow_ = true;
+      } else if (k == "datamodel" && v != "null" && v != "ecmascript") {
         report(root, "data model '" + v + "' is not supported");
+      } else if (k.compare(0, 6, "xmlns:") == 0 && v == vflow_scxml_namespace) {
+        prefix_ = k.substr(6) + ":";
+      }
     }
     std::string name =
         root.attribute("name") ? identifier(*root.attribute("name"), root) : "Imported";
@@ -116,16 +58,27 @@ class translator {
         state(*c, "  ", states, initial, false);
       } else if (kind == "initial") {
         // read by initial_of
-      } else {
+      } else if (!declaration(*c)) {
         unsupported(*c);
       }
     }
-    std::string out = "# Imported from " + file_ + "\nstream " + stream + "\n\nworkflow " + name +
-                      " {\n  first match wins\n";
+    if (!vflow_) {
+      std::string out = "# Imported from " + file_ + "\nstream " + stream + "\n\nworkflow " + name +
+                        " {\n  first match wins\n";
+      if (!data_.empty()) out += "  data {\n" + data_ + "  }\n";
+      for (const auto& e : events_) out += "  event " + e + "\n";
+      return out + states + "}\n";
+    }
+    // A document vflow wrote: the workflow's own declarations, in .flow's order.
+    const std::string* own_stream = vattr(root, "stream");
+    std::string out = "# Imported from " + file_ + "\nstream " +
+                      (own_stream ? identifier(*own_stream, root) : stream) + "\n\n" + imports_ +
+                      (imports_.empty() ? "" : "\n") + "workflow " + name + " {\n" + titles_;
+    if (flag(root, "accept-late-events")) out += "  accept late events\n";
+    if (flag(root, "first-match-wins")) out += "  first match wins\n";
     if (!data_.empty()) out += "  data {\n" + data_ + "  }\n";
-    for (const auto& e : events_) out += "  event " + e + "\n";
-    out += states + "}\n";
-    return out;
+    if (!links_.empty()) out += "  links {\n" + links_ + "  }\n";
+    return out + declarations_ + states + "}\n";
   }
 
  private:
@@ -145,6 +98,169 @@ class translator {
 
   void unsupported(const xml_element& e) {
     report(e, "<" + e.name + "> is not supported; it was not imported");
+  }
+
+  static std::string trim(const std::string& s) { return scxml_trim(s); }
+  static std::string quote(const std::string& s) { return flow_string(s); }
+
+  // A literal value and its type, or nothing (reported) when the expression is not a literal.
+  std::optional<std::pair<std::string, std::string>> literal(const std::string& expr,
+                                                             const xml_element& where) {
+    auto lit = scxml_literal(expr);
+    if (!lit)
+      report(where, "expression '" + expr + "' is not a literal; only literal values are imported");
+    return lit;
+  }
+
+  // A condition or value over the data, translated (see scxml_condition).
+  std::optional<std::string> condition(const std::string& cond, const xml_element& where) {
+    std::string problem;
+    auto out = scxml_condition(
+        cond, [&](const std::string& state) { return identifier(state, where); }, problem);
+    if (!out) report(where, problem);
+    return out;
+  }
+
+  // A condition or value: with datamodel="vflow" a .flow expression as written (once it is known
+  // to stay in its place, see vflow_expression), else translated.
+  std::optional<std::string> expression(const std::string& text, const xml_element& where) {
+    if (!vflow_) return condition(text, where);
+    auto out = vflow_expression(text);
+    if (!out) report(where, "'" + text + "' is not a .flow expression; it was not imported");
+    return out;
+  }
+
+  std::optional<std::string> type_of(const std::string& text, const xml_element& where) {
+    auto out = vflow_type(text);
+    if (!out) report(where, "'" + text + "' is not a .flow type; it was not imported");
+    return out;
+  }
+
+  // ---- documents vflow wrote (datamodel="vflow") ----
+
+  // The local name of an element of vflow's namespace, or nothing.
+  std::string vflow_kind(const xml_element& e) const {
+    if (!vflow_ || prefix_.empty() || e.name.compare(0, prefix_.size(), prefix_) != 0) return {};
+    return e.name.substr(prefix_.size());
+  }
+
+  // An attribute of vflow's namespace.
+  const std::string* vattr(const xml_element& e, const std::string& name) const {
+    return vflow_ && !prefix_.empty() ? e.attribute(prefix_ + name) : nullptr;
+  }
+
+  bool flag(const xml_element& e, const std::string& name) const {
+    const std::string* v = vattr(e, name);
+    return v && *v == "true";
+  }
+
+  // A name list (`a b c`) as a .flow one (`a, b, c`).
+  std::string names(const std::string& list, const xml_element& where) {
+    std::string out;
+    std::istringstream words(list);
+    for (std::string w; words >> w;) out += (out.empty() ? "" : ", ") + identifier(w, where);
+    return out;
+  }
+
+  // A declaration of vflow's namespace at the top of a document vflow wrote, added to the
+  // workflow's parts; false when `e` is none.
+  bool declaration(const xml_element& e) {
+    const std::string kind = vflow_kind(e);
+    const std::string* name = e.attribute("name");
+    if (kind == "import" && e.attribute("src")) {
+      imports_ += "import " + quote(*e.attribute("src")) + "\n";
+    } else if (kind == "title" && e.attribute("text")) {
+      titles_ += "  title " + quote(*e.attribute("text")) + "\n";
+    } else if (kind == "link" && name && e.attribute("workflow")) {
+      const std::string* many = e.attribute("cardinality");
+      if (many && *many != "one" && *many != "optional" && *many != "many") {
+        report(e, "cardinality '" + *many + "' is not one, optional or many; not imported");
+        return true;
+      }
+      links_ += "    " + identifier(*name, e) + ": " + identifier(*e.attribute("workflow"), e) +
+                (!many || *many == "one" ? ""
+                 : *many == "optional"   ? "?"
+                                         : "[]");
+      if (const std::string* inverse = e.attribute("inverse"))
+        links_ += " inverse " + identifier(*inverse, e);
+      links_ += "\n";
+    } else if (kind == "event" && name) {
+      std::string params;
+      for (const auto& c : e.children) {
+        const auto type = vflow_kind(*c) == "param" && c->attribute("name") && c->attribute("type")
+                              ? type_of(*c->attribute("type"), *c)
+                              : std::nullopt;
+        if (!type && vflow_kind(*c) != "param") unsupported(*c);
+        if (type)
+          params +=
+              (params.empty() ? "" : ", ") + identifier(*c->attribute("name"), *c) + ": " + *type;
+      }
+      declarations_ +=
+          "  event " + event_name(*name, e) + (params.empty() ? "" : "(" + params + ")") + "\n";
+    } else if (kind == "policy" && name && e.attribute("description")) {
+      std::string clauses;
+      for (const auto& c : e.children) {
+        const auto cond = vflow_kind(*c) == "deny" && c->attribute("event") && c->attribute("cond")
+                              ? expression(*c->attribute("cond"), *c)
+                              : std::nullopt;
+        if (!cond && vflow_kind(*c) != "deny") unsupported(*c);
+        if (!cond) continue;
+        clauses += "    deny " + names(*c->attribute("event"), *c) + " when " + *cond;
+        if (const std::string* because = c->attribute("because"))
+          clauses += " because " + quote(*because);
+        clauses += "\n";
+      }
+      declarations_ += "  policy " + identifier(*name, e) + " " +
+                       quote(*e.attribute("description")) + " {\n" + clauses + "  }\n";
+    } else if (kind == "rule" && name && e.attribute("cond")) {
+      if (const auto cond = expression(*e.attribute("cond"), e)) {
+        declarations_ += "  rule " + identifier(*name, e) + " when " + *cond + " {\n" +
+                         actions(e, "    ") + "  }\n";
+      }
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // `<vflow:spawn location op workflow>` with `<vflow:arg name expr/>`: `L = spawn W(n: e)` or
+  // `L += spawn W(n: e)`.
+  std::optional<std::string> spawn(const xml_element& a) {
+    const std::string* location = a.attribute("location");
+    const std::string* workflow = a.attribute("workflow");
+    const std::string* op = a.attribute("op");
+    if (!location || !workflow || (op && *op != "set" && *op != "add")) {
+      unsupported(a);
+      return std::nullopt;
+    }
+    std::string args;
+    for (const auto& c : a.children) {
+      const auto value = vflow_kind(*c) == "arg" && c->attribute("name") && c->attribute("expr")
+                             ? expression(*c->attribute("expr"), *c)
+                             : std::nullopt;
+      if (!value) {
+        if (vflow_kind(*c) != "arg") unsupported(*c);
+        return std::nullopt;
+      }
+      args += (args.empty() ? "" : ", ") + identifier(*c->attribute("name"), *c) + ": " + *value;
+    }
+    return identifier(*location, a) + (op && *op == "add" ? " += " : " = ") + "spawn " +
+           identifier(*workflow, a) + "(" + args + ")";
+  }
+
+  // `<vflow:after delay cond target>`: a state's timer.
+  void timer(const xml_element& t, const std::string& indent, std::string& out) {
+    const std::string* delay = t.attribute("delay");
+    const std::string* target = t.attribute("target");
+    if (!delay || !target) {
+      unsupported(t);
+      return;
+    }
+    const auto d = expression(*delay, t);
+    const auto guard = t.attribute("cond") ? expression(*t.attribute("cond"), t) : std::string();
+    if (!d || !guard) return;
+    out += indent + "after " + *d + (guard->empty() ? "" : " when " + *guard) + " -> " +
+           identifier(trim(*target), t) + block(t) + "\n";
   }
 
   std::string identifier(const std::string& raw, const xml_element& where) {
@@ -275,6 +391,14 @@ class translator {
       }
       const std::string id = identifier(*d->attribute("id"), *d);
       known_data_.insert(*d->attribute("id"));
+      if (const std::string* written = vattr(*d, "type")) {  // a typed field vflow wrote
+        const auto type = type_of(*written, *d);
+        const auto value =
+            d->attribute("expr") ? expression(*d->attribute("expr"), *d) : std::string();
+        if (type && value)
+          data_ += "    " + id + ": " + *type + (value->empty() ? "" : " = " + *value) + "\n";
+        continue;
+      }
       const auto lit = d->attribute("expr") ? literal(*d->attribute("expr"), *d) : std::nullopt;
       if (!lit) {
         data_ += "    " + id + ": string?\n";
@@ -285,39 +409,15 @@ class translator {
     }
   }
 
-  // A literal value and its type, or nothing (reported) when the expression is not a literal.
-  std::optional<std::pair<std::string, std::string>> literal(const std::string& expr,
-                                                             const xml_element& where) {
-    const std::string t = trim(expr);
-    if (t == "true" || t == "false") return std::pair(t, std::string("bool"));
-    if (!t.empty() &&
-        std::all_of(t.begin() + (t[0] == '-' ? 1 : 0), t.end(),
-                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
-        t != "-") {
-      return std::pair(t, std::string("int"));
-    }
-    if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
-      return std::pair(quote(t.substr(1, t.size() - 2)), std::string("string"));
-    }
-    report(where, "expression '" + expr + "' is not a literal; only literal values are imported");
-    return std::nullopt;
-  }
-
-  // A .flow string literal of `s`.
-  static std::string quote(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  }
-
   // `<log label="L" expr="E"/>` as `log "L: E"` (E a literal), `log "L"` or `log E` (E a
   // condition); nothing (reported) when E is neither.
   std::optional<std::string> log(const xml_element& a) {
     const std::string label = a.attribute("label") ? *a.attribute("label") : std::string();
     if (!a.attribute("expr")) return "log " + quote(label);
+    if (vflow_ && label.empty()) {
+      const auto e = expression(*a.attribute("expr"), a);
+      return e ? std::optional<std::string>("log " + *e) : std::nullopt;
+    }
     const std::string expr = trim(*a.attribute("expr"));
     const bool quoted = expr.size() >= 2 && (expr.front() == '\'' || expr.front() == '"') &&
                         expr.back() == expr.front() &&
@@ -340,7 +440,18 @@ class translator {
   // `<assign location="L" expr="E"/>`: E a literal, or an expression over the data (as in
   // conditions, with + - * / %); nothing (reported) otherwise.
   std::optional<std::string> assign(const xml_element& a) {
-    const std::string target = identifier(*a.attribute("location"), a) + " = ";
+    const std::string* op = vattr(a, "op");
+    if (op && *op != "add" && *op != "remove") {
+      unsupported(a);
+      return std::nullopt;
+    }
+    const std::string target = identifier(*a.attribute("location"), a) + (!op            ? " = "
+                                                                          : *op == "add" ? " += "
+                                                                                         : " -= ");
+    if (vflow_) {
+      const auto e = expression(*a.attribute("expr"), a);
+      return e ? std::optional<std::string>(target + *e) : std::nullopt;
+    }
     const std::string expr = trim(*a.attribute("expr"));
     if (expr.empty() || expr.front() == '\'' || expr.front() == '"') {
       if (const auto lit = literal(expr, a)) return target + lit->first;
@@ -348,77 +459,6 @@ class translator {
     }
     if (const auto e = condition(expr, a)) return target + *e;
     return std::nullopt;
-  }
-
-  static std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-  }
-
-  // A condition or value: In('S'), literals, data names, !, &&, ||, ==, !=, <, <=, >, >=,
-  // + - * / %, parentheses.
-  std::optional<std::string> condition(const std::string& cond, const xml_element& where) {
-    std::string out;
-    std::size_t i = 0;
-    const std::string& c = cond;
-    while (i < c.size()) {
-      const char ch = c[i];
-      if (std::isspace(static_cast<unsigned char>(ch))) {
-        out += ' ';
-        ++i;
-      } else if (c.compare(i, 3, "In(") == 0) {
-        const auto close = c.find(')', i);
-        if (close == std::string::npos) break;
-        std::string arg = trim(c.substr(i + 3, close - i - 3));
-        if (arg.size() >= 2 && (arg.front() == '\'' || arg.front() == '"'))
-          arg = arg.substr(1, arg.size() - 2);
-        out += "in_state(" + identifier(arg, where) + ")";
-        i = close + 1;
-      } else if (c.compare(i, 2, "&&") == 0) {
-        out += " and ";
-        i += 2;
-      } else if (c.compare(i, 2, "||") == 0) {
-        out += " or ";
-        i += 2;
-      } else if (c.compare(i, 3, "===") == 0 || c.compare(i, 3, "!==") == 0) {
-        out += c[i] == '!' ? " != " : " == ";
-        i += 3;
-      } else if (c.compare(i, 2, "==") == 0 || c.compare(i, 2, "!=") == 0 ||
-                 c.compare(i, 2, "<=") == 0 || c.compare(i, 2, ">=") == 0) {
-        out += " " + c.substr(i, 2) + " ";
-        i += 2;
-      } else if (ch == '!') {
-        out += " not ";
-        ++i;
-      } else if (ch == '+' || ch == '-' || ch == '*' || ch == '/' || ch == '%') {
-        out += std::string(" ") + ch + " ";
-        ++i;
-      } else if (ch == '<' || ch == '>' || ch == '(' || ch == ')') {
-        out += ch;
-        ++i;
-      } else if (ch == '\'' || ch == '"') {
-        const auto end = c.find(ch, i + 1);
-        if (end == std::string::npos) break;
-        out += "\"" + c.substr(i + 1, end - i - 1) + "\"";
-        i = end + 1;
-      } else if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') {
-        std::size_t j = i;
-        while (j < c.size() && (std::isalnum(static_cast<unsigned char>(c[j])) || c[j] == '_')) ++j;
-        out += c.substr(i, j - i);
-        i = j;
-      } else {
-        report(where, "expression '" + cond + "' uses '" + std::string(1, ch) +
-                          "', which is not imported");
-        return std::nullopt;
-      }
-    }
-    std::string collapsed;  // one space between tokens
-    for (const char ch : trim(out)) {
-      if (ch == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
-      collapsed += ch;
-    }
-    return collapsed;
   }
 
   // The executable content of <onentry>/<onexit>, one statement a line.
@@ -442,13 +482,14 @@ class translator {
     if (kind == "cancel" && a.attribute("sendid") && a.attributes.size() == 1)
       return "cancel " + identifier(*a.attribute("sendid"), a);
     if (kind == "send") return send(a);
+    if (vflow_kind(a) == "spawn") return spawn(a);
     unsupported(a);
     return std::nullopt;
   }
 
   // `<if cond>...<elseif cond/>...<else/>...</if>` as `if C { ... } elif C { ... } else { ... }`.
   std::optional<std::string> if_statement(const xml_element& e) {
-    const auto first = condition(*e.attribute("cond"), e);
+    const auto first = expression(*e.attribute("cond"), e);
     if (!first) return std::nullopt;
     std::string out = "if " + *first + " {";
     bool empty = true;
@@ -462,7 +503,7 @@ class translator {
           continue;
         }
         const auto cond =
-            c->attribute("cond") ? condition(*c->attribute("cond"), *c) : std::nullopt;
+            c->attribute("cond") ? expression(*c->attribute("cond"), *c) : std::nullopt;
         if (!cond) {
           if (!c->attribute("cond")) unsupported(*c);
           return std::nullopt;
@@ -480,57 +521,55 @@ class translator {
   // a pending send (`send E after D as N`), or `<send event="E" target="#_internal"/>` (its
   // internal queue, as `raise`); nothing (reported) for any other send.
   std::optional<std::string> send(const xml_element& a) {
-    bool plain = a.attribute("event") && a.children.empty();
+    // What vflow writes besides: `delayexpr`, a link to send to, `send!`, and <param>s (the
+    // event's arguments, in order).
+    const std::string* link = vattr(a, "link");
+    bool plain = a.attribute("event") != nullptr;
     for (const auto& [k, v] : a.attributes) {
-      plain = plain && (k == "event" || k == "target" || k == "delay" || k == "id");
+      plain = plain &&
+              (k == "event" || k == "target" || k == "delay" || k == "id" ||
+               (vflow_ && (k == "delayexpr" || k == prefix_ + "link" || k == prefix_ + "must")));
     }
+    std::string args;
+    for (const auto& c : a.children) {
+      const auto value = vflow_ && local(c->name) == "param" && c->attribute("expr")
+                             ? expression(*c->attribute("expr"), *c)
+                             : std::nullopt;
+      if (!value) {
+        plain = false;
+        break;
+      }
+      args += (args.empty() ? "(" : ", ") + *value;
+    }
+    if (!args.empty()) args += ")";
     const std::string* target = a.attribute("target");
-    if (!plain || (target && (*target != "#_internal" || a.attribute("delay")))) {
+    const bool internal = target && *target == "#_internal" && !link;
+    const bool delayed = a.attribute("delay") || a.attribute("delayexpr");
+    if (!plain || (target && !link && (!internal || delayed))) {
       unsupported(a);
       return std::nullopt;
     }
-    std::string out = (target ? "raise " : "send ") + event_name(*a.attribute("event"), a);
-    if (const std::string* delay = a.attribute("delay")) {
-      const auto d = duration(trim(*delay));
+    std::string out = (internal          ? "raise "
+                       : flag(a, "must") ? "send! "
+                                         : "send ") +
+                      event_name(*a.attribute("event"), a) + args;
+    if (const std::string* delay = a.attribute("delayexpr")) {
+      const auto d = expression(*delay, a);
+      if (!d) return std::nullopt;
+      out += " after " + *d;
+    } else if (const std::string* css = a.attribute("delay")) {
+      const auto d = css2_duration(trim(*css));
       if (!d) {
-        report(a, "delay '" + *delay + "' is not a duration; the send was not imported");
+        report(a, "delay '" + *css + "' is not a duration; the send was not imported");
         return std::nullopt;
       }
       out += " after " + *d;
     }
     if (const std::string* id = a.attribute("id")) {
-      if (!a.attribute("delay")) return out;  // only a delayed send can be cancelled
-      out += " as " + identifier(*id, a);
+      if (delayed) out += " as " + identifier(*id, a);  // only a delayed send can be cancelled
     }
+    if (link) out += " to " + identifier(*link, a);
     return out;
-  }
-
-  // SCXML delays are CSS2 times: "2s", "500ms", "1.5s", "0.1s"; minutes and hours are written
-  // by some tools too. Converted to a .flow duration (in ms when not whole), or nothing.
-  static std::optional<std::string> duration(const std::string& d) {
-    std::size_t i = 0;
-    std::int64_t whole = 0, fraction = 0, scale = 1;
-    for (; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) {
-      if (whole > 1'000'000'000) return std::nullopt;
-      whole = whole * 10 + (d[i] - '0');
-    }
-    const std::size_t digits = i;
-    if (i < d.size() && d[i] == '.') {
-      for (++i; i < d.size() && std::isdigit(static_cast<unsigned char>(d[i])); ++i) {
-        if (scale >= 1'000'000) continue;  // beyond a microsecond: ignored
-        fraction = fraction * 10 + (d[i] - '0');
-        scale *= 10;
-      }
-    }
-    if (i == 0 || (digits == 0 && scale == 1)) return std::nullopt;
-    std::string unit = d.substr(i);
-    if (unit == "min") unit = "m";
-    static const std::map<std::string, std::int64_t> ms = {
-        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-    const auto u = ms.find(unit);
-    if (u == ms.end()) return std::nullopt;
-    if (scale == 1 || fraction == 0) return std::to_string(whole) + u->first;
-    return std::to_string(whole * u->second + fraction * u->second / scale) + "ms";
   }
 
   void state(const xml_element& e, const std::string& indent, std::string& out,
@@ -590,6 +629,8 @@ class translator {
         // read above
       } else if (ck == "datamodel") {
         data(*c);
+      } else if (vflow_kind(*c) == "after") {
+        timer(*c, indent + "  ", transitions);
       } else {
         unsupported(*c);
       }
@@ -617,7 +658,7 @@ class translator {
       targets += " internal";
     std::string guard;
     if (t.attribute("cond")) {
-      const auto c = condition(*t.attribute("cond"), t);
+      const auto c = expression(*t.attribute("cond"), t);
       if (!c) return;
       guard = " when " + *c;
     }
@@ -629,6 +670,10 @@ class translator {
     for (const auto& b : block) body += (body.empty() ? " { " : "; ") + b;
     if (!body.empty()) body += " }";
     if (targets.empty() && body.empty()) body = " {}";  // targetless: its block, maybe empty
+    if (flag(t, "done")) {  // a state's own `done ->`, which vflow wrote as done.state.ID
+      out += indent + "done" + targets + guard + body + "\n";
+      return;
+    }
     if (!t.attribute("event")) {
       if (targets.empty()) {
         report(t, "an eventless transition without a target is not supported; it was not imported");
@@ -652,6 +697,11 @@ class translator {
   std::set<std::string> known_data_;
   std::uint32_t anonymous_ = 0;  // the ids of <data>, as written
   std::string data_;
+  // A document vflow wrote: its namespace's prefix (with the colon) and the parts of the
+  // workflow SCXML has no element for, as .flow text.
+  bool vflow_ = false;
+  std::string prefix_;
+  std::string imports_, titles_, links_, declarations_;
 };
 
 }  // namespace
@@ -675,26 +725,11 @@ scxml_import import_scxml(std::string_view text, const std::string& source_name,
     return refuse(1, 1,
                   "the document is larger than " + std::to_string(max_scxml_bytes >> 20) + " MiB");
   }
-  xml_reader reader;
-  std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(
-      XML_ParserCreate(nullptr), &XML_ParserFree);
-  if (!parser) throw std::bad_alloc();
-  reader.parser = parser.get();
-  XML_SetUserData(reader.parser, &reader);
-  XML_SetElementHandler(reader.parser, &xml_reader::on_start, &xml_reader::on_end);
-  XML_SetStartDoctypeDeclHandler(reader.parser, &xml_reader::on_doctype);
-  const bool parsed = XML_Parse(reader.parser, text.data(), static_cast<int>(text.size()),
-                                XML_TRUE) == XML_STATUS_OK;
-  if (!parsed || !reader.root) {
-    const auto line = static_cast<std::uint32_t>(XML_GetCurrentLineNumber(reader.parser));
-    const auto column = static_cast<std::uint32_t>(XML_GetCurrentColumnNumber(reader.parser)) + 1;
-    std::string why = !reader.error.empty() ? reader.error
-                      : parsed              ? std::string("there is no root element")
-                                            : XML_ErrorString(XML_GetErrorCode(reader.parser));
-    return refuse(line, column, "not a well-formed XML document: " + why);
-  }
+  auto xml = read_xml(text);
+  if (!xml.root)
+    return refuse(xml.line, xml.column, "not a well-formed XML document: " + xml.error);
   translator t(source_name, result.diagnostics);
-  result.flow = t.run(*reader.root, stream);
+  result.flow = t.run(*xml.root, stream);
   return result;
 }
 

@@ -59,6 +59,9 @@ void add_instance_commands(CLI::App& app, global_options& global, command_runner
 void add_metrics_command(CLI::App& app, global_options& global, command_runner& run);
 /// Registers `export`.
 void add_export_command(CLI::App& app, global_options& global, command_runner& run);
+/// Registers `export scxml` under `export`; the subcommand, which export's own callback defers to.
+CLI::App* add_export_scxml_command(CLI::App& export_command, global_options& global,
+                                   command_runner& run);
 /// Registers the auditor's commands: `verify`, `digest`, `query` and `find`.
 void add_audit_commands(CLI::App& app, global_options& global, command_runner& run);
 

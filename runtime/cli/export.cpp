@@ -281,7 +281,11 @@ void add_export_command(CLI::App& app, global_options& g, command_runner& run) {
       "lifecycle over time and its links as object-to-object relations; each journal record is\n"
       "an event of type 'WORKFLOW ACTIVITY' related to its instance (and, for a link, the other).\n"
       "Example: vflow export --stream D2C > d2c.ocel.json");
-  cmd->callback([&run, &g, args] { run = [&g, args] { return run_export(*args, g); }; });
+  CLI::App* scxml = add_export_scxml_command(*cmd, g, run);
+  cmd->callback([&run, &g, args, scxml] {
+    if (scxml->parsed()) return;  // `export scxml FILE`: a workflow, not the journal
+    run = [&g, args] { return run_export(*args, g); };
+  });
 }
 
 }  // namespace vflow::cli

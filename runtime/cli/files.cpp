@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "dsl/parser.hpp"
+#include "runtime/cli/cli.hpp"
 
 namespace vflow::cli {
 
@@ -56,23 +57,22 @@ std::optional<std::string> read_file(const std::filesystem::path& path, std::str
   return std::nullopt;
 }
 
-std::optional<std::string> read_with_imports(const std::vector<std::filesystem::path>& paths,
-                                             std::vector<flow_text>& out,
-                                             std::vector<dsl::diagnostic>& diags) {
-  namespace fs = std::filesystem;
+namespace {
+
+namespace fs = std::filesystem;
+
+// A file once, by its normal absolute path.
+std::string key_of(const fs::path& p) {
+  std::error_code ec;
+  const fs::path k = fs::weakly_canonical(p, ec);
+  return (ec ? fs::absolute(p).lexically_normal() : k).generic_string();
+}
+
+// Adds to `out` the files its files import, transitively (paths relative to the importing file);
+// `keys` holds the files `out` has.
+void follow_imports(std::vector<flow_text>& out, std::vector<std::string>& keys,
+                    std::vector<dsl::diagnostic>& diags) {
   constexpr std::size_t max_files = 10000;  // a bound on what imports may pull in
-  std::vector<std::string> keys;            // each file once, by its normal absolute path
-  const auto key_of = [](const fs::path& p) {
-    std::error_code ec;
-    const fs::path k = fs::weakly_canonical(p, ec);
-    return (ec ? fs::absolute(p).lexically_normal() : k).generic_string();
-  };
-  for (const auto& p : paths) {
-    flow_text f{p.generic_string(), {}, false};
-    if (const auto problem = read_file(p, f.text)) return problem;
-    keys.push_back(key_of(p));
-    out.push_back(std::move(f));
-  }
   for (std::size_t i = 0; i < out.size() && out.size() < max_files; ++i) {
     const auto parsed = dsl::parse(out[i].text, out[i].name);
     if (!parsed.file) continue;  // its own compilation reports why
@@ -95,7 +95,36 @@ std::optional<std::string> read_with_imports(const std::vector<std::filesystem::
       out.push_back(std::move(f));
     }
   }
+}
+
+}  // namespace
+
+std::optional<std::string> read_with_imports(const std::vector<std::filesystem::path>& paths,
+                                             std::vector<flow_text>& out,
+                                             std::vector<dsl::diagnostic>& diags) {
+  std::vector<std::string> keys;
+  for (const auto& p : paths) {
+    flow_text f{p.generic_string(), {}, false};
+    if (const auto problem = read_file(p, f.text)) return problem;
+    keys.push_back(key_of(p));
+    out.push_back(std::move(f));
+  }
+  follow_imports(out, keys, diags);
   return std::nullopt;
+}
+
+dsl::compile_result compile_with_imports(const std::string& name, std::string_view text) {
+  // `name` need not exist: an imported chart's .flow is checked before it is written anywhere.
+  std::vector<flow_text> texts{{name, std::string(text), false}};
+  std::vector<std::string> keys{key_of(name)};
+  std::vector<dsl::diagnostic> import_problems;
+  follow_imports(texts, keys, import_problems);
+  std::vector<dsl::flow_source> sources{{name, text, false}};
+  for (std::size_t i = 1; i < texts.size(); ++i)
+    sources.push_back({texts[i].name, texts[i].text, true});
+  auto r = std::move(dsl::compile_set(sources).front());
+  r.diagnostics.insert(r.diagnostics.end(), import_problems.begin(), import_problems.end());
+  return r;
 }
 
 }  // namespace vflow::cli

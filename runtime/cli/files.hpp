@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dsl/compiler.hpp"
 #include "dsl/diagnostic.hpp"
 
 namespace vflow::cli {
@@ -24,6 +25,11 @@ struct flow_text {
 std::optional<std::string> read_with_imports(const std::vector<std::filesystem::path>& paths,
                                              std::vector<flow_text>& out,
                                              std::vector<dsl::diagnostic>& diags);
+
+/// Compiles `name` (whose text is `text`; the file need not exist) with the files it imports,
+/// relative to its directory, read for their signatures so that its links resolve; an import
+/// that cannot be read joins the diagnostics.
+dsl::compile_result compile_with_imports(const std::string& name, std::string_view text);
 
 /// Expands files and directories (searched recursively for *.flow) into a sorted, de-duplicated
 /// list; returns a message when a path does not exist or a directory holds no .flow file.

@@ -22,17 +22,7 @@ struct graph_args {
 // diagnostics printed, when it does not compile.
 std::optional<engine::machine> pick(const std::string& text, const std::string& name,
                                     const std::string& wanted, const global_options& g) {
-  // With the files it imports, so that its links resolve.
-  std::vector<flow_text> texts;
-  std::vector<dsl::diagnostic> import_problems;
-  if (const auto problem = read_with_imports({name}, texts, import_problems)) {
-    throw usage_error{*problem};
-  }
-  std::vector<dsl::flow_source> sources{{name, text, false}};
-  for (std::size_t i = 1; i < texts.size(); ++i)
-    sources.push_back({texts[i].name, texts[i].text, true});
-  auto r = std::move(dsl::compile_set(sources).front());
-  r.diagnostics.insert(r.diagnostics.end(), import_problems.begin(), import_problems.end());
+  auto r = compile_with_imports(name, text);
   if (!r.ok()) {
     diagnostic_printer printer(g.error_limit, false);
     printer.show(r.diagnostics, text);

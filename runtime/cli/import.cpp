@@ -1,6 +1,7 @@
 // `vflow import scxml FILE`: SCXML in, .flow on stdout, every part not imported as written on
-// stderr.
+// stderr. `vflow export scxml FILE.flow`: a workflow out as SCXML, which imports back into it.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -23,10 +24,12 @@ int run_import(const import_args& a, const global_options& g) {
   std::string text;
   if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
   const auto r = dsl::import_scxml(text, a.file, a.stream);
-  // What is written must compile: check it before handing it over.
-  const std::string imported_name = a.file + " (imported)";
+  // What is written must compile: check it before handing it over, as if written next to the
+  // document (X.scxml as X.flow), where the files it imports (a document vflow wrote) are found.
+  const std::string imported_name =
+      std::filesystem::path(a.file).replace_extension(".flow").generic_string();
   const auto compiled =
-      r.flow.empty() ? dsl::compile_result{} : dsl::compile(r.flow, imported_name);
+      r.flow.empty() ? dsl::compile_result{} : compile_with_imports(imported_name, r.flow);
   diagnostic_printer printer(g.error_limit, g.json);
   printer.show(r.diagnostics, text);
   printer.show(compiled.diagnostics, r.flow);
@@ -44,7 +47,63 @@ int run_import(const import_args& a, const global_options& g) {
   return ok ? exit_ok : exit_no;
 }
 
+struct export_scxml_args {
+  std::string file, workflow;
+};
+
+int run_export_scxml(const export_scxml_args& a, const global_options& g) {
+  std::string text;
+  if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
+  const auto r = compile_with_imports(a.file, text);
+  if (!r.ok()) {
+    diagnostic_printer printer(g.error_limit, false);
+    printer.show(r.diagnostics, text);
+    printer.finish();
+    std::cerr << "vflow export: " << a.file << " does not compile\n";
+    return exit_no;
+  }
+  const auto& workflows = r.ast->workflows;
+  std::size_t index = 0;
+  if (a.workflow.empty() && workflows.size() > 1) {
+    std::string names;
+    for (const auto& w : workflows) names += (names.empty() ? "" : ", ") + w.name;
+    throw usage_error{a.file + " defines several workflows (" + names +
+                      "): choose one with --workflow"};
+  }
+  if (!a.workflow.empty()) {
+    while (index < workflows.size() && workflows[index].name != a.workflow) ++index;
+    if (index == workflows.size())
+      throw usage_error{a.file + " has no workflow '" + a.workflow + "'"};
+  }
+  const std::string xml = dsl::export_scxml(r, index, a.file);
+  if (g.json) {
+    print_json(json{
+        {"format_version", format_version}, {"workflow", workflows[index].name}, {"scxml", xml}});
+  } else {
+    std::cout << xml;
+  }
+  return exit_ok;
+}
+
 }  // namespace
+
+CLI::App* add_export_scxml_command(CLI::App& export_command, global_options& global,
+                                   command_runner& run) {
+  auto args = std::make_shared<export_scxml_args>();
+  CLI::App* cmd = export_command.add_subcommand(
+      "scxml", "Translate a workflow into SCXML (vflow import scxml reads it back)");
+  cmd->add_option("file", args->file, "The .flow file")->required();
+  cmd->add_option("--workflow", args->workflow, "Which workflow of the file");
+  cmd->footer(
+      "States, transitions and executable content are SCXML's own elements; typed data and\n"
+      "events, links, policies, rules, timers, link changes and spawns are elements and "
+      "attributes\n"
+      "of vflow's namespace, with datamodel=\"vflow\" (expressions are .flow expressions).\n"
+      "Example: vflow export scxml workflows/d2c/change.flow > change.scxml");
+  cmd->callback(
+      [&run, &global, args] { run = [&global, args] { return run_export_scxml(*args, global); }; });
+  return cmd;
+}
 
 void add_import_command(CLI::App& app, global_options& global, command_runner& run) {
   auto args = std::make_shared<import_args>();

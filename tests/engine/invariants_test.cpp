@@ -20,28 +20,6 @@ std::vector<fs::path> machines_to_walk() {
   return vflow::test::flow_files({"tests/flows/valid", "workflows"});
 }
 
-value random_value(engine::type t, std::mt19937& rng) {
-  if (t.nullable && rng() % 4 == 0) return value::null();
-  switch (t.base) {
-    case engine::base_type::int_type: return value::of_int(static_cast<int>(rng() % 7) - 1);
-    case engine::base_type::bool_type: return value::of_bool(rng() % 2 == 0);
-    case engine::base_type::string_type: {
-      static const char* words[] = {"", "high", "low", "medium", "alice", "bob", "x"};
-      return value::of_string(words[rng() % 7]);
-    }
-    case engine::base_type::time_type:
-      return value::of_time(static_cast<std::int64_t>(rng() % 100000));
-    case engine::base_type::duration_type:
-      return value::of_duration(static_cast<std::int64_t>(rng() % 100000));
-    case engine::base_type::secret_type: {  // digests, two of which are equal
-      static const char* digests[] = {"hmac-sha256:0:a", "hmac-sha256:0:b", "hmac-sha256:0:a"};
-      return value::of_secret(digests[rng() % 3]);
-    }
-    case engine::base_type::null_type: break;
-  }
-  return value::null();
-}
-
 // The configuration is sorted, closed under parents, has one active child per active compound
 // state, every region of an active parallel state, and only atomic leaves.
 void expect_well_formed(const engine::machine& m, const engine::instance_state& s,
@@ -86,7 +64,7 @@ TEST(Invariants, RandomWalksKeepConfigurationsWellFormed) {
       for (int walk = 0; walk < 20; ++walk) {
         auto data = engine::initial_data(m);
         for (std::size_t f = 0; f < m.fields.size(); ++f) {
-          if (m.fields[f].required) data[f] = random_value(m.fields[f].declared, rng);
+          if (m.fields[f].required) data[f] = test::random_value(m.fields[f].declared, rng);
         }
         auto state = engine::initial_state(m, data);
         engine::step_result out;
@@ -107,7 +85,7 @@ TEST(Invariants, RandomWalksKeepConfigurationsWellFormed) {
                 now,
                 rng() % 3 ? value::of_string(rng() % 2 ? "alice" : "bob") : value::null()};
             for (const auto& p : m.event(call.event).params)
-              call.params.push_back(random_value(p.declared, rng));
+              call.params.push_back(test::random_value(p.declared, rng));
             engine::step(m, state, call, out);
             if (!out.is_taken()) {
               EXPECT_EQ(state, before) << where << ": " << out.message;
