@@ -2,6 +2,7 @@
 // specified; what cannot be imported is reported with its element and line.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/cli/cli_util.hpp"
@@ -81,6 +82,95 @@ TEST_F(ImportCli, MalformedDocumentsAndUsage) {
   EXPECT_NE(r.out.find("error[S0000]: not a well-formed XML document"), std::string::npos) << r.out;
   EXPECT_EQ(vflow("import bpmn " + bad).exit_code, 2);
   EXPECT_EQ(vflow("import scxml /no/such.scxml").exit_code, 2);
+}
+
+// `export scxml` then `import scxml` beside the other shipped files: the incident comes back with
+// its timer, links and history, deploys with the library, and runs through the CLI.
+TEST_F(ImportCli, ExportedWorkflowImportsBackBesideItsLibraryAndRuns) {
+  namespace fs = std::filesystem;
+  const fs::path library = dir / "workflows";
+  fs::copy(src("workflows"), library, fs::copy_options::recursive);
+  const fs::path flow = library / "d2c" / "incident.flow";
+  const fs::path chart = library / "d2c" / "incident.scxml";
+  const auto exported = vflow("export scxml " + flow.string(), false);
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+  for (const std::string& part :
+       {std::string("datamodel=\"vflow\" name=\"Incident\" initial=\"New\" vflow:stream=\"D2C\""),
+        std::string("<data id=\"response_time\" vflow:type=\"duration\" expr=\"15m\"/>"),
+        std::string("<vflow:link name=\"problem\" workflow=\"Problem\" cardinality=\"optional\" "
+                    "inverse=\"incidents\"/>"),
+        std::string(
+            "<vflow:after delay=\"response_time\" cond=\"priority &lt;= 2\" "
+            "target=\"Escalated\">\n      <assign location=\"escalated_at\" expr=\"now\"/>"),
+        std::string("<history id=\"Resume\" type=\"shallow\"/>")}) {
+    EXPECT_NE(exported.out.find(part), std::string::npos) << part << "\n" << exported.out;
+  }
+  std::ofstream(chart) << exported.out;
+  fs::remove(flow);
+  // The imports are read next to the document, as if the .flow were written there.
+  const auto imported = vflow("import scxml " + chart.string(), false);
+  ASSERT_EQ(imported.exit_code, 0) << imported.out;
+  std::ofstream(flow) << imported.out;
+  ASSERT_EQ(vflow("deploy " + library.string()).exit_code, 0);
+  ASSERT_EQ(
+      vflow("start Incident --id I1 service=mail priority=1 --at 2026-12-03T08:00:00Z").exit_code,
+      0);
+  vflow("tick --now 2026-12-03T08:20:00Z");
+  EXPECT_EQ(vflow_json("status I1")["state"], json::array({"Escalated"}));
+  for (const char* e :
+       {"assign user=ann", "start_work", "diagnose finding=disk", "hold reason=vendor", "resume"}) {
+    ASSERT_EQ(vflow(std::string("fire I1 ") + e + " --at 2026-12-03T09:00:00Z").exit_code, 0) << e;
+  }
+  EXPECT_EQ(vflow_json("status I1")["state"], json::array({"Fixing"}));  // back through history
+  EXPECT_EQ(vflow("verify I1").exit_code, 0);  // the journal replays on the imported definition
+}
+
+TEST_F(ImportCli, ExportScxmlUsage) {
+  const auto two = vflow("export scxml " + src("tests/flows/valid/two_workflows.flow"));
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.out.find("defines several workflows (Order, Subscription): choose one with "
+                         "--workflow"),
+            std::string::npos)
+      << two.out;
+  const json one = vflow_json("export scxml " + src("tests/flows/valid/two_workflows.flow") +
+                              " --workflow Subscription");
+  EXPECT_EQ(one["workflow"], "Subscription");
+  EXPECT_NE(one["scxml"].get<std::string>().find("name=\"Subscription\""), std::string::npos);
+  EXPECT_EQ(
+      vflow("export scxml " + src("tests/flows/valid/two_workflows.flow") + " --workflow Nope")
+          .exit_code,
+      2);
+  EXPECT_EQ(vflow("export scxml /no/such.flow").exit_code, 2);
+  const auto broken = vflow("export scxml " + src("tests/flows/invalid/if_errors.flow"));
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.out.find("does not compile"), std::string::npos) << broken.out;
+}
+
+// A document claiming to be vflow's cannot smuggle declarations in through an expression.
+TEST_F(ImportCli, VflowDocumentsKeepExpressionsInTheirPlace) {
+  const std::string chart = (dir / "hostile.scxml").string();
+  std::ofstream(chart)
+      << "<scxml xmlns=\"http://www.w3.org/2005/07/scxml\" "
+         "xmlns:v=\"https://vflow.dev/scxml/1\" datamodel=\"vflow\" name=\"H\">\n"
+         "  <datamodel><data id=\"n\" v:type=\"int; evil\" expr=\"0\"/></datamodel>\n"
+         "  <v:event name=\"go\"/>\n"
+         "  <state id=\"a\">\n"
+         "    <transition event=\"go\" cond=\"true { n = 1 }\" target=\"a\"/>\n"
+         "  </state>\n"
+         "</scxml>\n";
+  const auto r = vflow("import scxml " + chart);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(":2:14: warning[S0001]: 'int; evil' is not a .flow type; it was not "
+                       "imported"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(":5:5: warning[S0001]: 'true { n = 1 }' is not a .flow expression; it was "
+                       "not imported"),
+            std::string::npos)
+      << r.out;
+  const auto flow = vflow("import scxml " + chart, false).out;  // stdout: the .flow alone
+  EXPECT_NE(flow.find("workflow H {"), std::string::npos) << flow;
+  EXPECT_EQ(flow.find("n = 1"), std::string::npos) << flow;
 }
 
 }  // namespace
