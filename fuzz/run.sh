@@ -22,7 +22,7 @@ for target in "${targets[@]}"; do
   dict=fuzz/flow.dict
   case $target in
     fuzz_scxml)
-      cp tests/scxml/*.scxml tests/scxml/conformance/*.scxml "$corpus"/
+      cp tests/scxml/*.scxml tests/scxml/conformance/*.scxml tests/scxml/exported/*.scxml "$corpus"/
       dict=fuzz/scxml.dict ;;
     fuzz_eval)
       # Guards cut from the shipped workflows.

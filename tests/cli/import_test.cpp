@@ -173,4 +173,24 @@ TEST_F(ImportCli, VflowDocumentsKeepExpressionsInTheirPlace) {
   EXPECT_EQ(flow.find("n = 1"), std::string::npos) << flow;
 }
 
+// The exported documents kept in tests/scxml/exported (also the fuzzer's seeds) are what `export
+// scxml` writes now: a change of the format is a visible change of these files.
+TEST_F(ImportCli, ExportedDocumentsAreStable) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"workflows/d2c/change.flow", "change"},
+      {"workflows/d2c/incident.flow", "incident"},
+      {"tests/flows/valid/links.flow --workflow Change", "links_change"},
+      {"tests/flows/valid/links.flow --workflow Problem", "links_problem"},
+      {"tests/flows/valid/branches.flow", "branches"},
+      {"tests/flows/valid/default_blocks.flow", "default_blocks"}};
+  const auto after_comment = [](const std::string& xml) { return xml.substr(xml.find("-->")); };
+  for (const auto& [args, name] : cases) {
+    const auto r = vflow("export scxml " + src(args), false);
+    ASSERT_EQ(r.exit_code, 0) << args;
+    std::ifstream in(src("tests/scxml/exported/" + name + ".scxml"));
+    const std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(after_comment(r.out), after_comment(kept)) << name;
+  }
+}
+
 }  // namespace
