@@ -35,7 +35,10 @@ engine_runtime::~engine_runtime() = default;
 engine_runtime::engine_runtime(engine_runtime&&) noexcept = default;
 
 engine_runtime engine_runtime::open(const std::string& path, const sqlite_options& options) {
-  engine_runtime rt(open_sqlite_store(path, options));
+  engine_runtime rt(
+      is_postgres_url(path)
+          ? open_postgres_store(path, {options.create, options.read_only, options.busy_timeout_ms})
+          : open_sqlite_store(path, options));
   spdlog::debug("opened {} ({})", path, rt.backend());
   return rt;
 }

@@ -1,5 +1,5 @@
 // The persistence interface of the runtime. SQL text and statement handles never leave the
-// implementation (store_sqlite.cpp), so a server database can be added behind the same interface.
+// implementations: SQLite (store_sqlite*.cpp, the default) and PostgreSQL (store_postgres*.cpp).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/lifecycle.hpp"
@@ -298,5 +299,21 @@ std::unique_ptr<store> open_sqlite_store(const std::string& path,
 
 /// The SQLite library version the store runs on, e.g. `3.40.1`.
 std::string sqlite_version();
+
+/// How the PostgreSQL store connects.
+struct postgres_options {
+  bool create = true;           ///< create the schema in a database that has none
+  bool read_only = false;       ///< refuse writes (reads run in READ ONLY transactions anyway)
+  int busy_timeout_ms = 10000;  ///< the lock timeout, and how long conflicts are retried
+};
+
+/// True for a PostgreSQL connection URI (`postgresql://...` or `postgres://...`), which `--db`
+/// and VFLOW_DB take besides a file name.
+bool is_postgres_url(std::string_view db);
+
+/// Connects to the PostgreSQL database `url` (a libpq connection URI), creating the schema in
+/// it when it has none.
+std::unique_ptr<store> open_postgres_store(const std::string& url,
+                                           const postgres_options& options = {});
 
 }  // namespace vflow::runtime

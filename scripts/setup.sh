@@ -6,7 +6,7 @@ packages=(
   build-essential cmake
   tao-pegtl-dev libboost-dev libspdlog-dev libfmt-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-  libexpat1-dev libssl-dev clang-format-14 graphviz
+  libexpat1-dev libssl-dev libpq-dev postgresql-15 clang-format-14 graphviz
   clang-14 libclang-rt-14-dev
 )
 

@@ -1,0 +1,367 @@
+// The PostgreSQL store's connection (the rows are in store_postgres_rows.cpp). One connection per
+// store; every write transaction takes the store's advisory lock first, so writers are serialised
+// as SQLite's BEGIN IMMEDIATE serialises them (the journal is one hash chain: each record names
+// the one before it), and reads run in REPEATABLE READ READ ONLY snapshots. Serialization
+// failures and deadlocks are retried, bounded and jittered; the schema is versioned in
+// `vflow_schema` and created under the lock by the first writer.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "runtime/store_postgres_db.hpp"
+#include "runtime/store_postgres_schema.hpp"
+
+namespace vflow::runtime {
+
+namespace postgres_db {
+
+std::string plain_message(const std::string& sqlstate, const std::string& message) {
+  const std::string cls = sqlstate.substr(0, 2);
+  if (sqlstate == "25006") return "the database is read-only for this user";
+  if (sqlstate == "42501") return "permission denied (" + message + ")";
+  if (sqlstate == "55P03" || sqlstate == "57014")
+    return "the database is locked by another process (wait longer with --busy-timeout MS)";
+  if (sqlstate == "40001" || sqlstate == "40P01")
+    return "a concurrent writer kept conflicting with this one";
+  if (sqlstate == "53100") return "the server's disk is full";
+  if (cls == "08") return "the connection to the server was lost (" + message + ")";
+  if (cls == "53") return "the server is out of resources (" + message + ")";
+  return message;
+}
+
+std::int64_t result::integer(int row, int col) const {
+  const char* text = PQgetvalue(r_.get(), row, col);
+  char* end = nullptr;
+  const long long v = std::strtoll(text, &end, 10);
+  if (end == text || *end != '\0') {
+    throw store_error(-1, "the database holds a value this vflow cannot read ('" +
+                              engine::escape_for_terminal(text) + "' is not an integer)");
+  }
+  return v;
+}
+
+namespace {
+
+// The first line of what libpq says (its messages end with a line break).
+std::string first_line(const char* message) {
+  std::string m = message ? message : "";
+  const auto eol = m.find('\n');
+  return eol == std::string::npos ? m : m.substr(0, eol);
+}
+
+[[noreturn]] void fail(PGconn* conn, const PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  // No SQLSTATE: libpq's own failure, most often a lost connection.
+  const std::string sqlstate = state ? state : "08006";
+  const std::string message = primary ? primary : first_line(PQerrorMessage(conn));
+  throw pg_error(sqlstate, plain_message(sqlstate, message));
+}
+
+void check(PGconn* conn, const PGresult* r) {
+  const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(conn, r);
+}
+
+}  // namespace
+
+result connection::run(const std::string& sql, const std::vector<parameter>& params) {
+  auto it = std::find_if(prepared_.begin(), prepared_.end(),
+                         [&](const auto& p) { return p.first == sql; });
+  if (it == prepared_.end()) {
+    const std::string name = "vflow_" + std::to_string(prepared_.size());
+    const result made(PQprepare(conn, name.c_str(), sql.c_str(), 0, nullptr));
+    check(conn, made.get());
+    prepared_.emplace_back(sql, name);
+    it = std::prev(prepared_.end());
+  }
+  std::vector<const char*> values;
+  std::vector<std::string> numbers;  // the texts of integer parameters, alive until the call
+  numbers.reserve(params.size());
+  values.reserve(params.size());
+  for (const parameter& p : params) {
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      numbers.push_back(std::to_string(*n));
+      values.push_back(numbers.back().c_str());
+    } else if (const auto* s = std::get_if<std::string>(&p)) {
+      values.push_back(s->c_str());
+    } else {
+      values.push_back(nullptr);
+    }
+  }
+  result r(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0));
+  check(conn, r.get());
+  return r;
+}
+
+void connection::exec(const std::string& sql) {
+  const result r(PQexec(conn, sql.c_str()));
+  check(conn, r.get());
+}
+
+}  // namespace postgres_db
+
+namespace {
+
+using namespace postgres_db;
+
+constexpr int schema_version = 1;
+// The advisory lock every write transaction takes ('vflw'), and the one of schema changes.
+constexpr std::int64_t write_lock = 0x76666c77;
+constexpr std::int64_t schema_lock = 0x76666c78;
+
+bool is_conflict(const std::string& sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
+
+class postgres_store : public store {
+ public:
+  postgres_store(const std::string& url, const postgres_options& o) : options_(o) {
+    where_ = describe(url);
+    db_.conn = PQconnectdb(url.c_str());
+    if (!db_.conn) throw std::bad_alloc();
+    if (PQstatus(db_.conn) != CONNECTION_OK) {
+      const std::string why = first_line(PQerrorMessage(db_.conn));
+      PQfinish(db_.conn);
+      db_.conn = nullptr;
+      throw store_error(-1, "cannot connect to PostgreSQL " + where_ + ": " + why);
+    }
+    PQsetNoticeProcessor(
+        db_.conn, [](void*, const char*) {}, nullptr);
+    try {
+      naming_the_database("cannot open", [&] {
+        db_.exec("SET lock_timeout = " + std::to_string(std::max(1, o.busy_timeout_ms)));
+        migrate();
+      });
+    } catch (...) {
+      PQfinish(db_.conn);
+      throw;
+    }
+  }
+
+  ~postgres_store() override { PQfinish(db_.conn); }
+
+  void write(const std::function<void(store_transaction&)>& work) override {
+    if (options_.read_only) {
+      throw store_error(-1, "cannot write database " + where_ + ": it was opened for reading");
+    }
+    naming_the_database("cannot write", [&] {
+      with_retry([&] {
+        in_transaction("BEGIN ISOLATION LEVEL READ COMMITTED", [&] {
+          db_.run("SELECT pg_advisory_xact_lock($1)", with(write_lock));
+          postgres_transaction t(db_);
+          work(t);
+        });
+      });
+    });
+  }
+
+  void read(const std::function<void(store_transaction&)>& work) override {
+    naming_the_database("cannot read", [&] {
+      with_retry([&] {
+        in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+          postgres_transaction t(db_);
+          work(t);
+        });
+      });
+    });
+  }
+
+  query_result query(const std::string& sql, const query_limits& limits) override;
+
+  std::string backend() const override {
+    const int v = PQserverVersion(db_.conn);
+    return "PostgreSQL " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
+  }
+
+ private:
+  // `host:port/dbname` of a connection string, without its password.
+  static std::string describe(const std::string& url) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+    if (!options) {
+      const std::string why = first_line(error);
+      PQfreemem(error);
+      throw store_error(
+          -1, "cannot connect to PostgreSQL: the connection string is malformed (" + why + ")");
+    }
+    std::string host = "localhost", port, dbname;
+    for (PQconninfoOption* o = options; o->keyword; ++o) {
+      if (!o->val) continue;
+      const std::string key = o->keyword;
+      if (key == "host" || key == "hostaddr") host = o->val;
+      if (key == "port") port = o->val;
+      if (key == "dbname") dbname = o->val;
+    }
+    PQconninfoFree(options);
+    return host + (port.empty() ? "" : ":" + port) + "/" + dbname;
+  }
+
+  // Runs `body`; a store failure says which database it was about.
+  template <typename F>
+  void naming_the_database(const char* verb, F&& body) {
+    try {
+      body();
+    } catch (const pg_error& e) {
+      throw pg_error(e.sqlstate(), std::string(verb) + " database " + where_ + ": " + e.what());
+    } catch (const store_error& e) {
+      throw store_error(e.code(), std::string(verb) + " database " + where_ + ": " + e.what());
+    }
+  }
+
+  // Runs `body` between `begin` and COMMIT; any exception rolls back and propagates.
+  template <typename F>
+  void in_transaction(const char* begin, F&& body) {
+    db_.exec(begin);
+    try {
+      body();
+      db_.exec("COMMIT");
+    } catch (...) {
+      if (PQtransactionStatus(db_.conn) != PQTRANS_IDLE) {
+        PQclear(PQexec(db_.conn, "ROLLBACK"));
+      }
+      if (PQstatus(db_.conn) == CONNECTION_BAD) {  // for the next request
+        PQreset(db_.conn);
+        db_.forget();
+      }
+      throw;
+    }
+  }
+
+  // Runs `attempt` again after a serialization failure or a deadlock, with jittered back-off,
+  // until the busy timeout has passed since the first attempt.
+  template <typename F>
+  void with_retry(F&& attempt) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto budget = std::chrono::milliseconds(options_.busy_timeout_ms);
+    std::minstd_rand rng(static_cast<unsigned>(start.time_since_epoch().count()));
+    for (int tries = 0;; ++tries) {
+      try {
+        attempt();
+        return;
+      } catch (const pg_error& e) {
+        const bool out_of_time = std::chrono::steady_clock::now() - start >= budget;
+        if (!is_conflict(e.sqlstate()) || tries >= 1000 || out_of_time) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
+    }
+  }
+
+  // Creates the schema in an empty database (under the schema lock: a racing creator waits and
+  // then finds it made), refuses a database that holds other tables or a newer schema.
+  void migrate() {
+    in_transaction("BEGIN", [&] {
+      if (!options_.read_only) db_.run("SELECT pg_advisory_xact_lock($1)", with(schema_lock));
+      const auto marked = db_.run("SELECT to_regclass('vflow_schema') IS NOT NULL");
+      if (marked.text(0, 0) == "t") {
+        const auto v = db_.run("SELECT version, application FROM vflow_schema");
+        if (v.rows() != 1 || v.text(0, 1) != "vflow") {
+          throw store_error(-1, "it is not a vflow database; nothing was changed");
+        }
+        if (v.integer(0, 0) > schema_version) {
+          throw store_error(-1, "it has schema version " + v.text(0, 0) +
+                                    ", newer than this vflow (" + std::to_string(schema_version) +
+                                    "): upgrade vflow");
+        }
+        return;
+      }
+      const auto tables = db_.run(
+          "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()");
+      if (tables.integer(0, 0) > 0) {
+        throw store_error(-1,
+                          "it is not a vflow database (its schema holds tables of another "
+                          "application); nothing was changed");
+      }
+      if (!options_.create || options_.read_only) {
+        throw store_error(-1, "it holds no vflow schema; run `vflow deploy` to create one");
+      }
+      db_.exec(postgres_schema::schema_v1);
+      db_.exec(
+          "CREATE TABLE vflow_schema (version INTEGER NOT NULL, application TEXT NOT NULL); "
+          "INSERT INTO vflow_schema VALUES (" +
+          std::to_string(schema_version) + ", 'vflow')");
+    });
+  }
+
+  connection db_;
+  postgres_options options_;
+  std::string where_;
+};
+
+query_result postgres_store::query(const std::string& sql, const query_limits& limits) {
+  // One SELECT: the statement is the body of a subquery (anything else does not parse there),
+  // in a READ ONLY transaction with a statement timeout, the views first on the search path.
+  std::string body = sql;
+  while (!body.empty() &&
+         (body.back() == ';' || std::isspace(static_cast<unsigned char>(body.back()))))
+    body.pop_back();
+  if (body.empty()) throw query_error("the query is empty");
+  query_result out;
+  naming_the_database("cannot read", [&] {
+    in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+      db_.exec("SET LOCAL statement_timeout = " + std::to_string(std::max(1, limits.timeout_ms)) +
+               "; SET LOCAL search_path = vflow_audit, pg_catalog");
+      const std::string wrapped = "SELECT * FROM (" + body + "\n) AS vflow_query LIMIT " +
+                                  std::to_string(limits.max_rows + 1);
+      const result r(
+          PQexecParams(db_.conn, wrapped.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+      const auto status = PQresultStatus(r.get());
+      if (status != PGRES_TUPLES_OK) {
+        const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+        const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+        if (!state || std::string(state).substr(0, 2) == "08") fail(db_.conn, r.get());
+        if (std::string(state) == "57014") {
+          throw query_error("the query ran longer than " + std::to_string(limits.timeout_ms) +
+                            " ms (raise it with --timeout MS)");
+        }
+        throw query_error(primary ? primary : "the query failed");
+      }
+      const int columns = PQnfields(r.get());
+      for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(r.get(), c));
+      for (int i = 0; i < r.rows(); ++i) {
+        if (out.rows.size() == limits.max_rows) {
+          out.cut = true;
+          break;
+        }
+        auto& row = out.rows.emplace_back();
+        for (int c = 0; c < columns; ++c) {
+          query_cell cell;
+          if (!r.null(i, c)) {
+            const Oid type = PQftype(r.get(), c);
+            const std::string text = r.text(i, c);
+            if (type == 20 || type == 21 || type == 23) {  // int8, int2, int4
+              cell.kind = query_cell::type::integer;
+              cell.integer = std::strtoll(text.c_str(), nullptr, 10);
+            } else if (type == 16) {  // bool
+              cell.kind = query_cell::type::integer;
+              cell.integer = text == "t" ? 1 : 0;
+            } else if (type == 700 || type == 701 || type == 1700) {  // float4, float8, numeric
+              cell.kind = query_cell::type::real;
+              cell.real = std::strtod(text.c_str(), nullptr);
+            } else {
+              cell.kind = query_cell::type::text;
+              cell.text = text;
+            }
+          }
+          row.push_back(std::move(cell));
+        }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+bool is_postgres_url(std::string_view db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::unique_ptr<store> open_postgres_store(const std::string& url,
+                                           const postgres_options& options) {
+  return std::make_unique<postgres_store>(url, options);
+}
+
+}  // namespace vflow::runtime

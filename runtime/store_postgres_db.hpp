@@ -1,0 +1,161 @@
+// The PostgreSQL store's parts that its files share (private to the store: only they include it,
+// and with it <libpq-fe.h>): the connection with its statements, a result, and the transaction.
+// store_postgres.cpp holds the connection (opening, transactions, retries, migrations, queries);
+// store_postgres_rows.cpp the rows the transaction reads and writes.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "engine/text.hpp"
+#include "runtime/store.hpp"
+
+namespace vflow::runtime::postgres_db {
+
+/// A failure PostgreSQL reported: its SQLSTATE (five characters) and our words for it.
+class pg_error : public store_error {
+ public:
+  pg_error(std::string sqlstate, const std::string& message)
+      : store_error(-1, message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+/// What a failure means for the user, in words that name no SQL or internal step; PostgreSQL's
+/// own message otherwise.
+std::string plain_message(const std::string& sqlstate, const std::string& message);
+
+/// One value bound to a statement: NULL, a number or text.
+using parameter = std::variant<std::monostate, std::int64_t, std::string>;
+
+/// A statement's result, freed with it.
+class result {
+ public:
+  explicit result(PGresult* r) : r_(r, &PQclear) {}
+  int rows() const { return PQntuples(r_.get()); }
+  bool null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string text(int row, int col) const {
+    return std::string(PQgetvalue(r_.get(), row, col),
+                       static_cast<std::size_t>(PQgetlength(r_.get(), row, col)));
+  }
+  std::int64_t integer(int row, int col) const;
+  std::optional<std::string> optional_text(int row, int col) const {
+    if (null(row, col)) return std::nullopt;
+    return text(row, col);
+  }
+  std::optional<std::int64_t> optional_integer(int row, int col) const {
+    if (null(row, col)) return std::nullopt;
+    return integer(row, col);
+  }
+  // An enumeration from its spelling: a store error when the store holds one this vflow does not
+  // know (a database someone else wrote or altered).
+  template <typename E>
+  E spelled(int row, int col, std::optional<E> (*parse)(std::string_view), const char* what) const {
+    const std::string t = text(row, col);
+    if (const auto v = parse(t)) return *v;
+    throw store_error(-1, std::string("the database holds a record this vflow cannot read (") +
+                              what + " '" + engine::escape_for_terminal(t) +
+                              "'): it was not written by vflow, or has been altered");
+  }
+  PGresult* get() const { return r_.get(); }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
+};
+
+/// A connection. Statements are prepared once per connection, by their text, and reused.
+class connection {
+ public:
+  PGconn* conn = nullptr;
+
+  /// Runs `sql` (one statement, `$1`, `$2`, ... bound to `params` in order) as a prepared
+  /// statement; throws pg_error when it fails.
+  result run(const std::string& sql, const std::vector<parameter>& params = {});
+  /// Runs `sql` (any number of statements, nothing bound) once, unprepared.
+  void exec(const std::string& sql);
+  /// Forgets the prepared statements (after the connection was reset).
+  void forget() { prepared_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> prepared_;  // text, name
+};
+
+/// The parameters of a statement, in order: `with(a, b, c)`.
+inline void add(std::vector<parameter>& out, std::int64_t v) { out.emplace_back(v); }
+inline void add(std::vector<parameter>& out, const std::string& v) { out.emplace_back(v); }
+inline void add(std::vector<parameter>& out, const char* v) { out.emplace_back(std::string(v)); }
+template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
+void add(std::vector<parameter>& out, E v) {
+  out.emplace_back(std::string(to_string(v)));
+}
+template <typename T>
+void add(std::vector<parameter>& out, const std::optional<T>& v) {
+  if (v) {
+    add(out, *v);
+  } else {
+    out.emplace_back(std::monostate{});
+  }
+}
+template <typename... Args>
+std::vector<parameter> with(const Args&... args) {
+  std::vector<parameter> out;
+  out.reserve(sizeof...(args));
+  (add(out, args), ...);
+  return out;
+}
+
+class postgres_transaction : public store_transaction {
+ public:
+  explicit postgres_transaction(connection& c) : c_(c) {}
+
+  std::optional<definition_row> definition(const std::string& hash) override;
+  std::optional<definition_row> latest_definition(const std::string& name) override;
+  std::optional<definition_row> definition_version(const std::string& name,
+                                                   std::int64_t version) override;
+  std::optional<definition_row> current_definition(const std::string& name) override;
+  void set_current(const std::string& name, const std::string& hash, std::int64_t at) override;
+  void insert_definition(const definition_row& d) override;
+  std::optional<instance_row> instance(const std::string& id) override;
+  void insert_instance(const instance_row& i) override;
+  void update_instance(const instance_row& i) override;
+  bool changed_after(const std::string& instance, std::int64_t seq) override;
+  std::optional<journal_row> journal_by_event_id(const std::string& instance,
+                                                 const std::string& event_id) override;
+  std::vector<journal_row> history(const std::string& instance) override;
+  std::vector<instance_row> list(const instance_filter& f) override;
+  std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;
+  std::vector<instance_row> find_instances(const find_filter& f) override;
+  std::vector<journal_row> find_records(const find_filter& f) override;
+  journal_head head() override;
+  std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) override;
+  std::vector<journal_row> journal_after(std::int64_t after, std::size_t limit) override;
+  std::vector<definition_row> definitions() override;
+  std::vector<journal_note> journal_notes() override;
+  std::vector<link_row> links_from(const std::string& source) override;
+  std::vector<link_row> links_to(const std::string& target) override;
+  std::vector<link_row> all_links() override;
+  void mark() override;
+  void release_mark() override;
+  void rollback_to_mark() override;
+  void insert_link(const link_row& l) override;
+  void delete_link(const std::string& source, const std::string& name,
+                   const std::string& target) override;
+
+ protected:
+  void insert_journal(const journal_row& r) override;
+
+ private:
+  connection& c_;
+};
+
+}  // namespace vflow::runtime::postgres_db
