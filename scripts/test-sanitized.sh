@@ -13,4 +13,4 @@ CXX=$(command -v clang++-14 || command -v clang++) bash scripts/build.sh \
   -DVFLOW_EXAMPLES=OFF
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --test-dir "$VFLOW_BUILD_DIR" --output-on-failure -j"${VFLOW_JOBS:-2}"
+bash scripts/with-postgres.sh ctest --test-dir "$VFLOW_BUILD_DIR" --output-on-failure -j"${VFLOW_JOBS:-2}"

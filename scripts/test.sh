@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds (warnings as errors) and runs every test. The README's test command.
+# Sets up, builds (warnings as errors) and runs every test, the store conformance tests on SQLite
+# and on a throw-away PostgreSQL cluster (scripts/with-postgres.sh). The README's test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh -DVFLOW_WERROR=ON -DVFLOW_TESTS=ON
@@ -10,4 +11,4 @@ if command -v npm >/dev/null && [ ! -d "$build_dir/npm/node_modules/mermaid" ]; 
   npm install --prefix "$build_dir/npm" --no-audit --no-fund --silent mermaid@10 jsdom@24 >&2 ||
     echo "test: could not install mermaid from npm; the Mermaid parser test will be skipped" >&2
 fi
-ctest --test-dir "$build_dir" --output-on-failure -j"${VFLOW_JOBS:-2}"
+bash scripts/with-postgres.sh ctest --test-dir "$build_dir" --output-on-failure -j"${VFLOW_JOBS:-2}"

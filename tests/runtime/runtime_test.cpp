@@ -1,4 +1,5 @@
-// The runtime API on temporary SQLite files: deploy, start, fire, lifecycle, persistence.
+// The runtime API on each backend (a temporary SQLite file, a fresh PostgreSQL database): deploy,
+// start, fire, lifecycle, persistence. The store conformance suite: every test runs on both.
 #include <gtest/gtest.h>
 
 #include "tests/runtime/runtime_util.hpp"
@@ -8,11 +9,13 @@ namespace {
 using namespace vflow;
 using runtime::status;
 
-class RuntimeTest : public testing::Test {
+class RuntimeTest : public testing::TestWithParam<std::string> {
  protected:
-  runtime::engine_runtime open() { return runtime::engine_runtime::open((dir / "t.db").string()); }
+  runtime::engine_runtime open() { return runtime::engine_runtime::open(db); }
 
   void SetUp() override {
+    db = test::fresh_database(GetParam(), dir);
+    if (db.empty()) GTEST_SKIP() << "no PostgreSQL server (set VFLOW_TEST_POSTGRES)";
     auto rt = open();
     ASSERT_TRUE(rt.deploy(test::library()).ok());
     const auto s = rt.start({.workflow = "Incident",
@@ -31,9 +34,13 @@ class RuntimeTest : public testing::Test {
   }
 
   test::temp_dir dir;
+  std::string db;
 };
 
-TEST_F(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
+INSTANTIATE_TEST_SUITE_P(Backends, RuntimeTest, testing::ValuesIn(test::backends()),
+                         test::backend_name);
+
+TEST_P(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
   auto rt = open();
   const auto v = rt.status("INC-1");
   ASSERT_TRUE(v);
@@ -52,7 +59,7 @@ TEST_F(RuntimeTest, StartWritesTheInstanceAndAStartRecord) {
   EXPECT_EQ(h->front().at, 1000);
 }
 
-TEST_F(RuntimeTest, StartRefusesBadInputAndCreatesNothing) {
+TEST_P(RuntimeTest, StartRefusesBadInputAndCreatesNothing) {
   auto rt = open();
   EXPECT_EQ(rt.start({.workflow = "Incident", .id = "INC-2"}).message,
             "missing required field 'service' (string)");
@@ -72,7 +79,7 @@ TEST_F(RuntimeTest, StartRefusesBadInputAndCreatesNothing) {
   EXPECT_EQ(rt.list({}).size(), 1u);
 }
 
-TEST_F(RuntimeTest, GeneratedIdsAreUnique) {
+TEST_P(RuntimeTest, GeneratedIdsAreUnique) {
   auto rt = open();
   const auto a = rt.start({.workflow = "Incident", .fields = {{"service", "x"}}});
   const auto b = rt.start({.workflow = "Incident", .fields = {{"service", "x"}}});
@@ -82,7 +89,7 @@ TEST_F(RuntimeTest, GeneratedIdsAreUnique) {
   EXPECT_EQ(a.instance->id.rfind("incident-", 0), 0u);
 }
 
-TEST_F(RuntimeTest, TakenEventIsJournaledWithChanges) {
+TEST_P(RuntimeTest, TakenEventIsJournaledWithChanges) {
   const auto o = fire("assign", {{"user", "ada"}});
   ASSERT_EQ(o.status, status::ok) << o.message;
   EXPECT_EQ(o.instance->state, std::vector<std::string>{"Assigned"});
@@ -96,7 +103,7 @@ TEST_F(RuntimeTest, TakenEventIsJournaledWithChanges) {
   EXPECT_EQ(o.record->actor, "bob");
 }
 
-TEST_F(RuntimeTest, RejectedEventIsJournaledAndStateUnchanged) {
+TEST_P(RuntimeTest, RejectedEventIsJournaledAndStateUnchanged) {
   const auto o = fire("close");
   EXPECT_EQ(o.status, status::rejected);
   EXPECT_EQ(o.message, "event 'close' is not enabled in state New");
@@ -112,7 +119,7 @@ TEST_F(RuntimeTest, RejectedEventIsJournaledAndStateUnchanged) {
   EXPECT_EQ(h[1].changes, "[]");
 }
 
-TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
+TEST_P(RuntimeTest, GuardsAreRecordedInTheDetail) {
   fire("assign", {{"user", "ada"}});
   fire("start_work");
   const auto o = fire("resolve", {{"code", ""}});
@@ -125,7 +132,7 @@ TEST_F(RuntimeTest, GuardsAreRecordedInTheDetail) {
       R"("result":false,"reads":{"event.code":""}}]}]})");
 }
 
-TEST_F(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
+TEST_P(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
   const auto first = fire("assign", {{"user", "ada"}}, "job-7");
   ASSERT_EQ(first.status, status::ok);
   const auto again = fire("assign", {{"user", "ada"}}, "job-7");
@@ -142,7 +149,7 @@ TEST_F(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
   EXPECT_EQ(rt.history("INC-1")->size(), 2u);
 }
 
-TEST_F(RuntimeTest, DuplicateOfARejectionIsStillARejection) {
+TEST_P(RuntimeTest, DuplicateOfARejectionIsStillARejection) {
   EXPECT_EQ(fire("close", {}, "job-9").status, status::rejected);
   const auto again = fire("close", {}, "job-9");
   EXPECT_EQ(again.status, status::rejected);
@@ -150,7 +157,7 @@ TEST_F(RuntimeTest, DuplicateOfARejectionIsStillARejection) {
   EXPECT_EQ(open().history("INC-1")->size(), 2u);
 }
 
-TEST_F(RuntimeTest, ExpectedSequenceMismatchIsAConflictAndWritesNothing) {
+TEST_P(RuntimeTest, ExpectedSequenceMismatchIsAConflictAndWritesNothing) {
   auto rt = open();
   const auto o = rt.fire({"INC-1", "assign", {{"user", "ada"}}, {}, {}, 5, {}});
   EXPECT_EQ(o.status, status::conflict);
@@ -161,7 +168,7 @@ TEST_F(RuntimeTest, ExpectedSequenceMismatchIsAConflictAndWritesNothing) {
 
 // A CI job polling a gate journals its questions, but they change nothing: another writer's
 // update expecting the seq it read before them still goes through; a change does not.
-TEST_F(RuntimeTest, GateAnswersSinceTheExpectedSequenceAreNoConflict) {
+TEST_P(RuntimeTest, GateAnswersSinceTheExpectedSequenceAreNoConflict) {
   auto rt = open();
   const std::int64_t seen = rt.status("INC-1")->seq;
   runtime::gate_request can;
@@ -190,7 +197,7 @@ TEST_F(RuntimeTest, GateAnswersSinceTheExpectedSequenceAreNoConflict) {
             status::conflict);
 }
 
-TEST_F(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
+TEST_P(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
   EXPECT_EQ(fire("assign", {{"usr", "ada"}}).message,
             "event 'assign' has no parameter 'usr'; did you mean 'user'?");
   EXPECT_EQ(fire("assign").message, "missing parameter 'user' of event 'assign' (string)");
@@ -202,7 +209,7 @@ TEST_F(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
   EXPECT_EQ(open().history("INC-1")->size(), 1u);
 }
 
-TEST_F(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
+TEST_P(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
   auto rt = open();
   EXPECT_EQ(rt.fire({"NOPE", "close", {}, {}, {}, {}, {}}).status, status::not_found);
   EXPECT_FALSE(rt.status("NOPE"));
@@ -212,7 +219,7 @@ TEST_F(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
   EXPECT_EQ(rt.verify("NOPE").status, status::not_found);
 }
 
-TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
+TEST_P(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
   auto rt = open();
   ASSERT_EQ(
       rt.change_lifecycle({"INC-1", runtime::lifecycle_event::suspend, "vendor", "carol", 1500})
@@ -236,7 +243,7 @@ TEST_F(RuntimeTest, SuspendedInstancesRejectEventsUntilResumed) {
   EXPECT_TRUE(rt.verify("INC-1").consistent);
 }
 
-TEST_F(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
+TEST_P(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
   fire("assign", {{"user", "ada"}});
   fire("start_work");
   fire("resolve", {{"code", "fixed"}});
@@ -252,7 +259,7 @@ TEST_F(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
   EXPECT_EQ(rt.list({std::string("Change"), std::nullopt, std::nullopt, 10}).size(), 0u);
 }
 
-TEST_F(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
+TEST_P(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   auto rt = open();
   auto src = test::source("workflows/d2c/incident.flow");
   // Comments and layout do not change the canonical source: no new version.
@@ -278,7 +285,7 @@ TEST_F(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   EXPECT_EQ(max_reopens->second, engine::value::of_int(5));
 }
 
-TEST_F(RuntimeTest, DeployIsAllOrNothing) {
+TEST_P(RuntimeTest, DeployIsAllOrNothing) {
   auto rt = open();
   auto bad = test::source("tests/flows/invalid/unknown_state.flow");
   const auto d = rt.deploy({test::source("tests/flows/valid/counter.flow"), bad});
@@ -287,7 +294,7 @@ TEST_F(RuntimeTest, DeployIsAllOrNothing) {
   EXPECT_EQ(rt.start({.workflow = "Counter", .id = "C-1"}).status, status::not_found);
 }
 
-TEST_F(RuntimeTest, StateSurvivesReopeningAndEqualsTheReplay) {
+TEST_P(RuntimeTest, StateSurvivesReopeningAndEqualsTheReplay) {
   fire("assign", {{"user", "ada"}});
   fire("close");
   fire("start_work");
@@ -309,7 +316,7 @@ namespace {
 
 // Found by fuzz_query: the query views shadowed the store's own tables on the connection for as
 // long as it stayed open, so the next find (or fire) of an embedder failed.
-TEST_F(RuntimeTest, AQueryLeavesTheConnectionAsItWas) {
+TEST_P(RuntimeTest, AQueryLeavesTheConnectionAsItWas) {
   auto rt = open();
   const auto q = rt.query("SELECT id, workflow FROM instances");
   ASSERT_EQ(q.rows.size(), 1u);

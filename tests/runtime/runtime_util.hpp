@@ -4,8 +4,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "runtime/runtime.hpp"
 #include "tests/dsl/test_util.hpp"
@@ -50,6 +55,31 @@ inline std::vector<runtime::source_file> library() {
     out.push_back(source(std::filesystem::relative(p, VFLOW_SOURCE_DIR).generic_string()));
   }
   return out;
+}
+
+/// The backends the store conformance tests run on (each a parameter of the suites that take
+/// one): SQLite, and PostgreSQL on the server VFLOW_TEST_POSTGRES names (scripts/test.sh starts
+/// a throw-away cluster and sets it).
+inline std::vector<std::string> backends() { return {"sqlite", "postgresql"}; }
+
+/// A gtest parameter name for a backend.
+inline std::string backend_name(const testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
+
+/// A fresh, empty database of `backend`: a file in `dir`, or a new database on the test server.
+/// Empty when that backend has no server here (the test then skips).
+inline std::string fresh_database(const std::string& backend, const temp_dir& dir) {
+  if (backend == "sqlite") return (dir / "t.db").string();
+  const char* server = std::getenv("VFLOW_TEST_POSTGRES");
+  if (!server || !*server) return {};
+  static std::atomic<int> counter{0};
+  const std::string name =
+      "vflow_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  const std::string url = server;
+  const std::string cmd = "psql '" + url + "' -qc 'CREATE DATABASE " + name + "' 2>&1";
+  if (std::system(cmd.c_str()) != 0) return {};
+  return url.substr(0, url.rfind('/') + 1) + name;
 }
 
 }  // namespace vflow::test
