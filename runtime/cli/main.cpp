@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   global_options global;
   bool verbose = false;
   std::string log_level = "warn";
-  app.add_option("--db", global.db_path, "Database file (default ./vflow.db)")
+  app.add_option("--db", global.db_path,
+                 "Database file (default ./vflow.db), or a PostgreSQL URI postgresql://...")
       ->envname("VFLOW_DB")
       ->capture_default_str();
   app.add_option("--busy-timeout", global.busy_timeout_ms,
@@ -128,7 +129,8 @@ int main(int argc, char** argv) {
     const std::string footer = sub->get_footer();
     sub->footer(
         (footer.empty() ? "" : footer + "\n\n") +
-        "Global options (before the command): --db FILE (or VFLOW_DB), --json, --busy-timeout MS,\n"
+        "Global options (before the command): --db FILE|postgresql://URI (or VFLOW_DB), --json, "
+        "--busy-timeout MS,\n"
         "--error-limit N, -v/--verbose, --log-level LEVEL. Secrets are hashed with the key in\n"
         "VFLOW_SECRET_KEY or the file VFLOW_SECRET_KEY_FILE names.");
   }
