@@ -7,6 +7,8 @@ set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd=${1:?usage: postgres.sh start|stop DIR}
 dir=${2:?usage: postgres.sh start|stop DIR}
+case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
+cd /  # the cluster's owner may not be allowed into the caller's directory
 
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then
