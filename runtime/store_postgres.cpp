@@ -8,11 +8,10 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
-#include <random>
-#include <thread>
 
 #include "runtime/store_postgres_db.hpp"
 #include "runtime/store_postgres_schema.hpp"
+#include "runtime/store_retry.hpp"
 
 namespace vflow::runtime {
 
@@ -234,19 +233,9 @@ class postgres_store : public store {
   // until the busy timeout has passed since the first attempt.
   template <typename F>
   void with_retry(F&& attempt) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto budget = std::chrono::milliseconds(options_.busy_timeout_ms);
-    std::minstd_rand rng(static_cast<unsigned>(start.time_since_epoch().count()));
-    for (int tries = 0;; ++tries) {
-      try {
-        attempt();
-        return;
-      } catch (const pg_error& e) {
-        const bool out_of_time = std::chrono::steady_clock::now() - start >= budget;
-        if (!is_conflict(e.sqlstate()) || tries >= 1000 || out_of_time) throw;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
-    }
+    retry_with_jitter<pg_error>(
+        std::chrono::milliseconds(options_.busy_timeout_ms), 1000,
+        [](const pg_error& e) { return is_conflict(e.sqlstate()); }, attempt);
   }
 
   // Creates the schema in an empty database (under the schema lock: a racing creator waits and

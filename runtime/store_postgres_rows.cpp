@@ -4,6 +4,7 @@
 // asked through jsonb.
 #include <algorithm>
 
+#include "runtime/store_find_sql.hpp"
 #include "runtime/store_postgres_db.hpp"
 
 namespace vflow::runtime::postgres_db {
@@ -237,96 +238,39 @@ std::vector<instance_row> postgres_transaction::list(const instance_filter& f) {
 
 namespace {
 
-// The WHERE clause of a `find`, composed of the criteria given only (so that the journal's and
-// instances' indexes serve it), with its values bound in order.
-class find_query {
- public:
-  // `$N` for the next value.
-  template <typename T>
-  std::string value(T v) {
-    add(values_, v);
-    return "$" + std::to_string(values_.size());
-  }
-  void where(const std::string& clause) { sql_ += (sql_.empty() ? "" : " AND ") + clause; }
-  std::string conditions() const { return sql_.empty() ? "TRUE" : sql_; }
-  const std::vector<parameter>& values() const { return values_; }
+// `find` in PostgreSQL's words: `$N`, a configuration asked as jsonb.
+const find_dialect postgres_find{[](std::size_t n) { return "$" + std::to_string(n); },
+                                 [](const std::string& column, const std::string& value) {
+                                   return "(" + column + "::jsonb ? " + value + ")";
+                                 },
+                                 false};
 
-  // The criteria on an instance `i` of definition `d`.
-  void instance_criteria(const find_filter& f) {
-    if (f.workflow) where("i.workflow = " + value(*f.workflow));
-    if (f.version) where("d.version = " + value(*f.version));
-    if (f.stream) where("d.stream = " + value(*f.stream));
-    if (f.lifecycle) where("i.lifecycle = " + value(std::string(to_string(*f.lifecycle))));
-    if (f.state) where("i.configuration::jsonb ? " + value(*f.state));
-    if (f.ever) {
-      where("EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.to_config::jsonb ? " +
-            value(*f.ever) + ")");
-    }
-    if (f.during && f.during_from && f.during_to) {
-      // A record put it in the state before the range ends, and it left only when the range had
-      // begun, or never.
-      const std::string state = value(*f.during), from = value(*f.during_from),
-                        to = value(*f.during_to);
-      where("EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.at < " + to +
-            " AND e.to_config::jsonb ? " + state +
-            " AND coalesce((SELECT min(n.at) FROM journal AS n WHERE n.instance = e.instance AND "
-            "n.seq > e.seq AND NOT n.to_config::jsonb ? " +
-            state + "), " + from + ") >= " + from + ")");
-    }
-  }
-
-  // The criteria on a record `r`, as one clause ("TRUE" when there are none).
-  std::string record_criteria(const find_filter& f) {
-    find_query r;
-    if (f.actor) r.where("r.actor = " + value(*f.actor));
-    if (f.event) r.where("r.event = " + value(*f.event));
-    if (f.outcome) r.where("r.outcome = " + value(std::string(to_string(*f.outcome))));
-    if (f.kind) r.where("r.kind = " + value(std::string(to_string(*f.kind))));
-    if (f.since) r.where("r.at >= " + value(*f.since));
-    if (f.until) r.where("r.at < " + value(*f.until));
-    return r.conditions();
-  }
-
- private:
-  std::string sql_;
-  std::vector<parameter> values_;
-};
+std::vector<parameter> parameters(const std::vector<find_sql::value>& values) {
+  std::vector<parameter> out;
+  for (const auto& v : values) std::visit([&](const auto& x) { out.emplace_back(x); }, v);
+  return out;
+}
 
 }  // namespace
 
 std::vector<instance_row> postgres_transaction::find_instances(const find_filter& f) {
-  find_query q;
-  q.instance_criteria(f);
-  if (f.has_record_criteria()) {
-    q.where("EXISTS (SELECT 1 FROM journal AS r WHERE r.instance = i.id AND " +
-            q.record_criteria(f) + ")");
-  } else {
-    if (f.since) q.where("i.created_at >= " + q.value(*f.since));
-    if (f.until) q.where("i.created_at < " + q.value(*f.until));
-  }
-  if (f.after_id) {
-    q.where("(i.created_at, i.id) > (SELECT created_at, id FROM instances WHERE id = " +
-            q.value(*f.after_id) + ")");
-  }
-  const std::string limit = q.value(count(f.limit));
+  find_sql q(postgres_find);
+  const std::string limit = q.instances(f);
   return all_rows(c_.run(std::string(instance_columns) +
                              "JOIN definitions AS d ON d.hash = i.definition WHERE " +
                              q.conditions() + " ORDER BY i.created_at, i.id LIMIT " + limit,
-                         q.values()),
+                         parameters(q.values())),
                   read_instance);
 }
 
 std::vector<journal_row> postgres_transaction::find_records(const find_filter& f) {
-  find_query q;
-  q.instance_criteria(f);
-  q.where(q.record_criteria(f));
-  if (f.after_gseq) q.where("r.gseq > " + q.value(*f.after_gseq));
-  const std::string limit = q.value(count(f.limit));
+  find_sql q(postgres_find);
+  const std::string limit = q.records(f);
   return all_rows(c_.run(std::string(journal_columns) +
                              "JOIN instances AS i ON i.id = r.instance JOIN definitions AS d ON "
                              "d.hash = r.definition WHERE " +
                              q.conditions() + " ORDER BY r.gseq LIMIT " + limit,
-                         q.values()),
+                         parameters(q.values())),
                   read_journal);
 }
 

@@ -10,10 +10,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <random>
-#include <thread>
 
 #include "runtime/chain.hpp"
+#include "runtime/store_retry.hpp"
 #include "runtime/store_sqlite_query.hpp"
 #include "runtime/store_sqlite_schema.hpp"
 
@@ -163,19 +162,9 @@ class sqlite_store : public store {
   // since the first attempt.
   template <typename F>
   void with_retry(F&& attempt) {
-    const auto start = std::chrono::steady_clock::now();
-    const auto budget = std::chrono::milliseconds(options_.busy_timeout_ms);
-    std::minstd_rand rng(static_cast<unsigned>(start.time_since_epoch().count()));
-    for (int tries = 0;; ++tries) {
-      try {
-        attempt();
-        return;
-      } catch (const store_error& e) {
-        const bool out_of_time = std::chrono::steady_clock::now() - start >= budget;
-        if (!is_busy(e.code()) || tries >= options_.busy_retries || out_of_time) throw;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
-    }
+    retry_with_jitter<store_error>(
+        std::chrono::milliseconds(options_.busy_timeout_ms), options_.busy_retries,
+        [](const store_error& e) { return is_busy(e.code()); }, attempt);
   }
 
   // Opens the connection; the messages name the file, never SQLite's internals.

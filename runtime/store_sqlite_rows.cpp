@@ -1,5 +1,6 @@
 // The rows of the SQLite store: what a transaction reads and writes (definitions, instances,
 // the journal, links) and the queries `find` composes. The connection is in store_sqlite.cpp.
+#include "runtime/store_find_sql.hpp"
 #include "runtime/store_sqlite_db.hpp"
 
 namespace vflow::runtime::sqlite_db {
@@ -228,87 +229,17 @@ std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
   return out;
 }
 
-// The WHERE clause of a `find`, composed of the criteria given only (so that SQLite can use the
-// journal's and instances' indexes), with its values bound in order.
-class find_query {
- public:
-  // `?N` for the next value.
-  template <typename T>
-  std::string value(T v) {
-    values_.emplace_back(std::move(v));
-    return "?" + std::to_string(values_.size());
-  }
-  void where(const std::string& clause) { sql_ += (sql_.empty() ? "" : " AND ") + clause; }
-  std::string conditions() const { return sql_.empty() ? "1" : sql_; }
-  const std::vector<std::variant<std::int64_t, std::string>>& values() const { return values_; }
-
-  // The criteria on an instance `i` of definition `d`.
-  void instance_criteria(const find_filter& f) {
-    if (f.workflow) where("i.workflow = " + value(*f.workflow));
-    if (f.version) where("d.version = " + value(*f.version));
-    if (f.stream) where("d.stream = " + value(*f.stream));
-    if (f.lifecycle) where("i.lifecycle = " + value(std::string(to_string(*f.lifecycle))));
-    if (f.state) {
-      where("EXISTS (SELECT 1 FROM json_each(i.configuration) WHERE value = " + value(*f.state) +
-            ")");
-    }
-    if (f.ever) {
-      where(
-          "EXISTS (SELECT 1 FROM journal AS e, json_each(e.to_config) AS s WHERE e.instance = "
-          "i.id AND s.value = " +
-          value(*f.ever) + ")");
-    }
-    if (f.during && f.during_from && f.during_to) {
-      // A record put it in the state before the range ends, and it left only when the range had
-      // begun, or never.
-      const std::string state = value(*f.during), from = value(*f.during_from),
-                        to = value(*f.during_to);
-      where("EXISTS (SELECT 1 FROM journal AS e WHERE e.instance = i.id AND e.at < " + to +
-            " AND EXISTS (SELECT 1 FROM json_each(e.to_config) WHERE value = " + state +
-            ") AND coalesce((SELECT min(n.at) FROM journal AS n WHERE n.instance = e.instance "
-            "AND n.seq > e.seq AND NOT EXISTS (SELECT 1 FROM json_each(n.to_config) WHERE value "
-            "= " +
-            state + ")), " + from + ") >= " + from + ")");
-    }
-  }
-
-  // The criteria on a record `r`, as one clause ("1" when there are none).
-  std::string record_criteria(const find_filter& f) {
-    find_query r;
-    // One index serves the search, the most selective one given: an actor's records are few, an
-    // event's many (`+` keeps SQLite from choosing an index for a column; without statistics
-    // it would take the event's index for `--actor A --event bump` and read most of the journal).
-    if (f.actor) r.where("r.actor = " + value(*f.actor));
-    if (f.event) r.where(std::string(f.actor ? "+" : "") + "r.event = " + value(*f.event));
-    const char* plain = f.actor || f.event ? "+" : "";
-    if (f.outcome)
-      r.where(plain + std::string("r.outcome = ") + value(std::string(to_string(*f.outcome))));
-    if (f.kind) r.where(plain + std::string("r.kind = ") + value(std::string(to_string(*f.kind))));
-    if (f.since) r.where("r.at >= " + value(*f.since));
-    if (f.until) r.where("r.at < " + value(*f.until));
-    return r.conditions();
-  }
-
- private:
-  std::string sql_;
-  std::vector<std::variant<std::int64_t, std::string>> values_;
-};
+// `find` in SQLite's words: `?N`, json_each over a configuration, index hints.
+const find_dialect sqlite_find{[](std::size_t n) { return "?" + std::to_string(n); },
+                               [](const std::string& column, const std::string& value) {
+                                 return "EXISTS (SELECT 1 FROM json_each(" + column +
+                                        ") WHERE value = " + value + ")";
+                               },
+                               true};
 
 std::vector<instance_row> sqlite_transaction::find_instances(const find_filter& f) {
-  find_query q;
-  q.instance_criteria(f);
-  if (f.has_record_criteria()) {
-    q.where("EXISTS (SELECT 1 FROM journal AS r WHERE r.instance = i.id AND " +
-            q.record_criteria(f) + ")");
-  } else {
-    if (f.since) q.where("i.created_at >= " + q.value(*f.since));
-    if (f.until) q.where("i.created_at < " + q.value(*f.until));
-  }
-  if (f.after_id) {
-    q.where("(i.created_at, i.id) > (SELECT created_at, id FROM instances WHERE id = " +
-            q.value(*f.after_id) + ")");
-  }
-  const std::string limit = q.value(static_cast<std::int64_t>(f.limit));
+  find_sql q(sqlite_find);
+  const std::string limit = q.instances(f);
   auto& s = s_.prepare(
       "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
       "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i JOIN definitions AS "
@@ -321,11 +252,8 @@ std::vector<instance_row> sqlite_transaction::find_instances(const find_filter& 
 }
 
 std::vector<journal_row> sqlite_transaction::find_records(const find_filter& f) {
-  find_query q;
-  q.instance_criteria(f);
-  q.where(q.record_criteria(f));
-  if (f.after_gseq) q.where("r.gseq > " + q.value(*f.after_gseq));
-  const std::string limit = q.value(static_cast<std::int64_t>(f.limit));
+  find_sql q(sqlite_find);
+  const std::string limit = q.records(f);
   auto& s = s_.prepare(
       "SELECT r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, "
       "r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, "
