@@ -148,8 +148,8 @@ class postgres_store : public store {
     }
     naming_the_database("cannot write", [&] {
       with_retry([&] {
-        in_transaction("BEGIN ISOLATION LEVEL READ COMMITTED", [&] {
-          db_.run("SELECT pg_advisory_xact_lock($1)", with(write_lock));
+        // The lock in the same round trip as BEGIN.
+        in_transaction(begin_write_.c_str(), [&] {
           postgres_transaction t(db_);
           work(t);
         });
@@ -241,6 +241,11 @@ class postgres_store : public store {
   // Creates the schema in an empty database (under the schema lock: a racing creator waits and
   // then finds it made), refuses a database that holds other tables or a newer schema.
   void migrate() {
+    // Already made at this version: nothing to lock (the common case, once per process).
+    if (db_.run("SELECT to_regclass('vflow_schema') IS NOT NULL").text(0, 0) == "t") {
+      const auto v = db_.run("SELECT version, application FROM vflow_schema");
+      if (v.rows() == 1 && v.text(0, 1) == "vflow" && v.integer(0, 0) == schema_version) return;
+    }
     in_transaction("BEGIN", [&] {
       if (!options_.read_only) db_.run("SELECT pg_advisory_xact_lock($1)", with(schema_lock));
       const auto marked = db_.run("SELECT to_regclass('vflow_schema') IS NOT NULL");
@@ -275,6 +280,9 @@ class postgres_store : public store {
   }
 
   connection db_;
+  const std::string begin_write_ =
+      "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" +
+      std::to_string(write_lock) + ")";
   postgres_options options_;
   std::string where_;
 };
