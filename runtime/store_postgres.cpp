@@ -4,6 +4,8 @@
 // the one before it), and reads run in REPEATABLE READ READ ONLY snapshots. Serialization
 // failures and deadlocks are retried, bounded and jittered; the schema is versioned in
 // `vflow_schema` and created under the lock by the first writer.
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -16,6 +18,29 @@
 namespace vflow::runtime {
 
 namespace postgres_db {
+
+const libpq_functions& libpq() {
+  // A failed load throws out of the initialiser; the next call tries again.
+  static const libpq_functions functions = [] {
+    void* lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = dlerror();
+      throw store_error(-1, std::string("PostgreSQL's client library cannot be loaded (") +
+                                (why ? why : "libpq.so.5") +
+                                "); install it (Debian: apt-get install libpq5)");
+    }
+    libpq_functions f;
+#define VFLOW_LIBPQ_LOAD(name)                                                            \
+  f.name = reinterpret_cast<decltype(f.name)>(dlsym(lib, #name));                         \
+  if (!f.name) {                                                                          \
+    throw store_error(-1, "PostgreSQL's client library has no " #name ": update libpq5"); \
+  }
+    VFLOW_LIBPQ_FUNCTIONS(VFLOW_LIBPQ_LOAD)
+#undef VFLOW_LIBPQ_LOAD
+    return f;
+  }();
+  return functions;
+}
 
 std::string plain_message(const std::string& sqlstate, const std::string& message) {
   const std::string cls = sqlstate.substr(0, 2);
@@ -32,7 +57,7 @@ std::string plain_message(const std::string& sqlstate, const std::string& messag
 }
 
 std::int64_t result::integer(int row, int col) const {
-  const char* text = PQgetvalue(r_.get(), row, col);
+  const char* text = libpq().PQgetvalue(r_.get(), row, col);
   char* end = nullptr;
   const long long v = std::strtoll(text, &end, 10);
   if (end == text || *end != '\0') {
@@ -52,16 +77,16 @@ std::string first_line(const char* message) {
 }
 
 [[noreturn]] void fail(PGconn* conn, const PGresult* r) {
-  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const char* state = r ? libpq().PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = r ? libpq().PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   // No SQLSTATE: libpq's own failure, most often a lost connection.
   const std::string sqlstate = state ? state : "08006";
-  const std::string message = primary ? primary : first_line(PQerrorMessage(conn));
+  const std::string message = primary ? primary : first_line(libpq().PQerrorMessage(conn));
   throw pg_error(sqlstate, plain_message(sqlstate, message));
 }
 
 void check(PGconn* conn, const PGresult* r) {
-  const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  const auto status = r ? libpq().PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(conn, r);
 }
 
@@ -72,7 +97,7 @@ result connection::run(const std::string& sql, const std::vector<parameter>& par
                          [&](const auto& p) { return p.first == sql; });
   if (it == prepared_.end()) {
     const std::string name = "vflow_" + std::to_string(prepared_.size());
-    const result made(PQprepare(conn, name.c_str(), sql.c_str(), 0, nullptr));
+    const result made(libpq().PQprepare(conn, name.c_str(), sql.c_str(), 0, nullptr));
     check(conn, made.get());
     prepared_.emplace_back(sql, name);
     it = std::prev(prepared_.end());
@@ -91,14 +116,14 @@ result connection::run(const std::string& sql, const std::vector<parameter>& par
       values.push_back(nullptr);
     }
   }
-  result r(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0));
+  result r(libpq().PQexecPrepared(conn, it->second.c_str(), static_cast<int>(values.size()),
+                                  values.data(), nullptr, nullptr, 0));
   check(conn, r.get());
   return r;
 }
 
 void connection::exec(const std::string& sql) {
-  const result r(PQexec(conn, sql.c_str()));
+  const result r(libpq().PQexec(conn, sql.c_str()));
   check(conn, r.get());
 }
 
@@ -119,15 +144,15 @@ class postgres_store : public store {
  public:
   postgres_store(const std::string& url, const postgres_options& o) : options_(o) {
     where_ = describe(url);
-    db_.conn = PQconnectdb(url.c_str());
+    db_.conn = libpq().PQconnectdb(url.c_str());
     if (!db_.conn) throw std::bad_alloc();
-    if (PQstatus(db_.conn) != CONNECTION_OK) {
-      const std::string why = first_line(PQerrorMessage(db_.conn));
-      PQfinish(db_.conn);
+    if (libpq().PQstatus(db_.conn) != CONNECTION_OK) {
+      const std::string why = first_line(libpq().PQerrorMessage(db_.conn));
+      libpq().PQfinish(db_.conn);
       db_.conn = nullptr;
       throw store_error(-1, "cannot connect to PostgreSQL " + where_ + ": " + why);
     }
-    PQsetNoticeProcessor(
+    libpq().PQsetNoticeProcessor(
         db_.conn, [](void*, const char*) {}, nullptr);
     try {
       naming_the_database("cannot open", [&] {
@@ -135,12 +160,12 @@ class postgres_store : public store {
         migrate();
       });
     } catch (...) {
-      PQfinish(db_.conn);
+      libpq().PQfinish(db_.conn);
       throw;
     }
   }
 
-  ~postgres_store() override { PQfinish(db_.conn); }
+  ~postgres_store() override { libpq().PQfinish(db_.conn); }
 
   void write(const std::function<void(store_transaction&)>& work) override {
     if (options_.read_only) {
@@ -171,7 +196,7 @@ class postgres_store : public store {
   query_result query(const std::string& sql, const query_limits& limits) override;
 
   std::string backend() const override {
-    const int v = PQserverVersion(db_.conn);
+    const int v = libpq().PQserverVersion(db_.conn);
     return "PostgreSQL " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
   }
 
@@ -179,10 +204,10 @@ class postgres_store : public store {
   // `host:port/dbname` of a connection string, without its password.
   static std::string describe(const std::string& url) {
     char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+    PQconninfoOption* options = libpq().PQconninfoParse(url.c_str(), &error);
     if (!options) {
       const std::string why = first_line(error);
-      PQfreemem(error);
+      libpq().PQfreemem(error);
       throw store_error(
           -1, "cannot connect to PostgreSQL: the connection string is malformed (" + why + ")");
     }
@@ -194,7 +219,7 @@ class postgres_store : public store {
       if (key == "port") port = o->val;
       if (key == "dbname") dbname = o->val;
     }
-    PQconninfoFree(options);
+    libpq().PQconninfoFree(options);
     return host + (port.empty() ? "" : ":" + port) + "/" + dbname;
   }
 
@@ -218,11 +243,11 @@ class postgres_store : public store {
       body();
       db_.exec("COMMIT");
     } catch (...) {
-      if (PQtransactionStatus(db_.conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(db_.conn, "ROLLBACK"));
+      if (libpq().PQtransactionStatus(db_.conn) != PQTRANS_IDLE) {
+        libpq().PQclear(libpq().PQexec(db_.conn, "ROLLBACK"));
       }
-      if (PQstatus(db_.conn) == CONNECTION_BAD) {  // for the next request
-        PQreset(db_.conn);
+      if (libpq().PQstatus(db_.conn) == CONNECTION_BAD) {  // for the next request
+        libpq().PQreset(db_.conn);
         db_.forget();
       }
       throw;
@@ -302,12 +327,12 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
                "; SET LOCAL search_path = vflow_audit, pg_catalog");
       const std::string wrapped = "SELECT * FROM (" + body + "\n) AS vflow_query LIMIT " +
                                   std::to_string(limits.max_rows + 1);
-      const result r(
-          PQexecParams(db_.conn, wrapped.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
-      const auto status = PQresultStatus(r.get());
+      const result r(libpq().PQexecParams(db_.conn, wrapped.c_str(), 0, nullptr, nullptr, nullptr,
+                                          nullptr, 0));
+      const auto status = libpq().PQresultStatus(r.get());
       if (status != PGRES_TUPLES_OK) {
-        const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
-        const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+        const char* state = libpq().PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+        const char* primary = libpq().PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
         if (!state || std::string(state).substr(0, 2) == "08") fail(db_.conn, r.get());
         if (std::string(state) == "57014") {
           throw query_error("the query ran longer than " + std::to_string(limits.timeout_ms) +
@@ -315,8 +340,8 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
         }
         throw query_error(primary ? primary : "the query failed");
       }
-      const int columns = PQnfields(r.get());
-      for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(r.get(), c));
+      const int columns = libpq().PQnfields(r.get());
+      for (int c = 0; c < columns; ++c) out.columns.emplace_back(libpq().PQfname(r.get(), c));
       for (int i = 0; i < r.rows(); ++i) {
         if (out.rows.size() == limits.max_rows) {
           out.cut = true;
@@ -326,7 +351,7 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
         for (int c = 0; c < columns; ++c) {
           query_cell cell;
           if (!r.null(i, c)) {
-            const Oid type = PQftype(r.get(), c);
+            const Oid type = libpq().PQftype(r.get(), c);
             const std::string text = r.text(i, c);
             if (type == 20 || type == 21 || type == 23) {  // int8, int2, int4
               cell.kind = query_cell::type::integer;

@@ -20,6 +20,26 @@
 
 namespace vflow::runtime::postgres_db {
 
+// The functions of libpq the store calls. libpq (and, through it, Kerberos, LDAP, GnuTLS ...) is
+// loaded only when a PostgreSQL database is opened: a vflow command on the SQLite default does
+// not pay for loading it at every start.
+#define VFLOW_LIBPQ_FUNCTIONS(X)                                                                  \
+  X(PQclear)                                                                                      \
+  X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
+      X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) X(PQgetisnull)             \
+          X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQprepare) X(PQreset)          \
+              X(PQresultErrorField) X(PQresultStatus) X(PQserverVersion) X(PQsetNoticeProcessor)  \
+                  X(PQstatus) X(PQtransactionStatus)
+
+struct libpq_functions {
+#define VFLOW_LIBPQ_DECLARE(name) decltype(&::name) name = nullptr;
+  VFLOW_LIBPQ_FUNCTIONS(VFLOW_LIBPQ_DECLARE)
+#undef VFLOW_LIBPQ_DECLARE
+};
+
+/// libpq, loaded on first use; a store error (exit 3) saying what to install when it cannot be.
+const libpq_functions& libpq();
+
 /// A failure PostgreSQL reported: its SQLSTATE (five characters) and our words for it.
 class pg_error : public store_error {
  public:
@@ -41,12 +61,12 @@ using parameter = std::variant<std::monostate, std::int64_t, std::string>;
 /// A statement's result, freed with it.
 class result {
  public:
-  explicit result(PGresult* r) : r_(r, &PQclear) {}
-  int rows() const { return PQntuples(r_.get()); }
-  bool null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  explicit result(PGresult* r) : r_(r) {}
+  int rows() const { return libpq().PQntuples(r_.get()); }
+  bool null(int row, int col) const { return libpq().PQgetisnull(r_.get(), row, col) != 0; }
   std::string text(int row, int col) const {
-    return std::string(PQgetvalue(r_.get(), row, col),
-                       static_cast<std::size_t>(PQgetlength(r_.get(), row, col)));
+    return std::string(libpq().PQgetvalue(r_.get(), row, col),
+                       static_cast<std::size_t>(libpq().PQgetlength(r_.get(), row, col)));
   }
   std::int64_t integer(int row, int col) const;
   std::optional<std::string> optional_text(int row, int col) const {
@@ -70,7 +90,10 @@ class result {
   PGresult* get() const { return r_.get(); }
 
  private:
-  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
+  struct clear {
+    void operator()(PGresult* r) const { libpq().PQclear(r); }
+  };
+  std::unique_ptr<PGresult, clear> r_;
 };
 
 /// A connection. Statements are prepared once per connection, by their text, and reused.
