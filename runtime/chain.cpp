@@ -180,10 +180,9 @@ std::optional<journal_head> parse_digest(std::string_view text) {
 }
 
 void store_transaction::append_journal(journal_row& r) {
-  const journal_head head = this->head();
+  auto [head, h] = chain_ends(r.instance, r.seq - 1);
   std::string previous;
   if (r.seq > 1) {
-    auto h = record_hash(r.instance, r.seq - 1);
     if (!h) {
       throw store_error(-1, "the journal of " + r.instance + " has no record " +
                                 std::to_string(r.seq - 1) + " to chain record " +

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/lifecycle.hpp"
@@ -229,6 +230,13 @@ class store_transaction {
   void append_journal(journal_row& r);
   /// The journal's last record (global sequence and hash).
   virtual journal_head head() = 0;
+  /// What a new record of `instance` is chained to: the journal's head and the hash of the
+  /// instance's record `seq` (nothing when `seq` is 0 or there is none). A backend may read both
+  /// at once.
+  virtual std::pair<journal_head, std::optional<std::string>> chain_ends(
+      const std::string& instance, std::int64_t seq) {
+    return {head(), seq > 0 ? record_hash(instance, seq) : std::nullopt};
+  }
   /// The hash of record `seq` of `instance`, if there is one.
   virtual std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) = 0;
   /// Up to `limit` records after global sequence `after`, in global order.

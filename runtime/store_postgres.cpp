@@ -246,6 +246,7 @@ class postgres_store : public store {
       if (libpq().PQtransactionStatus(db_.conn) != PQTRANS_IDLE) {
         libpq().PQclear(libpq().PQexec(db_.conn, "ROLLBACK"));
       }
+      db_.definitions.clear();
       if (libpq().PQstatus(db_.conn) == CONNECTION_BAD) {  // for the next request
         libpq().PQreset(db_.conn);
         db_.forget();

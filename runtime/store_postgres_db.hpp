@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -23,12 +24,13 @@ namespace vflow::runtime::postgres_db {
 // The functions of libpq the store calls. libpq (and, through it, Kerberos, LDAP, GnuTLS ...) is
 // loaded only when a PostgreSQL database is opened: a vflow command on the SQLite default does
 // not pay for loading it at every start.
-#define VFLOW_LIBPQ_FUNCTIONS(X)                                                                  \
-  X(PQclear)                                                                                      \
-  X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
-      X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) X(PQgetisnull)             \
-          X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQprepare) X(PQreset)          \
-              X(PQresultErrorField) X(PQresultStatus) X(PQserverVersion) X(PQsetNoticeProcessor)  \
+#define VFLOW_LIBPQ_FUNCTIONS(X)                                                                 \
+  X(PQclear)                                                                                     \
+  X(PQconnectdb)                                                                                 \
+  X(PQconninfoFree) X(PQconninfoParse) X(PQerrorMessage) X(PQexec) X(PQexecParams)               \
+      X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) X(PQgetisnull)            \
+          X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQprepare) X(PQreset)         \
+              X(PQresultErrorField) X(PQresultStatus) X(PQserverVersion) X(PQsetNoticeProcessor) \
                   X(PQstatus) X(PQtransactionStatus)
 
 struct libpq_functions {
@@ -109,6 +111,11 @@ class connection {
   /// Forgets the prepared statements (after the connection was reset).
   void forget() { prepared_.clear(); }
 
+  /// Definitions read, by hash: immutable once committed (a hash names its content), so read
+  /// once per connection; forgotten when a transaction rolls back (it may have read one it
+  /// inserted).
+  std::unordered_map<std::string, definition_row> definitions;
+
  private:
   std::vector<std::pair<std::string, std::string>> prepared_;  // text, name
 };
@@ -160,6 +167,8 @@ class postgres_transaction : public store_transaction {
   std::vector<instance_row> find_instances(const find_filter& f) override;
   std::vector<journal_row> find_records(const find_filter& f) override;
   journal_head head() override;
+  std::pair<journal_head, std::optional<std::string>> chain_ends(const std::string& instance,
+                                                                 std::int64_t seq) override;
   std::optional<std::string> record_hash(const std::string& instance, std::int64_t seq) override;
   std::vector<journal_row> journal_after(std::int64_t after, std::size_t limit) override;
   std::vector<definition_row> definitions() override;

@@ -95,8 +95,13 @@ std::int64_t count(std::size_t n) { return static_cast<std::int64_t>(n); }
 }  // namespace
 
 std::optional<definition_row> postgres_transaction::definition(const std::string& hash) {
-  return first_row(c_.run(std::string(definition_columns) + "WHERE hash = $1", with(hash)),
-                   read_definition);
+  if (const auto known = c_.definitions.find(hash); known != c_.definitions.end()) {
+    return known->second;
+  }
+  auto row = first_row(c_.run(std::string(definition_columns) + "WHERE hash = $1", with(hash)),
+                       read_definition);
+  if (row) c_.definitions.emplace(hash, *row);
+  return row;
 }
 
 std::optional<definition_row> postgres_transaction::latest_definition(const std::string& name) {
@@ -190,6 +195,19 @@ journal_head postgres_transaction::head() {
   const auto r = c_.run("SELECT gseq, hash FROM journal ORDER BY gseq DESC LIMIT 1");
   if (r.rows() == 0) return {};
   return {r.integer(0, 0), r.text(0, 1)};
+}
+
+std::pair<journal_head, std::optional<std::string>> postgres_transaction::chain_ends(
+    const std::string& instance, std::int64_t seq) {
+  // One round trip for both ends.
+  const auto r = c_.run(
+      "SELECT h.gseq, h.hash, (SELECT hash FROM journal WHERE instance = $1 AND seq = $2) FROM "
+      "(SELECT 1) AS one LEFT JOIN (SELECT gseq, hash FROM journal ORDER BY gseq DESC LIMIT 1) "
+      "AS h ON TRUE",
+      with(instance, seq));
+  journal_head head;
+  if (!r.null(0, 0)) head = {r.integer(0, 0), r.text(0, 1)};
+  return {head, r.optional_text(0, 2)};
 }
 
 std::optional<std::string> postgres_transaction::record_hash(const std::string& instance,
