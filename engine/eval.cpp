@@ -13,7 +13,7 @@ class evaluator {
 
   value eval(std::uint32_t n) {
     if (a_.budget) {
-      if (*a_.budget == 0) return fail("evaluation budget exceeded");
+      if (*a_.budget == 0) return fail(eval_failure::budget, "evaluation budget exceeded");
       --*a_.budget;
     }
     const expr_node& node = m_.nodes[n];
@@ -32,13 +32,15 @@ class evaluator {
       case op::neg_int: {
         const value v = operand(node, 0);
         if (failed_) return {};
-        if (v.as_int() == INT64_MIN) return fail("integer overflow in negation");
+        if (v.as_int() == INT64_MIN)
+          return fail(eval_failure::arithmetic, "integer overflow in negation");
         return value::of_int(-v.as_int());
       }
       case op::neg_duration: {
         const value v = operand(node, 0);
         if (failed_) return {};
-        if (v.as_duration() == INT64_MIN) return fail("duration overflow in negation");
+        if (v.as_duration() == INT64_MIN)
+          return fail(eval_failure::arithmetic, "duration overflow in negation");
         return value::of_duration(-v.as_duration());
       }
       case op::not_: {
@@ -143,6 +145,7 @@ class evaluator {
 
   bool failed() const { return failed_; }
   const std::string& error() const { return error_; }
+  eval_failure failure() const { return failure_; }
 
  private:
   value operand(const expr_node& node, std::uint32_t i) {
@@ -172,21 +175,24 @@ class evaluator {
     const std::string& name = name_of(node);
     const auto f = target.definition->find_field(name);
     if (!f || index(*f) >= target.data.size()) {
-      return fail("linked instance '" + target.id + "' (" + target.definition->name +
-                  ") has no field '" + name + "'");
+      return fail(eval_failure::link, "linked instance '" + target.id + "' (" +
+                                          target.definition->name + ") has no field '" + name +
+                                          "'");
     }
     const std::string& expected =
         m_.literals[m_.nodes[m_.operands[node.first_operand + 1]].index].as_string();
     if (to_string(target.definition->field(*f).declared) != expected) {
-      return fail("field '" + name + "' of linked instance '" + target.id + "' is " +
-                  to_string(target.definition->field(*f).declared) + ", not " + expected);
+      return fail(eval_failure::link,
+                  "field '" + name + "' of linked instance '" + target.id + "' is " +
+                      to_string(target.definition->field(*f).declared) + ", not " + expected);
     }
     return target.data[index(*f)];
   }
 
-  value fail(std::string message) {
+  value fail(eval_failure kind, std::string message) {
     if (!failed_) {
       failed_ = true;
+      failure_ = kind;
       error_ = std::move(message);
     }
     return {};
@@ -219,42 +225,53 @@ class evaluator {
     std::int64_t out = 0;
     switch (node.code) {
       case op::add_int:
-        if (__builtin_add_overflow(a, b, &out)) return fail("integer overflow in addition");
+        if (__builtin_add_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "integer overflow in addition");
         return value::of_int(out);
       case op::sub_int:
-        if (__builtin_sub_overflow(a, b, &out)) return fail("integer overflow in subtraction");
+        if (__builtin_sub_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "integer overflow in subtraction");
         return value::of_int(out);
       case op::mul_int:
-        if (__builtin_mul_overflow(a, b, &out)) return fail("integer overflow in multiplication");
+        if (__builtin_mul_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "integer overflow in multiplication");
         return value::of_int(out);
       case op::div_int:
       case op::mod_int:
-        if (b == 0) return fail("division by zero");
-        if (a == INT64_MIN && b == -1) return fail("integer overflow in division");
+        if (b == 0) return fail(eval_failure::arithmetic, "division by zero");
+        if (a == INT64_MIN && b == -1)
+          return fail(eval_failure::arithmetic, "integer overflow in division");
         return value::of_int(node.code == op::div_int ? a / b : a % b);
       case op::add_duration:
-        if (__builtin_add_overflow(a, b, &out)) return fail("duration overflow in addition");
+        if (__builtin_add_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "duration overflow in addition");
         return value::of_duration(out);
       case op::sub_duration:
-        if (__builtin_sub_overflow(a, b, &out)) return fail("duration overflow in subtraction");
+        if (__builtin_sub_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "duration overflow in subtraction");
         return value::of_duration(out);
       case op::add_time_duration:
-        if (__builtin_add_overflow(a, b, &out)) return fail("time overflow in addition");
+        if (__builtin_add_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "time overflow in addition");
         return value::of_time(out);
       case op::sub_time_duration:
-        if (__builtin_sub_overflow(a, b, &out)) return fail("time overflow in subtraction");
+        if (__builtin_sub_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "time overflow in subtraction");
         return value::of_time(out);
       case op::sub_time_time:
-        if (__builtin_sub_overflow(a, b, &out)) return fail("duration overflow in subtraction");
+        if (__builtin_sub_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "duration overflow in subtraction");
         return value::of_duration(out);
       case op::mul_duration_int:
-        if (__builtin_mul_overflow(a, b, &out)) return fail("duration overflow in multiplication");
+        if (__builtin_mul_overflow(a, b, &out))
+          return fail(eval_failure::arithmetic, "duration overflow in multiplication");
         return value::of_duration(out);
       case op::div_duration_int:
-        if (b == 0) return fail("division by zero");
-        if (a == INT64_MIN && b == -1) return fail("duration overflow in division");
+        if (b == 0) return fail(eval_failure::arithmetic, "division by zero");
+        if (a == INT64_MIN && b == -1)
+          return fail(eval_failure::arithmetic, "duration overflow in division");
         return value::of_duration(a / b);
-      default: return fail("unsupported operation");
+      default: return fail(eval_failure::arithmetic, "unsupported operation");
     }
   }
 
@@ -263,6 +280,7 @@ class evaluator {
   const linked_instance* each_ = a_.each;
   bool failed_ = false;
   std::string error_;
+  eval_failure failure_ = eval_failure::none;
 };
 
 }  // namespace
@@ -322,8 +340,8 @@ std::vector<std::pair<std::string, value>> reads_of(const machine& m, expr_id e,
 eval_result evaluate(const machine& m, expr_id e, const activation& a) {
   evaluator ev(m, a);
   value v = ev.eval(index(e));
-  if (ev.failed()) return {value(), false, ev.error()};
-  return {std::move(v), true, {}};
+  if (ev.failed()) return {value(), false, ev.error(), ev.failure()};
+  return {std::move(v), true, {}, eval_failure::none};
 }
 
 }  // namespace vflow::engine

@@ -32,12 +32,22 @@ struct activation {
   const linked_instance* each = nullptr;  // inside all(link, ...) / any(link, ...)
 };
 
+/// Why an evaluation failed: what callers decide by (the message is for people).
+enum class eval_failure : std::uint8_t {
+  none,
+  arithmetic,  // overflow, division by zero
+  link,        // a linked instance's field is gone or has another type
+  budget,      // the step's evaluation budget ran out
+  limit,       // a bound of the instance (pending sends) would be passed
+};
+
 /// The outcome of evaluating an expression: a value, or an error (overflow, division by zero)
-/// with a message for people.
+/// with its kind and a message for people.
 struct eval_result {
   value result;
   bool ok = true;
   std::string error;
+  eval_failure failure = eval_failure::none;
 };
 
 /// Evaluates expression `e` of machine `m`. Never throws on user data; never loops; stops with an

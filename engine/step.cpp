@@ -67,8 +67,7 @@ bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
     trace_entry& t = record(trace_kind::deny, d, depth);
     const eval_result r = evaluate(m_, deny.condition, act);
     explain(t, deny.parts, deny.condition_text, act, &ev.params);
-    if (!r.ok)
-      return fail_evaluation(t, r.error, "deny clause of policy '" + policy_name(deny) + "'");
+    if (!r.ok) return fail_evaluation(t, r, "deny clause of policy '" + policy_name(deny) + "'");
     t.result = r.result.as_bool();
     if (t.result) {
       const policy_def& p = m_.policies[deny.policy];
@@ -102,7 +101,7 @@ bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
           const eval_result g = evaluate(m_, tr.guard, act);
           explain(e, tr.guard_parts, tr.guard_text, act, &ev.params);
           if (!g.ok) {
-            return fail_evaluation(e, g.error,
+            return fail_evaluation(e, g,
                                    "guard '" + tr.guard_text + "' of transition at line " +
                                        std::to_string(tr.pos.line));
           }
@@ -154,7 +153,7 @@ bool stepper::fire(std::uint32_t timer_index) {
     const eval_result g = evaluate(m_, timer.guard, act);
     explain(t, timer.guard_parts, timer.guard_text, act, nullptr);
     if (!g.ok)
-      return fail_evaluation(t, g.error,
+      return fail_evaluation(t, g,
                              "guard '" + timer.guard_text + "' of the timer at line " +
                                  std::to_string(timer.pos.line));
     t.result = g.result.as_bool();
@@ -207,7 +206,7 @@ bool stepper::run_to_completion() {
               const eval_result g = evaluate(m_, tr.guard, act);
               explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
               if (!g.ok) {
-                return fail_evaluation(e, g.error,
+                return fail_evaluation(e, g,
                                        "guard '" + tr.guard_text +
                                            "' of the always transition at line " +
                                            std::to_string(tr.pos.line));
@@ -334,8 +333,8 @@ bool stepper::run_block(const chosen& t, const activation& act) {
       const assignment& a = m_.assignments[t.first_assignment + i];
       eval_result v = evaluate(m_, a.value, act);
       if (!v.ok) {
-        return block_failed(v.error, "assignment to '" + m_.field(a.field).name + "' at line " +
-                                         std::to_string(t.line) + " failed: " + v.error);
+        return block_failed(v.failure, "assignment to '" + m_.field(a.field).name + "' at line " +
+                                           std::to_string(t.line) + " failed: " + v.error);
       }
       assign(a.field, std::move(v.result));
     }
@@ -409,11 +408,12 @@ void stepper::explain(trace_entry& t, const std::vector<condition_part>& parts,
   }
 }
 
-bool stepper::fail_evaluation(trace_entry& t, const std::string& error, const std::string& what) {
-  t.error = error;
+bool stepper::fail_evaluation(trace_entry& t, const eval_result& r, const std::string& what) {
+  t.error = r.error;
   undo();
-  reject(out_, budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-         what + " failed: " + error);
+  reject(out_,
+         budget_out(r.failure) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+         what + " failed: " + r.error);
   return false;
 }
 
@@ -451,9 +451,10 @@ std::optional<bool> stepper::fire_one_rule() {
     if (!c.ok) {
       trace_entry& t = record(trace_kind::rule, r, 0);
       t.error = c.error;
-      reject(out_,
-             budget_out(c.error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             "condition of rule '" + rule.name + "' failed: " + c.error);
+      reject(
+          out_,
+          budget_out(c.failure) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+          "condition of rule '" + rule.name + "' failed: " + c.error);
       return std::nullopt;
     }
     const bool now_true = c.result.as_bool();

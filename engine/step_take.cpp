@@ -323,10 +323,11 @@ bool stepper::arm(state_id state, const activation& act) {
     if (!d.ok || __builtin_add_overflow(now_, d.result.as_duration(), &due)) {
       const std::string error = d.ok ? "time overflow" : d.error;
       undo();
-      reject(out_,
-             budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
-             "delay '" + timer.delay_text + "' of the timer at line " +
-                 std::to_string(timer.pos.line) + " failed: " + error);
+      reject(
+          out_,
+          budget_out(d.failure) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+          "delay '" + timer.delay_text + "' of the timer at line " +
+              std::to_string(timer.pos.line) + " failed: " + error);
       return false;
     }
     s_.timers.push_back({t, due});
@@ -358,7 +359,7 @@ bool stepper::take_done(state_id s, std::uint32_t depth) {
       const eval_result g = evaluate(m_, tr.guard, act);
       explain(e, tr.guard_parts, tr.guard_text, act, nullptr);
       if (!g.ok)
-        return fail_evaluation(e, g.error, "guard '" + tr.guard_text + "' of the done transition");
+        return fail_evaluation(e, g, "guard '" + tr.guard_text + "' of the done transition");
       e.result = g.result.as_bool();
       if (!e.result) continue;
     }
@@ -380,8 +381,8 @@ bool stepper::run_actions(state_id s, bool entry) {
   return run_in_block([&] { return run_action_list(first, count, act, owner); });
 }
 
-bool stepper::block_failed(const std::string& error, std::string message) {
-  if (blocks_ > 0 && !budget_out(error) && m_.error_event != no_error_event) {
+bool stepper::block_failed(eval_failure failure, std::string message) {
+  if (blocks_ > 0 && !budget_out(failure) && m_.error_event != no_error_event) {
     // SCXML: the rest of the block is skipped and error.execution goes on the internal queue;
     // the message is journaled with the step as a log.
     const auto ev = static_cast<event_id>(m_.error_event);
@@ -393,7 +394,8 @@ bool stepper::block_failed(const std::string& error, std::string message) {
     stopped_ = true;
     return false;
   }
-  reject(out_, budget_out(error) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
+  reject(out_,
+         budget_out(failure) ? reject_reason::budget_exceeded : reject_reason::evaluation_error,
          std::move(message));
   return false;
 }
@@ -407,7 +409,7 @@ bool stepper::run_action_list(std::uint32_t first, std::uint32_t count, const ac
     } else if (a.kind == action_kind::branch_unless) {
       eval_result v = evaluate(m_, a.value, act);
       if (!v.ok) {
-        block_failed(v.error, owner + ": an 'if' condition failed: " + v.error);
+        block_failed(v.failure, owner + ": an 'if' condition failed: " + v.error);
         return false;
       }
       i += v.result.as_bool() ? 1 : a.first_arg;
@@ -429,9 +431,10 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
     for (const expr_id a : d.args) {
       eval_result v = evaluate(m_, a, act);
       if (!v.ok) {
-        block_failed(v.error, std::string(d.kind == effect_kind::raise ? "the raise" : "the send") +
-                                  " of '" + m_.event(d.event).name + "' at line " +
-                                  std::to_string(d.pos.line) + " failed: " + v.error);
+        block_failed(v.failure,
+                     std::string(d.kind == effect_kind::raise ? "the raise" : "the send") +
+                         " of '" + m_.event(d.event).name + "' at line " +
+                         std::to_string(d.pos.line) + " failed: " + v.error);
         return false;
       }
       call.params.push_back(std::move(v.result));
@@ -439,17 +442,21 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
     if (d.delay != no_expr) {  // a pending send, delivered by a tick
       const eval_result delay = evaluate(m_, d.delay, act);
       std::int64_t due = 0;
-      std::string error =
-          !delay.ok ? delay.error
-          : __builtin_add_overflow(now_, std::max<std::int64_t>(0, delay.result.as_duration()),
-                                   &due)
-              ? "time overflow"
-          : s_.sends.size() >= max_pending_sends
-              ? "the instance already holds " + std::to_string(max_pending_sends) + " pending sends"
-              : std::string();
+      const bool overflow =
+          delay.ok &&
+          __builtin_add_overflow(now_, std::max<std::int64_t>(0, delay.result.as_duration()), &due);
+      const bool full = delay.ok && !overflow && s_.sends.size() >= max_pending_sends;
+      const std::string error = !delay.ok  ? delay.error
+                                : overflow ? "time overflow"
+                                : full     ? "the instance already holds " +
+                                             std::to_string(max_pending_sends) + " pending sends"
+                                       : std::string();
       if (!error.empty()) {
-        block_failed(error, "the send of '" + m_.event(d.event).name + "' at line " +
-                                std::to_string(d.pos.line) + " failed: " + error);
+        block_failed(!delay.ok  ? delay.failure
+                     : overflow ? eval_failure::arithmetic
+                                : eval_failure::limit,
+                     "the send of '" + m_.event(d.event).name + "' at line " +
+                         std::to_string(d.pos.line) + " failed: " + error);
         return false;
       }
       s_.sends.push_back({d.event, std::move(call.params), due, d.label});
@@ -466,23 +473,23 @@ bool stepper::make_effect(const effect_def& d, const activation& act) {
   e.name = d.name;
   e.must = d.must;
   e.line = d.pos.line;
-  const auto failed = [&](const std::string& error) {
-    block_failed(error, "the " +
-                            std::string(d.kind == effect_kind::send  ? "send"
-                                        : d.kind == effect_kind::log ? "log"
-                                                                     : "link change") +
-                            " at line " + std::to_string(d.pos.line) + " failed: " + error);
+  const auto failed = [&](const eval_result& v) {
+    block_failed(v.failure, "the " +
+                                std::string(d.kind == effect_kind::send  ? "send"
+                                            : d.kind == effect_kind::log ? "log"
+                                                                         : "link change") +
+                                " at line " + std::to_string(d.pos.line) + " failed: " + v.error);
     return false;
   };
   if (d.kind == effect_kind::link_add || d.kind == effect_kind::link_remove ||
       d.kind == effect_kind::link_set) {
     eval_result v = evaluate(m_, d.target, act);
-    if (!v.ok) return failed(v.error);
+    if (!v.ok) return failed(v);
     e.target = std::move(v.result);
   }
   for (std::size_t k = 0; k < d.args.size(); ++k) {
     eval_result v = evaluate(m_, d.args[k], act);
-    if (!v.ok) return failed(v.error);
+    if (!v.ok) return failed(v);
     e.args.emplace_back(d.names[k], std::move(v.result));
   }
   out_.effects.push_back(std::move(e));
@@ -495,7 +502,7 @@ bool stepper::run_action(const rule_action_def& a, const activation& act,
   if (a.kind == action_kind::assign) {
     eval_result v = evaluate(m_, a.value, act);
     if (!v.ok) {
-      block_failed(v.error,
+      block_failed(v.failure,
                    owner + " failed to assign '" + m_.field(a.field).name + "': " + v.error);
       return false;
     }
@@ -506,7 +513,7 @@ bool stepper::run_action(const rule_action_def& a, const activation& act,
   for (std::uint32_t k = 0; k < a.arg_count; ++k) {
     eval_result v = evaluate(m_, m_.rule_args[a.first_arg + k], act);
     if (!v.ok) {
-      block_failed(v.error,
+      block_failed(v.failure,
                    owner + " failed to raise '" + m_.event(a.event).name + "': " + v.error);
       return false;
     }

@@ -163,7 +163,7 @@ class stepper {
   // A failure inside executable content (`error` from the evaluator, `message` for people): with
   // `error.execution` declared, the rest of the block is skipped and the event raised (SCXML);
   // otherwise the step is rejected. False either way: the block stops.
-  bool block_failed(const std::string& error, std::string message);
+  bool block_failed(eval_failure failure, std::string message);
   // Runs `body`, one block of executable content: a block stopped by block_failed ends there
   // and the step goes on (true); any other failure is the step's (false).
   template <typename Body>
@@ -241,9 +241,9 @@ class stepper {
   void explain(trace_entry& t, const std::vector<condition_part>& parts, const std::string& whole,
                const activation& act, const std::vector<param_def>* params);
 
-  static bool budget_out(const std::string& error) { return error == "evaluation budget exceeded"; }
+  static bool budget_out(eval_failure f) { return f == eval_failure::budget; }
 
-  bool fail_evaluation(trace_entry& t, const std::string& error, const std::string& what);
+  bool fail_evaluation(trace_entry& t, const eval_result& r, const std::string& what);
 
   std::string policy_name(const deny_def& d) const { return m_.policies[d.policy].name; }
 

@@ -94,4 +94,35 @@ TEST(Eval, OverflowAndDivisionByZeroRejectTheStep) {
             "error: assignment to 'out' at line 13 failed: duration overflow in multiplication");
 }
 
+// Callers decide by the kind of a failure, never by its message: a budget overrun and a division by
+// zero are told apart without comparing text.
+TEST(Eval, FailuresCarryTheirKind) {
+  const engine::machine m = test::compile_machine(
+      "stream D2C\nworkflow P {\n  data {\n    i: int = 0\n  }\n  event go\n"
+      "  initial state A {\n    on go -> B when 1 / i > 0 and i + 1 > 0\n  }\n  final state "
+      "B\n}\n");
+  ASSERT_FALSE(m.transitions.empty());
+  const std::vector<engine::value> data{engine::value::of_int(0)};
+  const std::vector<engine::state_id> configuration;
+  engine::activation a;
+  a.data = &data;
+  a.configuration = &configuration;
+  const auto guard = m.transitions.front().guard;
+  const auto zero = engine::evaluate(m, guard, a);
+  EXPECT_FALSE(zero.ok);
+  EXPECT_EQ(zero.failure, engine::eval_failure::arithmetic);
+  EXPECT_EQ(zero.error, "division by zero");
+  std::uint64_t budget = 1;
+  a.budget = &budget;
+  const auto starved = engine::evaluate(m, guard, a);
+  EXPECT_FALSE(starved.ok);
+  EXPECT_EQ(starved.failure, engine::eval_failure::budget);
+  budget = 1000;
+  const std::vector<engine::value> one{engine::value::of_int(1)};
+  a.data = &one;
+  const auto fine = engine::evaluate(m, guard, a);
+  EXPECT_TRUE(fine.ok);
+  EXPECT_EQ(fine.failure, engine::eval_failure::none);
+}
+
 }  // namespace
