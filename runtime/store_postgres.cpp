@@ -314,8 +314,9 @@ class postgres_store : public store {
 };
 
 query_result postgres_store::query(const std::string& sql, const query_limits& limits) {
-  // One SELECT: the statement is the body of a subquery (anything else does not parse there),
-  // in a READ ONLY transaction with a statement timeout, the views first on the search path.
+  // One SELECT (or VALUES, or WITH without writes): what a cursor may be declared for; one
+  // statement (the extended protocol takes no second); in a READ ONLY transaction with a statement
+  // timeout, the views first on the search path; at most max_rows + 1 rows fetched.
   std::string body = sql;
   while (!body.empty() &&
          (body.back() == ';' || std::isspace(static_cast<unsigned char>(body.back()))))
@@ -326,12 +327,11 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
     in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
       db_.exec("SET LOCAL statement_timeout = " + std::to_string(std::max(1, limits.timeout_ms)) +
                "; SET LOCAL search_path = vflow_audit, pg_catalog");
-      const std::string wrapped = "SELECT * FROM (" + body + "\n) AS vflow_query LIMIT " +
-                                  std::to_string(limits.max_rows + 1);
-      const result r(libpq().PQexecParams(db_.conn, wrapped.c_str(), 0, nullptr, nullptr, nullptr,
-                                          nullptr, 0));
-      const auto status = libpq().PQresultStatus(r.get());
-      if (status != PGRES_TUPLES_OK) {
+      // Runs one step of the query; its failure as the query's, in words.
+      const auto step = [&](const std::string& statement, ExecStatusType expected) {
+        result r(libpq().PQexecParams(db_.conn, statement.c_str(), 0, nullptr, nullptr, nullptr,
+                                      nullptr, 0));
+        if (libpq().PQresultStatus(r.get()) == expected) return r;
         const char* state = libpq().PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
         const char* primary = libpq().PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
         if (!state || std::string(state).substr(0, 2) == "08") fail(db_.conn, r.get());
@@ -340,7 +340,11 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
                             " ms (raise it with --timeout MS)");
         }
         throw query_error(primary ? primary : "the query failed");
-      }
+      };
+      step("DECLARE vflow_query NO SCROLL CURSOR FOR " + body, PGRES_COMMAND_OK);
+      const result r =
+          step("FETCH FORWARD " + std::to_string(limits.max_rows + 1) + " FROM vflow_query",
+               PGRES_TUPLES_OK);
       const int columns = libpq().PQnfields(r.get());
       for (int c = 0; c < columns; ++c) out.columns.emplace_back(libpq().PQfname(r.get(), c));
       for (int i = 0; i < r.rows(); ++i) {

@@ -24,15 +24,16 @@ namespace vflow::runtime::postgres_db {
 // The functions of libpq the store calls. libpq (and, through it, Kerberos, LDAP, GnuTLS ...) is
 // loaded only when a PostgreSQL database is opened: a vflow command on the SQLite default does
 // not pay for loading it at every start.
-#define VFLOW_LIBPQ_FUNCTIONS(X)                                                       \
-  X(PQclear)                                                                           \
-  X(PQconnectdb)                                                                       \
-  X(PQconninfoFree)                                                                    \
-  X(PQconninfoParse)                                                                   \
-  X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQfname) \
-      X(PQfreemem) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
-          X(PQntuples) X(PQprepare) X(PQreset) X(PQresultErrorField) X(PQresultStatus) \
-              X(PQserverVersion) X(PQsetNoticeProcessor) X(PQstatus) X(PQtransactionStatus)
+#define VFLOW_LIBPQ_FUNCTIONS(X)                                                             \
+  X(PQclear)                                                                                 \
+  X(PQconnectdb)                                                                             \
+  X(PQconninfoFree)                                                                          \
+  X(PQconninfoParse)                                                                         \
+  X(PQerrorMessage)                                                                          \
+  X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) X(PQftype) \
+      X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQprepare)     \
+          X(PQreset) X(PQresultErrorField) X(PQresultStatus) X(PQserverVersion)              \
+              X(PQsetNoticeProcessor) X(PQstatus) X(PQtransactionStatus)
 
 struct libpq_functions {
 #define VFLOW_LIBPQ_DECLARE(name) decltype(&::name) name = nullptr;
