@@ -92,37 +92,119 @@ void check(PGconn* conn, const PGresult* r) {
 
 }  // namespace
 
-result connection::run(const std::string& sql, const std::vector<parameter>& params) {
-  auto it = std::find_if(prepared_.begin(), prepared_.end(),
-                         [&](const auto& p) { return p.first == sql; });
-  if (it == prepared_.end()) {
-    const std::string name = "vflow_" + std::to_string(prepared_.size());
-    const result made(libpq().PQprepare(conn, name.c_str(), sql.c_str(), 0, nullptr));
-    check(conn, made.get());
-    prepared_.emplace_back(sql, name);
-    it = std::prev(prepared_.end());
-  }
-  std::vector<const char*> values;
-  std::vector<std::string> numbers;  // the texts of integer parameters, alive until the call
-  numbers.reserve(params.size());
-  values.reserve(params.size());
-  for (const parameter& p : params) {
-    if (const auto* n = std::get_if<std::int64_t>(&p)) {
-      numbers.push_back(std::to_string(*n));
-      values.push_back(numbers.back().c_str());
-    } else if (const auto* s = std::get_if<std::string>(&p)) {
-      values.push_back(s->c_str());
-    } else {
-      values.push_back(nullptr);
+namespace {
+
+// The texts of a statement's parameters, alive as long as it.
+struct texts {
+  explicit texts(const std::vector<parameter>& params) {
+    numbers.reserve(params.size());
+    for (const parameter& p : params) {
+      if (const auto* n = std::get_if<std::int64_t>(&p)) {
+        numbers.push_back(std::to_string(*n));
+        values.push_back(numbers.back().c_str());
+      } else if (const auto* t = std::get_if<std::string>(&p)) {
+        values.push_back(t->c_str());
+      } else {
+        values.push_back(nullptr);
+      }
     }
   }
-  result r(libpq().PQexecPrepared(conn, it->second.c_str(), static_cast<int>(values.size()),
-                                  values.data(), nullptr, nullptr, 0));
-  check(conn, r.get());
-  return r;
+  std::vector<std::string> numbers;
+  std::vector<const char*> values;
+};
+
+}  // namespace
+
+result connection::pipeline(const std::vector<statement>& list) {
+  // Each statement prepared the first time it is sent, in the same pipeline: a one-shot command
+  // pays no round trip of its own for preparing.
+  struct sent {
+    std::size_t statement;
+    bool prepare;  // the preparation of `name`, not the statement's execution
+    std::string name;
+  };
+  std::vector<sent> items;
+  std::vector<std::pair<std::string, std::string>> preparing;  // text, name
+  const auto name_of = [&](const std::string& sql) -> const std::string* {
+    for (const auto* known : {&prepared_, &preparing}) {
+      for (const auto& [text, name] : *known) {
+        if (text == sql) return &name;
+      }
+    }
+    return nullptr;
+  };
+  if (libpq().PQenterPipelineMode(conn) != 1) fail(conn, nullptr);
+  bool sent_all = true;
+  for (std::size_t i = 0; i < list.size() && sent_all; ++i) {
+    const statement& s = list[i];
+    const texts t(s.params);
+    const int n = static_cast<int>(t.values.size());
+    if (!s.prepared) {
+      sent_all = libpq().PQsendQueryParams(conn, s.sql.c_str(), n, nullptr, t.values.data(),
+                                           nullptr, nullptr, 0) == 1;
+      items.push_back({i, false, {}});
+      continue;
+    }
+    const std::string* name = name_of(s.sql);
+    if (!name) {
+      preparing.emplace_back(s.sql, "vflow_" + std::to_string(prepared_.size() + preparing.size()));
+      name = &preparing.back().second;
+      sent_all = libpq().PQsendPrepare(conn, name->c_str(), s.sql.c_str(), 0, nullptr) == 1;
+      items.push_back({i, true, *name});
+    }
+    sent_all = sent_all && libpq().PQsendQueryPrepared(conn, name->c_str(), n, t.values.data(),
+                                                       nullptr, nullptr, 0) == 1;
+    items.push_back({i, false, *name});
+  }
+  sent_all = sent_all && libpq().PQpipelineSync(conn) == 1;
+  // Every result is read, up to the sync, whatever failed: the connection must leave the
+  // pipeline idle. The first failure is the one thrown.
+  std::optional<result> last, failure;
+  for (const sent& item : items) {
+    if (!sent_all) break;
+    PGresult* raw = libpq().PQgetResult(conn);
+    if (!raw) {
+      sent_all = false;
+      break;
+    }
+    result r(raw);
+    while (PGresult* more = libpq().PQgetResult(conn)) libpq().PQclear(more);
+    const auto status = libpq().PQresultStatus(r.get());
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok && !failure && status != PGRES_PIPELINE_ABORTED) {
+      failure.emplace(std::move(r));
+    } else if (ok && item.prepare) {
+      prepared_.emplace_back(list[item.statement].sql, item.name);
+    } else if (ok && item.statement + 1 == list.size()) {
+      last.emplace(std::move(r));
+    }
+  }
+  if (sent_all) {
+    const result sync(libpq().PQgetResult(conn));
+    sent_all = sync.get() && libpq().PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC;
+  }
+  if (!sent_all || libpq().PQexitPipelineMode(conn) != 1) fail(conn, nullptr);
+  if (failure) fail(conn, failure->get());
+  if (!last) fail(conn, nullptr);
+  return std::move(*last);
+}
+
+result connection::run(const std::string& sql, const std::vector<parameter>& params) {
+  std::vector<statement> list = std::move(deferred_);
+  deferred_.clear();
+  list.push_back({sql, params, true});
+  return pipeline(list);
+}
+
+void connection::flush() {
+  if (deferred_.empty()) return;
+  std::vector<statement> list = std::move(deferred_);
+  deferred_.clear();
+  pipeline(list);
 }
 
 void connection::exec(const std::string& sql) {
+  flush();
   const result r(libpq().PQexec(conn, sql.c_str()));
   check(conn, r.get());
 }
@@ -173,8 +255,7 @@ class postgres_store : public store {
     }
     naming_the_database("cannot write", [&] {
       with_retry([&] {
-        // The lock in the same round trip as BEGIN.
-        in_transaction(begin_write_.c_str(), [&] {
+        in_transaction("BEGIN ISOLATION LEVEL READ COMMITTED", true, [&] {
           postgres_transaction t(db_);
           work(t);
         });
@@ -185,7 +266,7 @@ class postgres_store : public store {
   void read(const std::function<void(store_transaction&)>& work) override {
     naming_the_database("cannot read", [&] {
       with_retry([&] {
-        in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+        in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false, [&] {
           postgres_transaction t(db_);
           work(t);
         });
@@ -235,14 +316,19 @@ class postgres_store : public store {
     }
   }
 
-  // Runs `body` between `begin` and COMMIT; any exception rolls back and propagates.
+  // Runs `body` between `begin` (with the write lock when `lock`) and COMMIT; any exception
+  // rolls back and propagates. BEGIN and the lock go with the body's first read, COMMIT with its
+  // last writes: one round trip each way.
   template <typename F>
-  void in_transaction(const char* begin, F&& body) {
-    db_.exec(begin);
+  void in_transaction(const char* begin, bool lock, F&& body) {
+    db_.defer(begin, {}, false);
+    if (lock) db_.defer("SELECT pg_advisory_xact_lock($1)", with(write_lock));
     try {
       body();
-      db_.exec("COMMIT");
+      db_.defer("COMMIT", {}, false);
+      db_.flush();
     } catch (...) {
+      db_.discard();
       if (libpq().PQtransactionStatus(db_.conn) != PQTRANS_IDLE) {
         libpq().PQclear(libpq().PQexec(db_.conn, "ROLLBACK"));
       }
@@ -272,7 +358,7 @@ class postgres_store : public store {
       const auto v = db_.run("SELECT version, application FROM vflow_schema");
       if (v.rows() == 1 && v.text(0, 1) == "vflow" && v.integer(0, 0) == schema_version) return;
     }
-    in_transaction("BEGIN", [&] {
+    in_transaction("BEGIN", false, [&] {
       if (!options_.read_only) db_.run("SELECT pg_advisory_xact_lock($1)", with(schema_lock));
       const auto marked = db_.run("SELECT to_regclass('vflow_schema') IS NOT NULL");
       if (marked.text(0, 0) == "t") {
@@ -306,9 +392,6 @@ class postgres_store : public store {
   }
 
   connection db_;
-  const std::string begin_write_ =
-      "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" +
-      std::to_string(write_lock) + ")";
   postgres_options options_;
   std::string where_;
 };
@@ -324,7 +407,7 @@ query_result postgres_store::query(const std::string& sql, const query_limits& l
   if (body.empty()) throw query_error("the query is empty");
   query_result out;
   naming_the_database("cannot read", [&] {
-    in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
+    in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", false, [&] {
       db_.exec("SET LOCAL statement_timeout = " + std::to_string(std::max(1, limits.timeout_ms)) +
                "; SET LOCAL search_path = vflow_audit, pg_catalog");
       // Runs one step of the query; its failure as the query's, in words.

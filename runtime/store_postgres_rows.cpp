@@ -129,14 +129,14 @@ std::optional<definition_row> postgres_transaction::current_definition(const std
 
 void postgres_transaction::set_current(const std::string& name, const std::string& hash,
                                        std::int64_t at) {
-  c_.run(
+  c_.defer(
       "INSERT INTO current_definitions (name, hash, since) VALUES ($1, $2, $3) "
       "ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, since = excluded.since",
       with(name, hash, at));
 }
 
 void postgres_transaction::insert_definition(const definition_row& d) {
-  c_.run(
+  c_.defer(
       "INSERT INTO definitions (hash, name, version, stream, source, source_name, deployed_at, "
       "imports, seal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       with(d.hash, d.name, d.version, d.stream, d.source, d.source_name, d.deployed_at, d.imports,
@@ -149,7 +149,7 @@ std::optional<instance_row> postgres_transaction::instance(const std::string& id
 }
 
 void postgres_transaction::insert_instance(const instance_row& i) {
-  c_.run(
+  c_.defer(
       "INSERT INTO instances (id, definition, workflow, lifecycle, configuration, data, seq, "
       "created_at, updated_at, memory, next_due) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
       "$10, $11)",
@@ -158,7 +158,7 @@ void postgres_transaction::insert_instance(const instance_row& i) {
 }
 
 void postgres_transaction::update_instance(const instance_row& i) {
-  c_.run(
+  c_.defer(
       "UPDATE instances SET lifecycle = $2, configuration = $3, data = $4, seq = $5, "
       "updated_at = $6, memory = $7, next_due = $8 WHERE id = $1",
       with(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory, i.next_due));
@@ -181,7 +181,7 @@ std::optional<journal_row> postgres_transaction::journal_by_event_id(const std::
 }
 
 void postgres_transaction::insert_journal(const journal_row& r) {
-  c_.run(
+  c_.defer(
       "INSERT INTO journal (gseq, instance, seq, definition, kind, event, params, actor, "
       "event_id, at, recorded_at, from_config, to_config, changes, outcome, reason, detail, "
       "lifecycle, cause, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
@@ -320,7 +320,7 @@ std::vector<link_row> postgres_transaction::all_links() {
 }
 
 void postgres_transaction::insert_link(const link_row& l) {
-  c_.run(
+  c_.defer(
       "INSERT INTO links (source, name, target, made_at) VALUES ($1, $2, $3, $4) "
       "ON CONFLICT DO NOTHING",
       with(l.source, l.name, l.target, l.made_at));
@@ -328,13 +328,14 @@ void postgres_transaction::insert_link(const link_row& l) {
 
 void postgres_transaction::delete_link(const std::string& source, const std::string& name,
                                        const std::string& target) {
-  c_.run("DELETE FROM links WHERE source = $1 AND name = $2 AND target = $3",
-         with(source, name, target));
+  c_.defer("DELETE FROM links WHERE source = $1 AND name = $2 AND target = $3",
+           with(source, name, target));
 }
 
 void postgres_transaction::mark() { c_.exec("SAVEPOINT vflow_mark"); }
 void postgres_transaction::release_mark() { c_.exec("RELEASE SAVEPOINT vflow_mark"); }
 void postgres_transaction::rollback_to_mark() {
+  c_.discard();  // written since the mark (which sent everything before it): undone anyway
   c_.exec("ROLLBACK TO SAVEPOINT vflow_mark; RELEASE SAVEPOINT vflow_mark");
 }
 

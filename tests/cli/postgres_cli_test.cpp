@@ -4,6 +4,8 @@
 // throw-away cluster scripts/test.sh starts (VFLOW_TEST_POSTGRES); skipped without one.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "tests/cli/cli_util.hpp"
 
 namespace {
@@ -151,6 +153,31 @@ TEST_F(PostgresCli, TheDocumentedGrantsAllowAppendingAndAuditingOnly) {
   EXPECT_NE(direct.out.find("permission denied"), std::string::npos) << direct.out;
   EXPECT_EQ(run_as(auditor, "fire C bump by=1").exit_code, 3);  // may not write
   EXPECT_EQ(psql("SELECT count(*) FROM journal"), "2\n");
+}
+
+// A write that fails when it reaches the server (here a trigger refuses the journal record; the
+// writes of a step travel with its COMMIT) fails the command with exit 3 and leaves the instance
+// as it was; the next command works on a clean connection.
+TEST_F(PostgresCli, AWriteRefusedAtCommitLeavesNothing) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/counter.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Counter --id C").exit_code, 0);
+  const std::string sql = (dir / "refuse.sql").string();
+  std::ofstream(sql) << "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "RAISE EXCEPTION 'refused by the test'; END $$;\n"
+                        "CREATE TRIGGER refuse BEFORE INSERT ON journal FOR EACH ROW EXECUTE "
+                        "FUNCTION refuse();\n";
+  ASSERT_EQ(shell("psql '" + url + "' -qAtX -v ON_ERROR_STOP=1 -f " + sql + " 2>&1; echo rc=$?"),
+            "rc=0\n");
+  const auto refused = vflow("fire C bump by=5 --event-id e-1");
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_NE(refused.out.find("refused by the test"), std::string::npos) << refused.out;
+  const json status = vflow_json("status C");
+  EXPECT_EQ(status["seq"], 1);
+  EXPECT_EQ(status["data"]["count"], 0);
+  psql("DROP TRIGGER refuse ON journal");
+  EXPECT_EQ(vflow("fire C bump by=5 --event-id e-1").exit_code, 0);
+  EXPECT_EQ(vflow_json("status C")["data"]["count"], 5);
+  EXPECT_EQ(vflow("verify --all").exit_code, 0);
 }
 
 }  // namespace
