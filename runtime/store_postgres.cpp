@@ -3,7 +3,8 @@
 // as SQLite's BEGIN IMMEDIATE serialises them (the journal is one hash chain: each record names
 // the one before it), and reads run in REPEATABLE READ READ ONLY snapshots. Serialization
 // failures and deadlocks are retried, bounded and jittered; the schema is versioned in
-// `vflow_schema` and created under the lock by the first writer.
+// `vflow_schema` and created under the lock by the first writer. libpq is loaded on first use;
+// statements travel in its pipeline (see `connection`).
 #include <dlfcn.h>
 
 #include <algorithm>
