@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL 15 cluster for the tests: `start DIR` creates one in DIR (initdb, as an
-# unprivileged user: `postgres` when run as root), listening on loopback only at a free port with
-# its socket in DIR, and prints its connection URI; `stop DIR` stops it and removes DIR.
+# unprivileged user: `postgres` when run as root), listening on a Unix socket in DIR only (no TCP
+# port, so no clash with anything else on the machine), and prints its connection URI; `stop DIR`
+# stops it and removes DIR.
 # Nothing depends on a server being up already, nothing outside DIR is touched.
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
@@ -23,12 +24,11 @@ case $cmd in
     chmod 700 "$dir"
     "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U vflow --auth=trust -E UTF8 --locale=C.UTF-8 \
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    # A free loopback port.
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c synchronous_commit=on -c max_connections=100" \
+      -o "-c listen_addresses= -k $dir -p 5432 -c fsync=on -c synchronous_commit=on -c max_connections=100" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    echo "postgresql://vflow@127.0.0.1:$port/postgres"
+    # The socket's directory as the URI's host, percent-encoded.
+    echo "postgresql://vflow@${dir//\//%2F}:5432/postgres"
     ;;
   stop)
     if [ -d "$dir/data" ]; then
