@@ -33,17 +33,6 @@ inline run_result run_vflow(const std::string& args, bool merge_stderr = true) {
   return r;
 }
 
-/// Runs a shell command and returns its standard output.
-inline std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  while (const std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
-
 /// A test with its own database, driving the real binary against it.
 class cli_fixture : public testing::Test {
  protected:

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +55,17 @@ inline std::vector<runtime::source_file> library() {
   for (const auto& p : flow_files({"workflows"})) {
     out.push_back(source(std::filesystem::relative(p, VFLOW_SOURCE_DIR).generic_string()));
   }
+  return out;
+}
+
+/// Runs a shell command and returns its standard output.
+inline std::string shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  std::array<char, 4096> buf{};
+  while (const std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  pclose(p);
   return out;
 }
 
