@@ -89,6 +89,13 @@ TEST_F(PostgresCli, StoreFailuresAreExit3ChangeNothingAndShowNoPassword) {
             std::string::npos)
       << unreachable.out;
   EXPECT_EQ(unreachable.out.find("s3cret"), std::string::npos) << unreachable.out;
+  const auto malformed = run_vflow("--db 'postgresql://vflow:s3cret@db/x?badparam=1' status X");
+  EXPECT_EQ(malformed.exit_code, 3);
+  EXPECT_NE(malformed.out.find("the connection string is malformed (invalid URI query parameter: "
+                               "\"badparam\")"),
+            std::string::npos)
+      << malformed.out;
+  EXPECT_EQ(malformed.out.find("s3cret"), std::string::npos) << malformed.out;
   // A reading command does not create the schema; a database of another application is left
   // alone.
   const auto empty = vflow("status X");
@@ -128,7 +135,6 @@ TEST_F(PostgresCli, TheJournalCannotBeRewrittenAndQueriesOnlyRead) {
 // auditor's reads the views only.
 TEST_F(PostgresCli, TheDocumentedGrantsAllowAppendingAndAuditingOnly) {
   ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/counter.flow")).exit_code, 0);
-  psql("DROP ROLE IF EXISTS vflow_app_" + std::to_string(getpid()));
   const std::string app = "vflow_app_" + std::to_string(getpid());
   const std::string auditor = "vflow_auditor_" + std::to_string(getpid());
   psql("CREATE ROLE " + app + " LOGIN; CREATE ROLE " + auditor + " LOGIN");
