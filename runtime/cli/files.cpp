@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "dsl/parser.hpp"
 #include "runtime/cli/cli.hpp"
+#include "runtime/cli/output.hpp"
 
 namespace vflow::cli {
 
@@ -125,6 +127,32 @@ dsl::compile_result compile_with_imports(const std::string& name, std::string_vi
   auto r = std::move(dsl::compile_set(sources).front());
   r.diagnostics.insert(r.diagnostics.end(), import_problems.begin(), import_problems.end());
   return r;
+}
+
+std::optional<picked_workflow> compile_and_pick(const std::string& name, std::string_view text,
+                                                const std::string& wanted, const char* command,
+                                                const global_options& g) {
+  picked_workflow out{compile_with_imports(name, text), 0};
+  const dsl::compile_result& r = out.compiled;
+  if (!r.ok()) {
+    diagnostic_printer printer(g.error_limit, false);
+    printer.show(r.diagnostics, text);
+    printer.finish();
+    std::cerr << "vflow " << command << ": " << name << " does not compile\n";
+    return std::nullopt;
+  }
+  if (wanted.empty() && r.machines.size() > 1) {
+    std::string names;
+    for (const auto& m : r.machines) names += (names.empty() ? "" : ", ") + m.name;
+    throw usage_error{name + " defines several workflows (" + names +
+                      "): choose one with --workflow"};
+  }
+  if (!wanted.empty()) {
+    while (out.index < r.machines.size() && r.machines[out.index].name != wanted) ++out.index;
+    if (out.index == r.machines.size())
+      throw usage_error{name + " has no workflow '" + wanted + "'"};
+  }
+  return out;
 }
 
 }  // namespace vflow::cli

@@ -31,6 +31,22 @@ std::optional<std::string> read_with_imports(const std::vector<std::filesystem::
 /// that cannot be read joins the diagnostics.
 dsl::compile_result compile_with_imports(const std::string& name, std::string_view text);
 
+struct global_options;
+
+/// A file compiled with its imports, and the workflow of it a command works on.
+struct picked_workflow {
+  dsl::compile_result compiled;
+  std::size_t index = 0;  // into compiled.machines (and compiled.ast->workflows)
+};
+
+/// Compiles `name` (whose text is `text`) with its imports and picks the workflow named `wanted`,
+/// or its only one. Nothing, with the diagnostics printed and "vflow COMMAND: NAME does not
+/// compile", when it does not compile; a usage error when `wanted` names none of its workflows,
+/// or is empty and there are several.
+std::optional<picked_workflow> compile_and_pick(const std::string& name, std::string_view text,
+                                                const std::string& wanted, const char* command,
+                                                const global_options& g);
+
 /// Expands files and directories (searched recursively for *.flow) into a sorted, de-duplicated
 /// list; returns a message when a path does not exist or a directory holds no .flow file.
 std::optional<std::string> collect_flow_files(const std::vector<std::string>& paths,

@@ -18,31 +18,6 @@ struct graph_args {
   std::string file, workflow, format = "dot", instance;
 };
 
-// Compiles `text` and picks the workflow named `wanted` (or the only one); nothing, with the
-// diagnostics printed, when it does not compile.
-std::optional<engine::machine> pick(const std::string& text, const std::string& name,
-                                    const std::string& wanted, const global_options& g) {
-  auto r = compile_with_imports(name, text);
-  if (!r.ok()) {
-    diagnostic_printer printer(g.error_limit, false);
-    printer.show(r.diagnostics, text);
-    printer.finish();
-    std::cerr << "vflow graph: " << name << " does not compile\n";
-    return std::nullopt;
-  }
-  if (wanted.empty()) {
-    if (r.machines.size() == 1) return std::move(r.machines.front());
-    std::string names;
-    for (const auto& m : r.machines) names += (names.empty() ? "" : ", ") + m.name;
-    throw usage_error{name + " defines several workflows (" + names +
-                      "): choose one with --workflow"};
-  }
-  for (auto& m : r.machines) {
-    if (m.name == wanted) return std::move(m);
-  }
-  throw usage_error{name + " has no workflow '" + wanted + "'"};
-}
-
 int run_graph(const graph_args& a, const global_options& g) {
   if (a.file.empty() == a.instance.empty())
     throw usage_error{"graph needs a FILE or --instance ID (not both)"};
@@ -51,9 +26,9 @@ int run_graph(const graph_args& a, const global_options& g) {
   if (!a.file.empty()) {
     std::string text;
     if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
-    auto picked = pick(text, a.file, a.workflow, g);
+    auto picked = compile_and_pick(a.file, text, a.workflow, "graph", g);
     if (!picked) return exit_no;
-    m = std::move(*picked);
+    m = std::move(picked->compiled.machines[picked->index]);
   } else {
     // The definition the instance runs on, marked with where it is and where it has been.
     auto rt = open_runtime(g, db_access::read);

@@ -54,31 +54,13 @@ struct export_scxml_args {
 int run_export_scxml(const export_scxml_args& a, const global_options& g) {
   std::string text;
   if (const auto problem = read_file(a.file, text)) throw usage_error{*problem};
-  const auto r = compile_with_imports(a.file, text);
-  if (!r.ok()) {
-    diagnostic_printer printer(g.error_limit, false);
-    printer.show(r.diagnostics, text);
-    printer.finish();
-    std::cerr << "vflow export: " << a.file << " does not compile\n";
-    return exit_no;
-  }
-  const auto& workflows = r.ast->workflows;
-  std::size_t index = 0;
-  if (a.workflow.empty() && workflows.size() > 1) {
-    std::string names;
-    for (const auto& w : workflows) names += (names.empty() ? "" : ", ") + w.name;
-    throw usage_error{a.file + " defines several workflows (" + names +
-                      "): choose one with --workflow"};
-  }
-  if (!a.workflow.empty()) {
-    while (index < workflows.size() && workflows[index].name != a.workflow) ++index;
-    if (index == workflows.size())
-      throw usage_error{a.file + " has no workflow '" + a.workflow + "'"};
-  }
-  const std::string xml = dsl::export_scxml(r, index, a.file);
+  const auto picked = compile_and_pick(a.file, text, a.workflow, "export", g);
+  if (!picked) return exit_no;
+  const std::string xml = dsl::export_scxml(picked->compiled, picked->index, a.file);
   if (g.json) {
-    print_json(json{
-        {"format_version", format_version}, {"workflow", workflows[index].name}, {"scxml", xml}});
+    print_json(json{{"format_version", format_version},
+                    {"workflow", picked->compiled.machines[picked->index].name},
+                    {"scxml", xml}});
   } else {
     std::cout << xml;
   }
