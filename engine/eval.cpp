@@ -77,7 +77,7 @@ class evaluator {
         return value::of_int(static_cast<std::int64_t>(s.as_string().size()));
       }
       case op::lower: {
-        std::string s = operand(node, 0).as_string();
+        std::string s(operand(node, 0).as_string());
         std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
           return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
         });
@@ -91,7 +91,10 @@ class evaluator {
       case op::concat: {
         const value l = operand(node, 0);
         const value r = operand(node, 1);
-        return value::of_string(l.as_string() + r.as_string());
+        std::string joined;
+        joined.reserve(l.as_string().size() + r.as_string().size());
+        joined.append(l.as_string()).append(r.as_string());
+        return value::of_string(joined);
       }
       case op::eq:
       case op::ne: {
@@ -160,10 +163,10 @@ class evaluator {
     if (!a_.links || node.index >= a_.links->size()) return none();
     return (*a_.links)[node.index];
   }
-  const std::string& name_of(const expr_node& node) const {
+  std::string_view name_of(const expr_node& node) const {
     return m_.literals[m_.nodes[m_.operands[node.first_operand]].index].as_string();
   }
-  static bool in_state_of(const linked_instance& target, const std::string& name) {
+  static bool in_state_of(const linked_instance& target, std::string_view name) {
     const auto s = target.definition->find_state(name);
     return s && std::find(target.configuration.begin(), target.configuration.end(), *s) !=
                     target.configuration.end();
@@ -172,19 +175,20 @@ class evaluator {
   // compiled: a field that is gone or changed type is an evaluation error, never a wrong value.
   // Operand 1 spells the type the expression was checked against.
   value field_of(const linked_instance& target, const expr_node& node) {
-    const std::string& name = name_of(node);
+    const std::string name(name_of(node));
     const auto f = target.definition->find_field(name);
     if (!f || index(*f) >= target.data.size()) {
       return fail(eval_failure::link, "linked instance '" + target.id + "' (" +
                                           target.definition->name + ") has no field '" + name +
                                           "'");
     }
-    const std::string& expected =
+    const std::string_view expected =
         m_.literals[m_.nodes[m_.operands[node.first_operand + 1]].index].as_string();
     if (to_string(target.definition->field(*f).declared) != expected) {
-      return fail(eval_failure::link,
-                  "field '" + name + "' of linked instance '" + target.id + "' is " +
-                      to_string(target.definition->field(*f).declared) + ", not " + expected);
+      return fail(eval_failure::link, "field '" + name + "' of linked instance '" + target.id +
+                                          "' is " +
+                                          to_string(target.definition->field(*f).declared) +
+                                          ", not " + std::string(expected));
     }
     return target.data[index(*f)];
   }

@@ -131,7 +131,10 @@ bool stepper::micro_step(const event_call& call, std::uint32_t depth) {
   }
   if (denied) return false;
   const activation after = activation_for(&call.params);
-  if (!take(enabled.size() == 1 ? enabled : remove_conflicts(enabled), after)) return false;
+  // (Two calls, not `?:`, which would copy `enabled` into a temporary on every step.)
+  const bool taken =
+      enabled.size() == 1 ? take(enabled, after) : take(remove_conflicts(enabled), after);
+  if (!taken) return false;
   if (depth == 0) out_.taken = static_cast<transition_id>(enabled.front().index);
   return true;
 }
@@ -213,8 +216,8 @@ bool stepper::run_to_completion() {
               }
               e.result = g.result.as_bool();
               if (!e.result) {
-                out_.trace.pop_back();  // false eventless guards are re-checked constantly: keep
-                                        // only takes
+                // False eventless guards are re-checked constantly: keep only takes.
+                if (options_.explain) out_.trace.pop_back();
                 continue;
               }
             }
@@ -276,7 +279,8 @@ bool stepper::run_to_completion() {
     const std::size_t at = out_.trace.size();
     record(trace_kind::internal, index(next.call.event), internal);
     const bool taken = micro_step(next.call, internal);
-    trace_entry& after = out_.trace[at];  // by position: micro_step appends to the trace
+    // By position: micro_step appends to the trace.
+    trace_entry& after = options_.explain ? out_.trace[at] : scratch_;
     after.result = taken;
     if (taken) continue;
     if (out_.reason == reject_reason::evaluation_error ||
@@ -378,12 +382,17 @@ bool stepper::make_effects(const chosen& t, const activation& act) {
 }
 
 trace_entry& stepper::record(trace_kind kind, std::uint32_t index, std::uint32_t depth) {
-  trace_entry e;
+  trace_entry& e = options_.explain ? out_.trace.emplace_back() : scratch_;
   e.kind = kind;
   e.index = index;
   e.depth = depth;
-  out_.trace.push_back(std::move(e));
-  return out_.trace.back();
+  e.result = false;
+  e.rule = 0;
+  if (!options_.explain) {  // the scratch entry is written and never read: only keep it small
+    e.error.clear();
+    e.note.clear();
+  }
+  return e;
 }
 
 // Evaluates each part of a condition on its own, for the explanation.
@@ -492,6 +501,8 @@ using detail::reject;
 using detail::stepper;
 // What a failed step restores besides data (data comes back from the step's change list, which
 // holds each changed field's value from before the step): cheaper than copying the whole state.
+// One per thread, copied into and out of with assignments that reuse its storage, so saving
+// allocates nothing once it has held a state of the size; steps never run inside each other.
 struct saved_shape {
   std::vector<state_id> configuration;
   std::vector<armed_timer> timers;
@@ -499,22 +510,25 @@ struct saved_shape {
   std::vector<std::uint8_t> rule_memory;
   std::vector<pending_send> sends;
 
-  explicit saved_shape(const instance_state& s)
-      : configuration(s.configuration),
-        timers(s.timers),
-        history(s.history),
-        rule_memory(s.rule_memory),
-        sends(s.sends) {}
+  static saved_shape& of(const instance_state& s) {
+    thread_local saved_shape saved;
+    saved.configuration = s.configuration;
+    saved.timers = s.timers;
+    saved.history = s.history;
+    saved.rule_memory = s.rule_memory;
+    saved.sends = s.sends;
+    return saved;
+  }
 
-  void restore(instance_state& s, step_result& out) {
+  void restore(instance_state& s, step_result& out) const {
     for (const field_change& c : out.changes) s.data[index(c.field)] = c.before;
     out.changes.clear();
     out.effects.clear();
-    s.configuration = std::move(configuration);
-    s.timers = std::move(timers);
-    s.history = std::move(history);
-    s.rule_memory = std::move(rule_memory);
-    s.sends = std::move(sends);
+    s.configuration = configuration;
+    s.timers = timers;
+    s.history = history;
+    s.rule_memory = rule_memory;
+    s.sends = sends;
   }
 };
 
@@ -536,7 +550,7 @@ void reset(step_result& out, const instance_state& state) {
 void start(const machine& m, instance_state& state, const value& actor, std::int64_t now,
            step_result& out, const step_options& options) {
   reset(out, state);
-  saved_shape saved(state);
+  const saved_shape& saved = saved_shape::of(state);
   stepper st(m, state, out, options, actor, now);
   if (!st.enter_initial() || !st.run_to_completion()) {
     saved.restore(state, out);
@@ -548,7 +562,7 @@ void start(const machine& m, instance_state& state, const value& actor, std::int
 void fire_timer(const machine& m, instance_state& state, std::uint32_t timer, std::int64_t now,
                 step_result& out, const step_options& options) {
   reset(out, state);
-  saved_shape saved(state);
+  const saved_shape& saved = saved_shape::of(state);
   stepper st(m, state, out, options, value::null(), now);
   if (!st.fire(timer)) {
     if (out.reason == reject_reason::guards_false) {
@@ -598,8 +612,7 @@ void step(const machine& m, instance_state& state, const event_call& call, step_
   }
   // Only reactive machines can fail after the first microstep, so only they save their shape;
   // a flat machine's microstep undoes itself.
-  std::optional<saved_shape> saved;
-  if (m.reactive) saved.emplace(state);
+  const saved_shape* saved = m.reactive ? &saved_shape::of(state) : nullptr;
   stepper st(m, state, out, options, call.actor, call.now);
   if (!st.micro_step(call, 0)) {
     if (saved) saved->restore(state, out);

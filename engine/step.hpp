@@ -132,11 +132,11 @@ struct step_result {
   std::string message;                     // for people: why it was rejected
   std::optional<transition_id> taken;      // the external event's transition
   std::optional<std::uint32_t> denied_by;  // the deny clause that refused it
-  std::vector<trace_entry> trace;
-  std::vector<field_change> changes;  // net changes of the whole step, rules included
-  std::vector<state_id> from;         // configuration before the step
-  std::vector<taken_edge> path;       // every transition taken, in order (when explaining)
-  std::vector<effect> effects;        // link changes, spawns and sends, in the order made
+  std::vector<trace_entry> trace;          // with step_options::explain only
+  std::vector<field_change> changes;       // net changes of the whole step, rules included
+  std::vector<state_id> from;              // configuration before the step
+  std::vector<taken_edge> path;            // every transition taken, in order (when explaining)
+  std::vector<effect> effects;             // link changes, spawns and sends, in the order made
   /// With `step_options::all_blockers`, every reason the event is refused, in order: each
   /// denying policy clause, then the state's (no transition for it, or every guard false).
   std::vector<std::string> blockers;
@@ -146,8 +146,9 @@ struct step_result {
 
 /// How much a step records.
 struct step_options {
-  /// Record each condition's parts, values and the names they read (the journal wants this; a
-  /// tight in-memory loop does not).
+  /// Record the explanation: `step_result::trace`, every decision in order with each
+  /// condition's parts, values and the names they read, and `step_result::path` (the journal
+  /// wants this; a tight in-memory loop does not, and without it the trace stays empty).
   bool explain = false;
   /// The instances this one links to, as of the start of the step (guards over links read
   /// them). None: every link is empty.

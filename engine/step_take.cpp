@@ -11,22 +11,22 @@ namespace vflow::engine::detail {
 bool stepper::take_general(const std::vector<chosen>& transitions, const activation& act) {
   // A failure half-way leaves the instance as it was before this microstep. Reactive machines
   // restore the whole step from its snapshot instead, so only flat ones save here.
+  // Scratch kept per thread so a step does not allocate; take() never runs inside itself.
   const bool local = !m_.reactive;
-  std::vector<state_id> saved_configuration;
-  std::vector<armed_timer> saved_timers;
+  thread_local std::vector<state_id> saved_configuration;
+  thread_local std::vector<armed_timer> saved_timers;
   if (local) {
-    saved_configuration = s_.configuration;
-    saved_timers = s_.timers;
+    saved_configuration.assign(s_.configuration.begin(), s_.configuration.end());
+    saved_timers.assign(s_.timers.begin(), s_.timers.end());
   }
   const auto fail = [&] {
     undo();
     if (local) {
-      s_.configuration = std::move(saved_configuration);
-      s_.timers = std::move(saved_timers);
+      s_.configuration.assign(saved_configuration.begin(), saved_configuration.end());
+      s_.timers.assign(saved_timers.begin(), saved_timers.end());
     }
     return false;
   };
-  // Scratch kept per thread so a step does not allocate; take() never runs inside itself.
   thread_local std::vector<state_id> exits;
   exits.clear();
   for (const chosen& t : transitions) {
@@ -43,19 +43,19 @@ bool stepper::take_general(const std::vector<chosen>& transitions, const activat
       const state_id h = m_.children[c];
       const state_kind k = m_.state(h).kind;
       if (k != state_kind::history && k != state_kind::deep_history) continue;
-      std::vector<state_id> memory;
+      auto slot = std::find_if(s_.history.begin(), s_.history.end(),
+                               [&](const auto& e) { return e.first == h; });
+      if (slot == s_.history.end()) {
+        s_.history.emplace_back(h, std::vector<state_id>{});
+        slot = s_.history.end() - 1;
+      }
+      std::vector<state_id>& memory = slot->second;  // written in place: its storage is reused
+      memory.clear();
       for (const state_id a : s_.configuration) {
         const bool atomic = m_.state(a).kind == state_kind::atomic;
         if (k == state_kind::deep_history ? (atomic && is_descendant(a, s)) : parent(a) == s) {
           memory.push_back(a);
         }
-      }
-      auto slot = std::find_if(s_.history.begin(), s_.history.end(),
-                               [&](const auto& e) { return e.first == h; });
-      if (slot == s_.history.end()) {
-        s_.history.emplace_back(h, std::move(memory));
-      } else {
-        slot->second = std::move(memory);
       }
     }
   }

@@ -276,6 +276,9 @@ class stepper {
   // one at a time once the internal queue is empty.
   std::vector<event_call> external_;
   std::size_t external_head_ = 0;
+  // Where record() writes when the step is not explained: the decisions are made the same way,
+  // and nothing is kept.
+  trace_entry scratch_;
 };
 
 }  // namespace vflow::engine::detail

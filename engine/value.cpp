@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <new>
 
 namespace vflow::engine {
 
@@ -94,7 +96,7 @@ bool read_digits(std::string_view s, std::size_t& pos, std::size_t n, unsigned& 
 
 // A string as a quoted literal for people: quotes, backslashes and line breaks escaped as in
 // .flow, and every other character a terminal would act on escaped too.
-std::string escape_string(const std::string& s) {
+std::string escape_string(std::string_view s) {
   std::string out = "\"";
   std::size_t run = 0;  // where the bytes not yet copied begin
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -107,11 +109,11 @@ std::string escape_string(const std::string& s) {
       case '\r': named = "\\r"; break;
       default: continue;
     }
-    out += escape_for_terminal(std::string_view(s).substr(run, i - run));
+    out += escape_for_terminal(s.substr(run, i - run));
     out += named;
     run = i + 1;
   }
-  out += escape_for_terminal(std::string_view(s).substr(run));
+  out += escape_for_terminal(s.substr(run));
   out += '"';
   return out;
 }
@@ -247,6 +249,21 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
   return total;
 }
 
+value::value(base_type k, std::string_view s) : kind_(k), num_(0) {
+  if (s.empty()) return;  // the empty text is the null pointer
+  void* block = ::operator new(sizeof(text) + s.size());
+  text* t = new (block) text{{1}, s.size()};
+  std::memcpy(reinterpret_cast<char*>(t + 1), s.data(), s.size());
+  num_ = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(t));
+}
+
+void value::release(text* t) {
+  if (t->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    t->~text();
+    ::operator delete(t);
+  }
+}
+
 std::string to_literal(const value& v) {
   switch (v.kind()) {
     case base_type::null_type: return "null";
@@ -261,7 +278,7 @@ std::string to_literal(const value& v) {
 }
 
 std::string to_display(const value& v) {
-  return v.kind() == base_type::string_type ? v.as_string() : to_literal(v);
+  return v.kind() == base_type::string_type ? std::string(v.as_string()) : to_literal(v);
 }
 
 std::optional<value> parse_value(type t, std::string_view text) {

@@ -210,12 +210,12 @@ void engine_runtime::impl::apply_effects(store_transaction& t, const compiled& c
     switch (e.kind) {
       case engine::effect_kind::link_add:
       case engine::effect_kind::link_remove:
-        change_link(t, c, id, e.link, e.target.as_string(), e.kind == engine::effect_kind::link_add,
-                    cause, k, false);
+        change_link(t, c, id, e.link, std::string(e.target.as_string()),
+                    e.kind == engine::effect_kind::link_add, cause, k, false);
         break;
       case engine::effect_kind::link_set: {
         // `= null` empties the link; a second instance for it is an error, not an overwrite.
-        const std::string wanted = e.target.is_null() ? "" : e.target.as_string();
+        const std::string wanted = e.target.is_null() ? "" : std::string(e.target.as_string());
         for (const auto& old : linked(t, id, l.name)) {
           if (old == wanted) continue;
           if (!wanted.empty()) {
@@ -268,7 +268,7 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
                                                    engine::to_string(fd.declared));
       }
       if (!fd.ref.empty() && !v.is_null()) {
-        if (auto bad = bad_ref(t, fd.ref, v.as_string(), "field '" + name + "'"))
+        if (auto bad = bad_ref(t, fd.ref, std::string(v.as_string()), "field '" + name + "'"))
           throw request_failure(status::invalid, where + ": " + *bad);
       }
       data[engine::index(*f)] = v;

@@ -206,7 +206,8 @@ step_outcome engine_runtime::start(const start_request& req) {
       const auto v = impl_->input_value(fd.declared, text, "field '" + name + "'", problem);
       if (!v) return refuse(problem);
       if (!fd.ref.empty() && !v->is_null()) {
-        if (auto bad = impl_->bad_ref(t, fd.ref, v->as_string(), "field '" + name + "'"))
+        if (auto bad =
+                impl_->bad_ref(t, fd.ref, std::string(v->as_string()), "field '" + name + "'"))
           return refuse(*bad);
       }
       data[engine::index(*f)] = *v;

@@ -592,7 +592,8 @@ struct engine_runtime::impl {
     for (std::size_t p = 0; p < call.params.size(); ++p) {
       const auto& pd = m.event(call.event).params[p];
       if (pd.ref.empty() || call.params[p].is_null()) continue;
-      if (auto bad = bad_ref(t, pd.ref, call.params[p].as_string(), "parameter '" + pd.name + "'"))
+      if (auto bad = bad_ref(t, pd.ref, std::string(call.params[p].as_string()),
+                             "parameter '" + pd.name + "'"))
         return bad;
     }
     return std::nullopt;

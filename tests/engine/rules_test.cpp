@@ -134,7 +134,9 @@ workflow Rules {
 TEST(Rules, FireOnTheEdgeNotOnEveryStep) {
   const auto m = test::compile_machine(rules_source);
   auto s = engine::initial_state(m, engine::initial_data(m));
-  const auto log = [&] { return s.data[engine::index(*m.find_field("log"))].as_string(); };
+  const auto log = [&] {
+    return std::string(s.data[engine::index(*m.find_field("log"))].as_string());
+  };
   ASSERT_TRUE(engine::step(m, s, by(m, "arm", "ann")).is_taken());
   ASSERT_TRUE(engine::step(m, s, by(m, "tick", "ann")).is_taken());
   EXPECT_EQ(log(), "");
@@ -186,7 +188,7 @@ TEST(Rules, RaisedEventNothingAcceptsIsIgnoredWithTheReason) {
       test::read_file(VFLOW_SOURCE_DIR "/tests/flows/valid/rule_warnings.flow"));
   auto s = engine::initial_state(m, engine::initial_data(m));
   engine::step_result r;
-  engine::start(m, s, value::null(), 0, r);
+  engine::start(m, s, value::null(), 0, r, {.explain = true});
   ASSERT_TRUE(r.is_taken());
   ASSERT_EQ(r.trace.size(), 3u);
   EXPECT_EQ(r.trace[2].kind, engine::trace_kind::internal);

@@ -22,7 +22,7 @@ struct instance {
     return engine::step(m, state, test::call(m, event));
   }
   std::string text(const std::string& field) const {
-    return state.data[engine::index(*m.find_field(field))].as_string();
+    return std::string(state.data[engine::index(*m.find_field(field))].as_string());
   }
   std::int64_t number(const std::string& field) const {
     return state.data[engine::index(*m.find_field(field))].as_int();

@@ -19,8 +19,9 @@ class IncidentStep : public testing::Test {
     data[engine::index(*m.find_field("service"))] = value::of_string("mail");
     state = engine::initial_state(m, std::move(data));
   }
-  engine::step_result fire(const std::string& event, std::vector<value> params = {}) {
-    return engine::step(m, state, test::call(m, event, std::move(params)));
+  engine::step_result fire(const std::string& event, std::vector<value> params = {},
+                           engine::step_options options = {}) {
+    return engine::step(m, state, test::call(m, event, std::move(params)), options);
   }
   value field(const std::string& name) const {
     return state.data[engine::index(*m.find_field(name))];
@@ -59,7 +60,7 @@ TEST_F(IncidentStep, FalseGuardsAreRejectedWithTheirEvaluations) {
   fire("assign", {value::of_string("ada")});
   fire("start_work");
   const auto before = state;
-  const auto r = fire("resolve", {value::of_string("")});
+  const auto r = fire("resolve", {value::of_string("")}, {.explain = true});
   EXPECT_EQ(r.reason, engine::reject_reason::guards_false);
   EXPECT_EQ(r.message, "every guard on event 'resolve' in state InProgress, Diagnosing is false");
   ASSERT_EQ(r.trace.size(), 1u);
@@ -67,6 +68,31 @@ TEST_F(IncidentStep, FalseGuardsAreRejectedWithTheirEvaluations) {
   EXPECT_FALSE(r.trace[0].result);
   EXPECT_EQ(m.transitions[r.trace[0].index].guard_text, "len(event.code) > 0");
   EXPECT_EQ(state, before);
+}
+
+// The trace is the explanation: a step that is not asked to explain decides the same way and
+// keeps no trace and no path (what a tight in-memory loop must not pay for).
+TEST_F(IncidentStep, WithoutExplainingTheStepDecidesTheSameAndKeepsNoTrace) {
+  const auto walk = {
+      std::pair<const char*, std::vector<value>>{"assign", {value::of_string("ada")}},
+      {"start_work", {}},
+      {"resolve", {value::of_string("")}},
+      {"hold", {value::of_string("vendor")}},
+      {"resume", {}},
+      {"resolve", {value::of_string("fixed")}}};
+  engine::instance_state explained = state;
+  for (const auto& [event, params] : walk) {
+    const auto quiet = fire(event, params);
+    const auto told = engine::step(m, explained, test::call(m, event, params), {.explain = true});
+    EXPECT_EQ(quiet.outcome, told.outcome) << event;
+    EXPECT_EQ(quiet.reason, told.reason) << event;
+    EXPECT_EQ(quiet.message, told.message) << event;
+    EXPECT_EQ(state, explained) << event;
+    EXPECT_TRUE(quiet.trace.empty()) << event;
+    EXPECT_TRUE(quiet.path.empty()) << event;
+    EXPECT_FALSE(told.trace.empty() && told.path.empty()) << event;  // guards, or the path
+  }
+  EXPECT_EQ(test::active(m, state), std::vector<std::string>{"Resolved"});
 }
 
 TEST_F(IncidentStep, ReopenIsBoundedByTheCounter) {
@@ -112,7 +138,8 @@ workflow Route {
        std::vector<std::tuple<int, std::string, std::size_t>>{
            {90, "High", 1}, {60, "Mid", 2}, {10, "Low", 2}}) {
     auto s = engine::initial_state(m, engine::initial_data(m));
-    const auto r = engine::step(m, s, test::call(m, "route", {value::of_int(score)}));
+    const auto r =
+        engine::step(m, s, test::call(m, "route", {value::of_int(score)}), {.explain = true});
     ASSERT_TRUE(r.is_taken());
     EXPECT_EQ(test::active(m, s), std::vector<std::string>{target});
     EXPECT_EQ(r.trace.size(), evaluated) << score;
@@ -161,7 +188,7 @@ workflow G {
 }
 )");
   auto s = engine::initial_state(m, engine::initial_data(m));
-  const auto r = engine::step(m, s, test::call(m, "go"));
+  const auto r = engine::step(m, s, test::call(m, "go"), {.explain = true});
   EXPECT_EQ(r.reason, engine::reject_reason::evaluation_error);
   EXPECT_EQ(r.message, "guard '10 / n > 1' of transition at line 6 failed: division by zero");
   ASSERT_EQ(r.trace.size(), 1u);
