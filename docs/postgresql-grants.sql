@@ -10,6 +10,7 @@ GRANT SELECT ON vflow_schema TO :"app";
 GRANT SELECT, INSERT ON definitions, journal, journal_notes TO :"app";
 GRANT SELECT, INSERT, UPDATE ON instances, current_definitions TO :"app";
 GRANT SELECT, INSERT, DELETE ON links TO :"app";
+GRANT SELECT, INSERT, DELETE ON instance_states TO :"app";  -- written by the trigger on instances
 GRANT USAGE ON SCHEMA vflow_audit TO :"app";
 GRANT SELECT ON ALL TABLES IN SCHEMA vflow_audit TO :"app";
 

@@ -216,7 +216,7 @@ namespace {
 
 using namespace postgres_db;
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 // The advisory lock every write transaction takes ('vflw'), and the one of schema changes.
 constexpr std::int64_t write_lock = 0x76666c77;
 constexpr std::int64_t schema_lock = 0x76666c78;
@@ -367,11 +367,18 @@ class postgres_store : public store {
         if (v.rows() != 1 || v.text(0, 1) != "vflow") {
           throw store_error(-1, "it is not a vflow database; nothing was changed");
         }
-        if (v.integer(0, 0) > schema_version) {
+        const std::int64_t version = v.integer(0, 0);
+        if (version > schema_version) {
           throw store_error(-1, "it has schema version " + v.text(0, 0) +
                                     ", newer than this vflow (" + std::to_string(schema_version) +
                                     "): upgrade vflow");
         }
+        if (version == schema_version) return;  // a racing writer upgraded it
+        if (options_.read_only) {
+          throw store_error(-1, "it has schema version " + v.text(0, 0) +
+                                    ": run a writing vflow command on it once to upgrade it");
+        }
+        upgrade(version);
         return;
       }
       const auto tables = db_.run(
@@ -387,9 +394,15 @@ class postgres_store : public store {
       db_.exec(postgres_schema::schema_v1);
       db_.exec(
           "CREATE TABLE vflow_schema (version INTEGER NOT NULL, application TEXT NOT NULL); "
-          "INSERT INTO vflow_schema VALUES (" +
-          std::to_string(schema_version) + ", 'vflow')");
+          "INSERT INTO vflow_schema VALUES (1, 'vflow')");
+      upgrade(1);
     });
+  }
+
+  // Each migration after `from`, in order, in the caller's transaction (under the schema lock).
+  void upgrade(std::int64_t from) {
+    if (from < 2) db_.exec(postgres_schema::schema_v2);
+    db_.exec("UPDATE vflow_schema SET version = " + std::to_string(schema_version));
   }
 
   connection db_;

@@ -245,12 +245,22 @@ std::vector<journal_row> postgres_transaction::history(const std::string& instan
 }
 
 std::vector<instance_row> postgres_transaction::list(const instance_filter& f) {
-  // NULL parameters match everything; the state filter matches one name of the JSON array.
+  // NULL parameters match everything. A state is looked up in its index, which holds the
+  // state's instances in creation order: the first page is read, not every configuration.
+  if (f.state) {
+    return all_rows(
+        c_.run(std::string(instance_columns) +
+                   "JOIN instance_states AS s ON s.instance = i.id WHERE s.state = $3 AND "
+                   "($1::text IS NULL OR i.workflow = $1) AND ($2::text IS NULL OR i.lifecycle "
+                   "= $2) ORDER BY s.created_at, s.instance LIMIT $4",
+               with(f.workflow, f.lifecycle, *f.state, count(f.limit))),
+        read_instance);
+  }
   return all_rows(c_.run(std::string(instance_columns) +
                              "WHERE ($1::text IS NULL OR i.workflow = $1) AND "
-                             "($2::text IS NULL OR i.lifecycle = $2) AND ($3::text IS NULL OR "
-                             "i.configuration::jsonb ? $3) ORDER BY i.created_at, i.id LIMIT $4",
-                         with(f.workflow, f.lifecycle, f.state, count(f.limit))),
+                             "($2::text IS NULL OR i.lifecycle = $2) ORDER BY i.created_at, i.id "
+                             "LIMIT $3",
+                         with(f.workflow, f.lifecycle, count(f.limit))),
                   read_instance);
 }
 
@@ -274,11 +284,12 @@ std::vector<parameter> parameters(const std::vector<find_sql::value>& values) {
 std::vector<instance_row> postgres_transaction::find_instances(const find_filter& f) {
   find_sql q(postgres_find);
   const std::string limit = q.instances(f);
-  return all_rows(c_.run(std::string(instance_columns) +
-                             "JOIN definitions AS d ON d.hash = i.definition WHERE " +
-                             q.conditions() + " ORDER BY i.created_at, i.id LIMIT " + limit,
-                         parameters(q.values())),
-                  read_instance);
+  return all_rows(
+      c_.run(std::string(instance_columns) + find_sql::instance_joins(f) +
+                 " JOIN definitions AS d ON d.hash = i.definition WHERE " + q.conditions() +
+                 " ORDER BY " + find_sql::instance_order(f) + " LIMIT " + limit,
+             parameters(q.values())),
+      read_instance);
 }
 
 std::vector<journal_row> postgres_transaction::find_records(const find_filter& f) {

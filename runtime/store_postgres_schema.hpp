@@ -1,6 +1,7 @@
 // The PostgreSQL store's schema, one constant per version, each run in order in one transaction
-// under the store's lock (store_postgres.cpp). Private to the PostgreSQL store. It holds what the
-// SQLite store's eight versions hold, as one: the PostgreSQL store began with all of it.
+// under the store's lock (store_postgres.cpp). Private to the PostgreSQL store. Its version 1
+// holds what the SQLite store's first eight hold, as one: the PostgreSQL store began with all of
+// it; version 2 is SQLite's 9.
 #pragma once
 
 namespace vflow::runtime::postgres_schema {
@@ -137,6 +138,36 @@ CREATE VIEW vflow_audit.timers AS
   FROM instances AS i, jsonb_array_elements(coalesce(i.memory::jsonb -> 'timers', '[]'::jsonb)) AS t;
 CREATE VIEW vflow_audit.notes AS
   SELECT vflow_audit.iso(at) AS at, kind, upto_gseq, text FROM journal_notes;
+)sql";
+
+// Version 2: the states each instance is in, indexed for `list --state` and `find --state` (the
+// first page of a state's instances, in creation order, without reading every configuration).
+// Derived from `instances.configuration` by a trigger, so that no path that writes an instance
+// can forget it; an update that keeps the configuration touches nothing here.
+constexpr const char* schema_v2 = R"sql(
+CREATE TABLE instance_states (
+  state      TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  instance   TEXT NOT NULL,
+  PRIMARY KEY (state, created_at, instance)
+);
+CREATE INDEX instance_states_by_instance ON instance_states (instance);
+CREATE FUNCTION vflow_instance_states() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.configuration IS NOT DISTINCT FROM OLD.configuration THEN RETURN NULL; END IF;
+    DELETE FROM instance_states WHERE instance = OLD.id;
+  END IF;
+  INSERT INTO instance_states (state, created_at, instance)
+    SELECT DISTINCT s, NEW.created_at, NEW.id
+    FROM jsonb_array_elements_text(NEW.configuration::jsonb) AS s;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER instance_states AFTER INSERT OR UPDATE OF configuration ON instances
+  FOR EACH ROW EXECUTE FUNCTION vflow_instance_states();
+INSERT INTO instance_states (state, created_at, instance)
+  SELECT DISTINCT s, i.created_at, i.id
+  FROM instances AS i, jsonb_array_elements_text(i.configuration::jsonb) AS s;
 )sql";
 
 }  // namespace vflow::runtime::postgres_schema

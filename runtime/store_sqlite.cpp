@@ -53,7 +53,7 @@ namespace {
 
 using namespace sqlite_db;
 
-constexpr int schema_version = 8;
+constexpr int schema_version = 9;
 
 // PRAGMA application_id of every vflow database ('vflw'): what tells a vflow database from
 // another application's SQLite file, which vflow must never change.
@@ -291,6 +291,7 @@ class sqlite_store : public store {
           exec(sqlite_schema::schema_v8);
           seal_existing_definitions(id.version);
         }
+        if (id.version < 9) exec(sqlite_schema::schema_v9);
         exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
       });

@@ -216,13 +216,19 @@ std::vector<journal_row> sqlite_transaction::history(const std::string& instance
 }
 
 std::vector<instance_row> sqlite_transaction::list(const instance_filter& f) {
-  // NULL parameters match everything; the state filter matches one name of the JSON array.
-  auto& s = s_.prepare(
-      "SELECT id, definition, workflow, lifecycle, configuration, data, seq, created_at, "
-      "updated_at, memory, next_due FROM instances WHERE (?1 IS NULL OR workflow = ?1) AND "
-      "(?2 IS NULL OR lifecycle = ?2) AND "
-      "(?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(configuration) WHERE value = ?3)) "
-      "ORDER BY created_at, id LIMIT ?4");
+  // NULL parameters match everything. A state is looked up in its index, which holds the
+  // state's instances in creation order: the first page is read, not every configuration.
+  auto& s = f.state ? s_.prepare(
+                          "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, "
+                          "i.data, i.seq, i.created_at, i.updated_at, i.memory, i.next_due FROM "
+                          "instance_states AS s JOIN instances AS i ON i.id = s.instance WHERE "
+                          "s.state = ?3 AND (?1 IS NULL OR i.workflow = ?1) AND (?2 IS NULL OR "
+                          "i.lifecycle = ?2) ORDER BY s.created_at, s.instance LIMIT ?4")
+                    : s_.prepare(
+                          "SELECT id, definition, workflow, lifecycle, configuration, data, seq, "
+                          "created_at, updated_at, memory, next_due FROM instances WHERE (?1 IS "
+                          "NULL OR workflow = ?1) AND (?2 IS NULL OR lifecycle = ?2) AND ?3 IS "
+                          "NULL ORDER BY created_at, id LIMIT ?4");
   std::vector<instance_row> out;
   s.bind(f.workflow, f.lifecycle, f.state, static_cast<std::int64_t>(f.limit));
   while (s.step()) out.push_back(read_instance(s));
@@ -242,9 +248,9 @@ std::vector<instance_row> sqlite_transaction::find_instances(const find_filter& 
   const std::string limit = q.instances(f);
   auto& s = s_.prepare(
       "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
-      "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i JOIN definitions AS "
-      "d ON d.hash = i.definition WHERE " +
-      q.conditions() + " ORDER BY i.created_at, i.id LIMIT " + limit);
+      "i.created_at, i.updated_at, i.memory, i.next_due FROM instances AS i" +
+      find_sql::instance_joins(f) + " JOIN definitions AS d ON d.hash = i.definition WHERE " +
+      q.conditions() + " ORDER BY " + find_sql::instance_order(f) + " LIMIT " + limit);
   std::vector<instance_row> out;
   s.bind_values(q.values());
   while (s.step()) out.push_back(read_instance(s));

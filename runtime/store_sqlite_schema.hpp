@@ -137,4 +137,31 @@ constexpr const char* schema_v8 = R"sql(
 ALTER TABLE definitions ADD COLUMN seal TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 9: the states each instance is in, indexed for `list --state` and `find --state` (the
+// first page of a state's instances, in creation order, without reading every configuration).
+// Derived from `instances.configuration` by triggers, so that no path that writes an instance
+// can forget it; an update that keeps the configuration (a self-transition, a data change)
+// touches nothing here.
+constexpr const char* schema_v9 = R"sql(
+CREATE TABLE IF NOT EXISTS instance_states (
+  state      TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  instance   TEXT NOT NULL,
+  PRIMARY KEY (state, created_at, instance)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS instance_states_by_instance ON instance_states (instance);
+CREATE TRIGGER IF NOT EXISTS instance_states_on_insert AFTER INSERT ON instances BEGIN
+  INSERT OR IGNORE INTO instance_states (state, created_at, instance)
+    SELECT value, new.created_at, new.id FROM json_each(new.configuration);
+END;
+CREATE TRIGGER IF NOT EXISTS instance_states_on_update AFTER UPDATE OF configuration ON instances
+  WHEN old.configuration IS NOT new.configuration BEGIN
+  DELETE FROM instance_states WHERE instance = old.id;
+  INSERT OR IGNORE INTO instance_states (state, created_at, instance)
+    SELECT value, new.created_at, new.id FROM json_each(new.configuration);
+END;
+INSERT OR IGNORE INTO instance_states (state, created_at, instance)
+  SELECT j.value, i.created_at, i.id FROM instances AS i, json_each(i.configuration) AS j;
+)sql";
+
 }  // namespace vflow::runtime::sqlite_schema

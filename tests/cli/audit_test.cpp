@@ -263,7 +263,32 @@ TEST_F(AuditCli, AJournalFromBeforeTheChainIsChainedOnMigrationWithANote) {
             "records 1 to 6 were written before the journal was hash-chained (schema 5) and "
             "chained when the database was migrated: the chain proves they have not changed "
             "since then, not before");
-  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "8\n");
+  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "9\n");
+}
+
+// Schema 9 indexed the states instances are in (for `list --state`): a database from before is
+// indexed when the first writer migrates it, instances already there included; a reader refuses
+// to migrate it and says how.
+TEST_F(AuditCli, InstancesFromBeforeTheStateIndexAreIndexedOnMigration) {
+  sql("DROP TRIGGER instance_states_on_insert; DROP TRIGGER instance_states_on_update; "
+      "DROP TABLE instance_states; PRAGMA user_version = 8");
+  const auto reader = vflow("list --state Assigned");
+  EXPECT_EQ(reader.exit_code, 3);
+  EXPECT_NE(reader.out.find("it has schema version 8: run a writing vflow command on it once to "
+                            "upgrade it"),
+            std::string::npos)
+      << reader.out;
+  ASSERT_EQ(vflow("fire I-1 start_work").exit_code, 0);
+  EXPECT_EQ(shell("sqlite3 '" + db() + "' 'PRAGMA user_version'"), "9\n");
+  const auto ids = [&](const std::string& state) {
+    std::vector<std::string> out;
+    for (const auto& i : vflow_json("list --state " + state)) out.push_back(i["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("InProgress"), std::vector<std::string>{"I-1"});  // moved after the migration
+  EXPECT_EQ(ids("Assigned"), std::vector<std::string>{});
+  EXPECT_EQ(ids("Approval"), std::vector<std::string>{"C-1"});  // indexed by the migration
+  EXPECT_EQ(vflow("verify --all").exit_code, 0);
 }
 
 }  // namespace

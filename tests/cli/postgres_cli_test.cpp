@@ -131,6 +131,35 @@ TEST_F(PostgresCli, TheJournalCannotBeRewrittenAndQueriesOnlyRead) {
   EXPECT_EQ(psql("SELECT count(*) FROM journal"), "2\n");
 }
 
+// Schema 2 indexed the states instances are in (for `list --state`): a database of schema 1 is
+// indexed when the first writer migrates it, instances already there included; a reader refuses
+// to migrate it and says how.
+TEST_F(PostgresCli, InstancesFromBeforeTheStateIndexAreIndexedOnMigration) {
+  ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/counter.flow")).exit_code, 0);
+  ASSERT_EQ(vflow("start Counter --id A").exit_code, 0);
+  ASSERT_EQ(vflow("start Counter --id B").exit_code, 0);
+  EXPECT_EQ(psql("DROP TRIGGER instance_states ON instances; DROP FUNCTION "
+                 "vflow_instance_states(); DROP TABLE instance_states; UPDATE vflow_schema SET "
+                 "version = 1"),
+            "");
+  const auto reader = vflow("list --state Counting");
+  EXPECT_EQ(reader.exit_code, 3);
+  EXPECT_NE(reader.out.find("it has schema version 1: run a writing vflow command on it once to "
+                            "upgrade it"),
+            std::string::npos)
+      << reader.out;
+  ASSERT_EQ(vflow("fire B stop").exit_code, 0);
+  EXPECT_EQ(psql("SELECT version FROM vflow_schema"), "2\n");
+  const auto ids = [&](const std::string& state) {
+    std::vector<std::string> out;
+    for (const auto& i : vflow_json("list --state " + state)) out.push_back(i["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids("Counting"), std::vector<std::string>{"A"});  // indexed by the migration
+  EXPECT_EQ(ids("Stopped"), std::vector<std::string>{"B"});
+  EXPECT_EQ(vflow("verify --all").exit_code, 0);
+}
+
 // The grants of docs/postgresql-grants.sql: the application's role appends, never rewrites; the
 // auditor's reads the views only.
 TEST_F(PostgresCli, TheDocumentedGrantsAllowAppendingAndAuditingOnly) {
@@ -147,18 +176,21 @@ TEST_F(PostgresCli, TheDocumentedGrantsAllowAppendingAndAuditingOnly) {
   };
   EXPECT_EQ(run_as(app, "start Counter --id C").exit_code, 0);
   EXPECT_EQ(run_as(app, "fire C bump by=1").exit_code, 0);
+  EXPECT_EQ(run_as(app, "fire C stop").exit_code, 0);  // the states' index follows, as the app
+  EXPECT_EQ(run_as(app, "list --state Stopped").exit_code, 0);
+  EXPECT_EQ(psql("SELECT state FROM instance_states WHERE instance = 'C'"), "Stopped\n");
   EXPECT_EQ(run_as(app, "verify C").exit_code, 0);
   EXPECT_NE(psql("UPDATE journal SET actor = 'x'", app).find("permission denied"),
             std::string::npos);
   EXPECT_NE(psql("DELETE FROM journal", app).find("permission denied"), std::string::npos);
   const auto audit = run_as(auditor, "query \"SELECT count(*) AS records FROM journal\"");
   EXPECT_EQ(audit.exit_code, 0) << audit.out;
-  EXPECT_NE(audit.out.find("2"), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("3"), std::string::npos) << audit.out;
   const auto direct = run_as(auditor, "query \"SELECT * FROM public.journal\"");
   EXPECT_EQ(direct.exit_code, 1);
   EXPECT_NE(direct.out.find("permission denied"), std::string::npos) << direct.out;
   EXPECT_EQ(run_as(auditor, "fire C bump by=1").exit_code, 3);  // may not write
-  EXPECT_EQ(psql("SELECT count(*) FROM journal"), "2\n");
+  EXPECT_EQ(psql("SELECT count(*) FROM journal"), "3\n");
 }
 
 // A write that fails when it reaches the server (here a trigger refuses the journal record; the

@@ -260,7 +260,7 @@ TEST_F(RuntimeCli, NewerSchemaIsRefusedWithoutTouchingIt) {
   const std::string before = dump();
   const auto r = vflow("fire INC-1 assign user=ada");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.out.find("has schema version 99, newer than this vflow (8)"), std::string::npos)
+  EXPECT_NE(r.out.find("has schema version 99, newer than this vflow (9)"), std::string::npos)
       << r.out;
   EXPECT_EQ(dump(), before);
 }

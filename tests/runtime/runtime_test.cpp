@@ -259,6 +259,74 @@ TEST_P(RuntimeTest, ReachingAFinalStateCompletesTheInstance) {
   EXPECT_EQ(rt.list({std::string("Change"), std::nullopt, std::nullopt, 10}).size(), 0u);
 }
 
+// `list --state` and `find --state` answer from the index of active states, which the store
+// keeps in step with every configuration written: entering and leaving states, nested ones
+// (a parent is listed with its child), rejected events (nothing moves), completion.
+TEST_P(RuntimeTest, ListingByStateFollowsEveryTransitionInCreationOrder) {
+  auto rt = open();
+  for (int i = 2; i <= 5; ++i) {
+    const std::string id = "INC-" + std::to_string(i);
+    ASSERT_EQ(
+        rt.start(
+              {.workflow = "Incident", .id = id, .fields = {{"service", "mail"}}, .at = 1000 + i})
+            .status,
+        status::ok);
+  }
+  const auto move = [&](const std::string& id, const std::string& event,
+                        runtime::named_values params = {}) {
+    return rt.fire({id, event, std::move(params), "bob", std::nullopt, std::nullopt, 3000}).status;
+  };
+  ASSERT_EQ(move("INC-2", "assign", {{"user", "ada"}}), status::ok);
+  ASSERT_EQ(move("INC-4", "assign", {{"user", "ada"}}), status::ok);
+  ASSERT_EQ(move("INC-4", "start_work"), status::ok);
+  ASSERT_EQ(move("INC-3", "resolve", {{"code", "x"}}), status::rejected);  // stays in New
+  const auto ids = [&](runtime::instance_filter f) {
+    std::vector<std::string> out;
+    for (const auto& v : rt.list(f)) out.push_back(v.id);
+    return out;
+  };
+  const auto in = [&](const std::string& state) {
+    return ids({std::nullopt, state, std::nullopt, 100});
+  };
+  using list = std::vector<std::string>;
+  EXPECT_EQ(in("New"), (list{"INC-1", "INC-3", "INC-5"}));
+  EXPECT_EQ(in("Assigned"), (list{"INC-2"}));
+  EXPECT_EQ(in("InProgress"), (list{"INC-4"}));  // the parent of the active leaf
+  EXPECT_EQ(in("Diagnosing"), (list{"INC-4"}));
+  EXPECT_EQ(ids({std::nullopt, std::string("New"), std::nullopt, 2}), (list{"INC-1", "INC-3"}));
+  EXPECT_EQ(ids({std::string("Incident"), std::string("New"), std::nullopt, 100}),
+            (list{"INC-1", "INC-3", "INC-5"}));
+  EXPECT_EQ(ids({std::string("Change"), std::string("New"), std::nullopt, 100}), list{});
+  EXPECT_EQ(in("Nowhere"), list{});
+
+  ASSERT_EQ(move("INC-4", "hold", {{"reason", "vendor"}}), status::ok);
+  EXPECT_EQ(in("InProgress"), list{});
+  EXPECT_EQ(in("Diagnosing"), list{});
+  EXPECT_EQ(in("OnHold"), (list{"INC-4"}));
+  ASSERT_EQ(move("INC-4", "resume"), status::ok);  // back through the history state
+  EXPECT_EQ(in("Diagnosing"), (list{"INC-4"}));
+  EXPECT_EQ(in("OnHold"), list{});
+  ASSERT_EQ(rt.change_lifecycle({"INC-5", runtime::lifecycle_event::suspend, {}, {}, {}}).status,
+            status::ok);
+  EXPECT_EQ(ids({std::nullopt, std::string("New"), runtime::lifecycle::active, 100}),
+            (list{"INC-1", "INC-3"}));
+
+  runtime::find_request q;
+  q.filter.state = "New";
+  std::vector<std::string> found;
+  for (const auto& v : rt.find(q).instances) found.push_back(v.id);
+  EXPECT_EQ(found, (list{"INC-1", "INC-3", "INC-5"}));
+
+  // Each instance listed under a state is in it, and each instance is listed under each of its
+  // states: the index is exactly the configurations.
+  for (const auto& v : rt.list({})) {
+    for (const auto& state : v.configuration) {
+      const auto under = in(state);
+      EXPECT_NE(std::find(under.begin(), under.end(), v.id), under.end()) << v.id << " " << state;
+    }
+  }
+}
+
 TEST_P(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   auto rt = open();
   auto src = test::source("workflows/d2c/incident.flow");
