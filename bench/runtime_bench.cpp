@@ -12,9 +12,11 @@
 #include "dsl/compiler.hpp"
 #include "engine/step.hpp"
 #include "runtime/chain.hpp"
+#include "runtime/decisions.hpp"
 #include "runtime/runtime.hpp"
 #include "tests/dsl/library_util.hpp"
 #include "tests/dsl/test_util.hpp"
+#include "tests/runtime/runtime_util.hpp"
 
 namespace {
 
@@ -77,6 +79,47 @@ void engine_step_flat(benchmark::State& state) {
   if (taken != static_cast<std::int64_t>(state.iterations()))
     state.SkipWithError("a step was rejected");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// A policy question about a change awaiting its peer's approval: approve(user) by the requester
+// (denied by four_eyes) and by someone else (allowed), alternately. Arg 1: in memory on a loaded
+// instance (runtime/decisions.hpp); arg 0: the runtime's dry run of the same event, which reads
+// the instance from the store, decodes it and explains the decision every time.
+void policy_decision(benchmark::State& state) {
+  const std::string path = bench_db("decide.db");
+  {
+    auto rt = runtime::engine_runtime::open(path);
+    rt.deploy(test::library());
+    rt.start({.workflow = "Change",
+              .id = "C-1",
+              .fields = {{"summary", "patch"}, {"requester", "alice"}},
+              .at = 1000});
+    rt.fire({"C-1", "submit", {}, "alice", {}, {}, 2000});
+    const runtime::named_values own{{"user", "alice"}}, other{{"user", "bob"}};
+    std::int64_t allowed = 0;
+    if (state.range(0) == 1) {
+      auto loaded = rt.load("C-1", 3000);
+      std::string error;
+      const auto deny = loaded->ask("approve", own, "alice", error);
+      const auto allow = loaded->ask("approve", other, "bob", error);
+      for (auto _ : state) {
+        allowed += loaded->decide(*deny).allowed;
+        allowed += loaded->decide(*allow).allowed;
+      }
+    } else {
+      runtime::fire_request deny{"C-1", "approve", own, "alice", {}, {}, 3000};
+      runtime::fire_request allow{"C-1", "approve", other, "bob", {}, {}, 3000};
+      deny.dry_run = allow.dry_run = true;
+      for (auto _ : state) {
+        allowed += rt.fire(deny).status == runtime::status::ok;
+        allowed += rt.fire(allow).status == runtime::status::ok;
+      }
+    }
+    if (allowed != static_cast<std::int64_t>(state.iterations()))
+      state.SkipWithError("the answers are not one yes and one no");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2);
+  }
+  remove_db(path);
 }
 
 void durable_fire(benchmark::State& state) {
@@ -260,6 +303,7 @@ BENCHMARK(verify_all_records)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Mi
 BENCHMARK(journal_read_floor)->Unit(benchmark::kMillisecond)->MinTime(3);
 BENCHMARK(engine_step);
 BENCHMARK(engine_step_flat);
+BENCHMARK(policy_decision)->Arg(1)->Arg(0);
 BENCHMARK(durable_fire)->Unit(benchmark::kMicrosecond)->MinTime(2)->UseRealTime();
 BENCHMARK(raw_sqlite_floor)
     ->Arg(1)

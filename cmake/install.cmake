@@ -24,7 +24,7 @@ install(TARGETS vflow RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY engine/ DESTINATION ${vflow_include}/engine FILES_MATCHING PATTERN "*.hpp")
 install(FILES dsl/ast.hpp dsl/diagnostic.hpp dsl/compiler.hpp dsl/parser.hpp dsl/printer.hpp
         DESTINATION ${vflow_include}/dsl)
-install(FILES runtime/runtime.hpp runtime/store.hpp runtime/lifecycle.hpp
+install(FILES runtime/runtime.hpp runtime/decisions.hpp runtime/store.hpp runtime/lifecycle.hpp
         DESTINATION ${vflow_include}/runtime)
 
 set(vflow_cmake ${CMAKE_INSTALL_LIBDIR}/cmake/vflow)

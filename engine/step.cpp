@@ -542,6 +542,7 @@ void reset(step_result& out, const instance_state& state) {
   out.changes.clear();
   out.path.clear();
   out.effects.clear();
+  out.blockers.clear();
   out.from = state.configuration;
 }
 

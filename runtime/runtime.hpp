@@ -268,6 +268,8 @@ struct find_outcome {
 };
 
 /// A workflow runtime over a store.
+class loaded_instance;  // runtime/decisions.hpp
+
 class engine_runtime {
  public:
   /// Uses `s` for all persistence.
@@ -319,6 +321,10 @@ class engine_runtime {
   std::optional<trace_graph> trace(const trace_request& r);
   /// The current state of an instance.
   std::optional<instance_view> status(const std::string& id);
+  /// Instance `id` loaded for questions asked in memory (runtime/decisions.hpp), as of `at`
+  /// (default: the wall clock); nothing when the instance is unknown.
+  std::optional<loaded_instance> load(const std::string& id,
+                                      std::optional<std::int64_t> at = std::nullopt);
   /// The deployed versions of workflow `name` (of every workflow when empty), by workflow and
   /// version; which one is current (redeploying an older source makes it current again).
   std::vector<workflow_version> versions(const std::string& name = "");

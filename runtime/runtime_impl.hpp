@@ -66,6 +66,20 @@ inline bool has_secret(const engine::event_call& call) {
 const engine::link_def* inverse_of(const engine::machine& source, const engine::link_def& l,
                                    const engine::machine& target);
 
+// A question's answer says every reason in one message: "2 blockers: ...; ...".
+inline void join_blockers(engine::step_result& r) {
+  if (r.blockers.size() <= 1) return;
+  std::string all = std::to_string(r.blockers.size()) + " blockers: ";
+  for (std::size_t i = 0; i < r.blockers.size(); ++i) all += (i ? "; " : "") + r.blockers[i];
+  r.message = std::move(all);
+}
+
+// A message when an instance in lifecycle `lc` cannot take events (it is not active).
+inline std::optional<std::string> not_active(const std::string& id, lifecycle lc) {
+  if (lc == lifecycle::active) return std::nullopt;
+  return "instance '" + id + "' is " + std::string(to_string(lc)) + ", not active";
+}
+
 // A deployed definition together with its compiled machine.
 struct compiled {
   definition_row row;
@@ -512,21 +526,15 @@ struct engine_runtime::impl {
     const lifecycle lc = row.lifecycle;
     d.next = lc;
     d.detail = json{{"source", c.row.source_name}};
-    if (lc != lifecycle::active) {
+    if (auto inactive = not_active(instance_id, lc)) {
       d.result.outcome = engine::outcome::rejected;
-      d.result.message =
-          "instance '" + instance_id + "' is " + std::string(to_string(lc)) + ", not active";
+      d.result.message = std::move(*inactive);
       d.detail["reason_code"] = "not_active";
       return d;
     }
     engine::step(m, d.after, call, d.result, engine::step_options{true, links, all_blockers});
-    if (d.result.blockers.size() > 1) {  // a question: every reason in one answer
-      d.detail["blockers"] = d.result.blockers;
-      std::string all = std::to_string(d.result.blockers.size()) + " blockers: ";
-      for (std::size_t i = 0; i < d.result.blockers.size(); ++i)
-        all += (i ? "; " : "") + d.result.blockers[i];
-      d.result.message = std::move(all);
-    }
+    if (d.result.blockers.size() > 1) d.detail["blockers"] = d.result.blockers;
+    join_blockers(d.result);
     if (links_read && !links_read->empty()) d.detail["links_read"] = *links_read;
     d.detail["reason_code"] = std::string(engine::to_string(d.result.reason));
     if (d.result.taken) {

@@ -1,8 +1,9 @@
-// Embedding vflow in a C++ program: deploy a workflow, start an instance, fire events, and read
-// the instance and its journal back. Run: build/examples/vflow_embed_example [DB]
+// Embedding vflow in a C++ program: deploy a workflow, start an instance, ask a question in
+// memory, fire events, and read the instance and its journal back. Run: build/examples/vflow_embed_example [DB]
 #include <iostream>
 #include <string>
 
+#include "runtime/decisions.hpp"
 #include "runtime/runtime.hpp"
 
 int main(int argc, char** argv) {
@@ -39,6 +40,16 @@ workflow Rollout {
       return 1;
     }
     const std::string id = started.instance->id;
+
+    // A question asked in memory (runtime/decisions.hpp): may it deploy now? Nothing is written;
+    // a loaded instance answers as `vflow gate --can deploy` would, as often as it is asked.
+    {
+      auto loaded = rt.load(id);
+      std::string error;
+      const auto may_deploy = loaded->ask("deploy", {}, "pipeline", error);
+      const answer& a = loaded->decide(*may_deploy);
+      std::cout << "may deploy? " << (a.allowed ? "yes" : "no: " + a.message) << '\n';
+    }
 
     // Deploying before two approvals is refused, and the refusal is journaled.
     for (const auto& [event, params] :
