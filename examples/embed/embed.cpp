@@ -1,5 +1,6 @@
 // Embedding vflow in a C++ program: deploy a workflow, start an instance, ask a question in
-// memory, fire events, and read the instance and its journal back. Run: build/examples/vflow_embed_example [DB]
+// memory, fire events, and read the instance and its journal back. Run:
+// build/examples/vflow_embed_example [DB]
 #include <iostream>
 #include <string>
 
