@@ -100,9 +100,9 @@ json memory_json(const engine::machine& m, const engine::instance_state& s) {
   return out;
 }
 
-engine::instance_state state_of(const engine::machine& m, const instance_row& row) {
+engine::instance_state state_of(const engine::machine& m, const instance_row& row, bool with_data) {
   engine::instance_state s{config_from_json(m, row.configuration),
-                           data_from_json(m, row.data),
+                           with_data ? data_from_json(m, row.data) : std::vector<engine::value>{},
                            std::vector<std::uint8_t>(m.rules.size(), 0),
                            {},
                            {},

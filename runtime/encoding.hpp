@@ -28,8 +28,9 @@ std::vector<engine::value> data_from_json(const engine::machine& m, const std::s
 json memory_json(const engine::machine& m, const engine::instance_state& s);
 /// An event's parameters by name, as the journal and the instance's memory store them.
 json params_json(const engine::event_def& ev, const std::vector<engine::value>& params);
-/// The engine state stored in an instance row.
-engine::instance_state state_of(const engine::machine& m, const instance_row& row);
+/// The engine state stored in an instance row (without its data when `with_data` is false).
+engine::instance_state state_of(const engine::machine& m, const instance_row& row,
+                                bool with_data = true);
 /// Writes the engine state into an instance row: configuration, data, memory and next due time.
 void store_state(const engine::machine& m, const engine::instance_state& s, instance_row& row);
 /// A step's decision trace: every policy clause, guard and rule evaluated, with source line,

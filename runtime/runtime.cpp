@@ -386,7 +386,7 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
     out.record = std::move(j);
     return;
   }
-  commit(t, *c, *row, std::move(j), out);
+  commit(t, *c, *row, std::move(j), out, &d.after);
   if (d.result.is_taken() && !d.result.effects.empty()) {
     impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
     apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);

@@ -255,7 +255,11 @@ struct engine_runtime::impl {
     return cache.emplace(hash, std::move(c)).first->second;
   }
 
-  instance_view view(const compiled& c, const instance_row& row, bool with_data = true) {
+  // The instance as callers see it: `row`'s identity and times, and its engine state `s` (what
+  // the step just decided, or the row's columns decoded) in names.
+  static instance_view view(const compiled& c, const instance_row& row,
+                            const engine::instance_state& s, bool with_data = true) {
+    const engine::machine& m = c.machine;
     instance_view v;
     v.id = row.id;
     v.workflow = row.workflow;
@@ -263,35 +267,33 @@ struct engine_runtime::impl {
     v.stream = c.row.stream;
     v.definition = row.definition;
     v.lifecycle = row.lifecycle;
-    for (const auto& s : json::parse(row.configuration)) {
-      const std::string name = s.get<std::string>();
-      v.configuration.push_back(name);
-      const auto id = c.machine.find_state(name);
-      if (id && c.machine.state(*id).kind == engine::state_kind::atomic) v.state.push_back(name);
+    for (const engine::state_id id : s.configuration) {
+      const engine::state_def& st = m.state(id);
+      v.configuration.push_back(st.name);
+      if (st.kind == engine::state_kind::atomic) v.state.push_back(st.name);
     }
     if (with_data) {
-      const auto data = data_from_json(c.machine, row.data);
-      for (std::size_t i = 0; i < data.size(); ++i)
-        v.data.emplace_back(c.machine.fields[i].name, data[i]);
+      for (std::size_t i = 0; i < s.data.size() && i < m.fields.size(); ++i)
+        v.data.emplace_back(m.fields[i].name, s.data[i]);
     }
-    const json memory = json::parse(row.memory);
-    const json history = memory.value("history", json::object());
-    for (const auto& [h, states] : history.items()) {
-      v.history.emplace_back(h, states.get<std::vector<std::string>>());
+    for (const auto& [h, states] : s.history) {
+      std::vector<std::string> names;
+      for (const engine::state_id id : states) names.push_back(m.state(id).name);
+      v.history.emplace_back(m.state(h).name, std::move(names));
     }
-    const json timers = memory.value("timers", json::array());
-    for (const auto& t : timers) {
-      v.timers.push_back({t["state"].get<std::string>(), t["after"].get<std::string>(),
-                          t["line"].get<std::uint32_t>(), t["due_ms"].get<std::int64_t>()});
+    for (const engine::armed_timer& t : s.timers) {
+      const engine::timer_def& def = m.timers[t.timer];
+      v.timers.push_back({m.state(def.source).name, def.delay_text, def.pos.line, t.due});
     }
-    for (const auto& s : memory.value("sends", json::array())) {
-      v.sends.push_back({s.at("event").get<std::string>(), s.value("name", ""),
-                         s.at("due_ms").get<std::int64_t>()});
-    }
+    for (const engine::pending_send& p : s.sends)
+      v.sends.push_back({m.event(p.event).name, p.name, p.due});
     v.seq = row.seq;
     v.created_at = row.created_at;
     v.updated_at = row.updated_at;
     return v;
+  }
+  instance_view view(const compiled& c, const instance_row& row, bool with_data = true) {
+    return view(c, row, state_of(c.machine, row, with_data), with_data);
   }
 
   // A value of type `t` from the text a caller gave for `what` (a secret is hashed with the key);
@@ -457,12 +459,14 @@ struct engine_runtime::impl {
   }
 
   // Appends `j` and advances the instance to it; `out` reports the record and the instance.
+  // `state`: the instance's engine state after `j`, when the caller has it (else decoded from
+  // `row`).
   void commit(store_transaction& t, const compiled& c, instance_row& row, journal_row j,
-              step_outcome& out) {
+              step_outcome& out, const engine::instance_state* state = nullptr) {
     append(t, row, j);
     out.status = j.outcome == record_outcome::taken ? status::ok : status::rejected;
     out.message = j.reason.value_or("");
-    out.instance = view(c, row);
+    out.instance = state ? view(c, row, *state) : view(c, row);
     out.record = std::move(j);
   }
 

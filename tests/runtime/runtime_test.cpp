@@ -327,6 +327,45 @@ TEST_P(RuntimeTest, ListingByStateFollowsEveryTransitionInCreationOrder) {
   }
 }
 
+// A fire returns the instance as the step left it, built from the engine state it decided; it is
+// the instance `status` then reads back from the store, field for field (timers armed and
+// cancelled, a history state's memory, data).
+TEST_P(RuntimeTest, AFireReturnsTheInstanceStatusReadsBack) {
+  for (const auto& [event, params] : std::vector<std::pair<std::string, runtime::named_values>>{
+           {"assign", {{"user", "ada"}}},
+           {"start_work", {}},
+           {"hold", {{"reason", "vendor"}}},
+           {"resume", {}},
+           {"resolve", {{"code", ""}}},  // rejected: the instance as it was
+           {"resolve", {{"code", "fixed"}}}}) {
+    const auto o = fire(event, params);
+    ASSERT_TRUE(o.instance) << event;
+    auto rt = open();
+    const auto read = rt.status("INC-1");
+    ASSERT_TRUE(read);
+    const runtime::instance_view& a = *o.instance;
+    const runtime::instance_view& b = *read;
+    EXPECT_EQ(a.state, b.state) << event;
+    EXPECT_EQ(a.configuration, b.configuration) << event;
+    EXPECT_EQ(a.data, b.data) << event;
+    EXPECT_EQ(a.history, b.history) << event;
+    ASSERT_EQ(a.timers.size(), b.timers.size()) << event;
+    for (std::size_t i = 0; i < a.timers.size(); ++i) {
+      EXPECT_EQ(a.timers[i].state, b.timers[i].state);
+      EXPECT_EQ(a.timers[i].after, b.timers[i].after);
+      EXPECT_EQ(a.timers[i].line, b.timers[i].line);
+      EXPECT_EQ(a.timers[i].due, b.timers[i].due);
+    }
+    EXPECT_EQ(a.sends.size(), b.sends.size()) << event;
+    EXPECT_EQ(a.lifecycle, b.lifecycle) << event;
+    EXPECT_EQ(a.seq, b.seq) << event;
+    EXPECT_EQ(a.updated_at, b.updated_at) << event;
+    if (event == "resume") {  // InProgress's history state remembers where work was
+      EXPECT_FALSE(a.history.empty());
+    }
+  }
+}
+
 TEST_P(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   auto rt = open();
   auto src = test::source("workflows/d2c/incident.flow");
