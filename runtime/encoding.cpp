@@ -7,6 +7,22 @@ namespace vflow::runtime {
 
 namespace {
 
+// An object with its members in the order given. nlohmann's initializer lists build a temporary
+// array per member and copy every value on the way (a journal record's explanation cost several
+// thousand instructions per object that way); this appends each member once.
+void add_members(json&) {}
+template <typename V, typename... Rest>
+void add_members(json& o, const char* key, V&& value, Rest&&... rest) {
+  o.emplace(key, std::forward<V>(value));
+  add_members(o, std::forward<Rest>(rest)...);
+}
+template <typename... Members>
+json object_of(Members&&... members) {
+  json o = json::object();
+  add_members(o, std::forward<Members>(members)...);
+  return o;
+}
+
 // Values as the journal's explanations show them (a secret as `***`); data_json keeps digests.
 json to_json(const engine::value& v) { return shown_json(v); }
 
@@ -21,9 +37,8 @@ json reads_json(const std::vector<std::pair<std::string, engine::value>>& reads)
 json parts_json(const std::vector<engine::part_result>& parts) {
   json a = json::array();
   for (const auto& p : parts) {
-    json e{{"text", p.text},
-           {"result", p.result ? json(*p.result) : json()},
-           {"reads", reads_json(p.reads)}};
+    json e = object_of("text", p.text, "result", p.result ? json(*p.result) : json(), "reads",
+                       reads_json(p.reads));
     if (!p.error.empty()) e["error"] = p.error;
     a.push_back(std::move(e));
   }
@@ -75,23 +90,20 @@ json memory_json(const engine::machine& m, const engine::instance_state& s) {
   json timers = json::array();
   for (const auto& t : s.timers) {
     const auto& def = m.timers[t.timer];
-    timers.push_back({{"timer", t.timer},
-                      {"state", m.state(def.source).name},
-                      {"line", def.pos.line},
-                      {"after", def.delay_text},
-                      {"due", engine::format_time(t.due)},
-                      {"due_ms", t.due}});
+    timers.push_back(object_of("timer", t.timer, "state", m.state(def.source).name, "line",
+                               def.pos.line, "after", def.delay_text, "due",
+                               engine::format_time(t.due), "due_ms", t.due));
   }
   json history = json::object();
   for (const auto& [h, states] : s.history) history[m.state(h).name] = config_json(m, states);
-  json out{{"rules", rules}, {"timers", timers}, {"history", history}};
+  json out = object_of("rules", std::move(rules), "timers", std::move(timers), "history",
+                       std::move(history));
   if (!s.sends.empty()) {  // delayed sends waiting for their tick
     json sends = json::array();
     for (const auto& p : s.sends) {
-      json o{{"event", m.event(p.event).name},
-             {"params", params_json(m.event(p.event), p.params)},
-             {"due", engine::format_time(p.due)},
-             {"due_ms", p.due}};
+      json o = object_of("event", m.event(p.event).name, "params",
+                         params_json(m.event(p.event), p.params), "due", engine::format_time(p.due),
+                         "due_ms", p.due);
       if (!p.name.empty()) o["name"] = p.name;
       sends.push_back(std::move(o));
     }
@@ -158,47 +170,35 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
       case engine::trace_kind::deny: {
         const auto& d = m.denies[t.index];
         const auto& p = m.policies[d.policy];
-        e = {{"kind", "deny"},
-             {"policy", p.name},
-             {"description", p.description},
-             {"event", m.event(d.event).name},
-             {"line", d.pos.line},
-             {"condition", d.condition_text},
-             {"result", t.result}};
+        e = object_of("kind", "deny", "policy", p.name, "description", p.description, "event",
+                      m.event(d.event).name, "line", d.pos.line, "condition", d.condition_text,
+                      "result", t.result);
         if (!d.because.empty()) e["because"] = d.because;
         break;
       }
       case engine::trace_kind::guard: {
         const auto& tr = m.transitions[t.index];
-        e = {{"kind", "guard"},
-             {"event", m.event(tr.event).name},
-             {"from", m.state(tr.source).name},
-             {"to", m.state(tr.target == engine::no_state ? tr.source : tr.target).name},
-             {"line", tr.pos.line},
-             {"condition", tr.guard_text},
-             {"result", t.result}};
+        e = object_of("kind", "guard", "event", m.event(tr.event).name, "from",
+                      m.state(tr.source).name, "to",
+                      m.state(tr.target == engine::no_state ? tr.source : tr.target).name, "line",
+                      tr.pos.line, "condition", tr.guard_text, "result", t.result);
         break;
       }
       case engine::trace_kind::rule: {
         const auto& rule = m.rules[t.index];
-        e = {{"kind", "rule"},
-             {"rule", rule.name},
-             {"line", rule.pos.line},
-             {"condition", rule.condition_text},
-             {"fired", t.result}};
+        e = object_of("kind", "rule", "rule", rule.name, "line", rule.pos.line, "condition",
+                      rule.condition_text, "fired", t.result);
         break;
       }
       case engine::trace_kind::raise:
-        e = {{"kind", "raise"}, {"event", m.events[t.index].name}, {"rule", m.rules[t.rule].name}};
+        e = object_of("kind", "raise", "event", m.events[t.index].name, "rule",
+                      m.rules[t.rule].name);
         break;
       case engine::trace_kind::timer: {
         const auto& timer = m.timers[t.index];
-        e = {{"kind", "timer"},
-             {"from", m.state(timer.source).name},
-             {"to", m.state(timer.target).name},
-             {"line", timer.pos.line},
-             {"after", timer.delay_text},
-             {"result", t.result}};
+        e = object_of("kind", "timer", "from", m.state(timer.source).name, "to",
+                      m.state(timer.target).name, "line", timer.pos.line, "after", timer.delay_text,
+                      "result", t.result);
         if (!timer.guard_text.empty()) e["condition"] = timer.guard_text;
         break;
       }
@@ -206,16 +206,13 @@ json trace_json(const engine::machine& m, const engine::step_result& r) {
       case engine::trace_kind::always: {
         const bool done = t.kind == engine::trace_kind::done;
         const auto& tr = done ? m.done[t.index] : m.always[t.index];
-        e = {{"kind", done ? "done" : "always"},
-             {"from", m.state(tr.source).name},
-             {"to", m.state(tr.target).name},
-             {"line", tr.pos.line},
-             {"result", t.result}};
+        e = object_of("kind", done ? "done" : "always", "from", m.state(tr.source).name, "to",
+                      m.state(tr.target).name, "line", tr.pos.line, "result", t.result);
         if (!tr.guard_text.empty()) e["condition"] = tr.guard_text;
         break;
       }
       case engine::trace_kind::internal:
-        e = {{"kind", "internal"}, {"event", m.events[t.index].name}, {"taken", t.result}};
+        e = object_of("kind", "internal", "event", m.events[t.index].name, "taken", t.result);
         if (!t.note.empty()) e["note"] = t.note;
         break;
     }
@@ -244,11 +241,8 @@ json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& 
                                                           : m.always[e.index];
       from = t.source, to = t.target == engine::no_state ? t.source : t.target, line = t.pos.line;
     }
-    a.push_back({{"kind", kinds[static_cast<int>(e.kind)]},
-                 {"index", e.index},
-                 {"from", m.state(from).name},
-                 {"to", m.state(to).name},
-                 {"line", line}});
+    a.push_back(object_of("kind", kinds[static_cast<int>(e.kind)], "index", e.index, "from",
+                          m.state(from).name, "to", m.state(to).name, "line", line));
   }
   return a;
 }
@@ -256,9 +250,8 @@ json path_json(const engine::machine& m, const std::vector<engine::taken_edge>& 
 json changes_json(const engine::machine& m, const std::vector<engine::field_change>& changes) {
   json a = json::array();
   for (const auto& ch : changes) {
-    a.push_back({{"field", m.field(ch.field).name},
-                 {"before", to_json(ch.before)},
-                 {"after", to_json(ch.after)}});
+    a.push_back(object_of("field", m.field(ch.field).name, "before", to_json(ch.before), "after",
+                          to_json(ch.after)));
   }
   return a;
 }
