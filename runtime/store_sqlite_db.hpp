@@ -46,6 +46,17 @@ class statement {
     return *this;
   }
 
+  // As bind(), without copying the texts: the caller keeps every argument alive and unchanged
+  // until the statement has been stepped to its end (`.bind_borrowed(...).run()` in one
+  // expression). For the writes of every step, whose texts are a record's kilobyte.
+  template <typename... Args>
+  statement& bind_borrowed(const Args&... args) {
+    borrowed_ = true;
+    bind(args...);
+    borrowed_ = false;
+    return *this;
+  }
+
   // Binds `values` to ?1, ?2, ... in order (a statement whose text is composed at run time).
   statement& bind_values(const std::vector<std::variant<std::int64_t, std::string>>& values) {
     sqlite3_reset(stmt_);
@@ -103,7 +114,9 @@ class statement {
   // An enumeration by its spelling in the store (to_string).
   template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
   void bind_one(int i, E v) {
-    bind_one(i, std::string(to_string(v)));
+    const std::string_view spelled = to_string(v);  // a literal: nothing to copy
+    check(sqlite3_bind_text(stmt_, i, spelled.data(), static_cast<int>(spelled.size()),
+                            SQLITE_STATIC));
   }
   template <typename E, typename = std::enable_if_t<std::is_enum_v<E>>>
   void bind_one(int i, const std::optional<E>& v) {
@@ -114,7 +127,8 @@ class statement {
     }
   }
   void bind_one(int i, const std::string& v) {
-    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                            borrowed_ ? SQLITE_STATIC : SQLITE_TRANSIENT));
   }
   void bind_one(int i, const std::optional<std::int64_t>& v) {
     if (v) {
@@ -136,6 +150,7 @@ class statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool borrowed_ = false;  // bind_borrowed() in progress
 };
 
 // A connection's prepared statements, by SQL text: the fixed statements, and the few shapes

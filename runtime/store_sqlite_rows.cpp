@@ -99,8 +99,8 @@ void sqlite_transaction::insert_instance(const instance_row& i) {
         "created_at, updated_at, memory, next_due) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
         "?10, "
         "?11)")
-      .bind(i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq,
-            i.created_at, i.updated_at, i.memory, i.next_due)
+      .bind_borrowed(i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq,
+                     i.created_at, i.updated_at, i.memory, i.next_due)
       .run();
 }
 
@@ -108,7 +108,8 @@ void sqlite_transaction::update_instance(const instance_row& i) {
   s_.prepare(
         "UPDATE instances SET lifecycle = ?2, configuration = ?3, data = ?4, seq = ?5, "
         "updated_at = ?6, memory = ?7, next_due = ?8 WHERE id = ?1")
-      .bind(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory, i.next_due)
+      .bind_borrowed(i.id, i.lifecycle, i.configuration, i.data, i.seq, i.updated_at, i.memory,
+                     i.next_due)
       .run();
 }
 
@@ -156,9 +157,9 @@ void sqlite_transaction::insert_journal(const journal_row& r) {
         "event_id, at, recorded_at, from_config, to_config, changes, outcome, reason, detail, "
         "lifecycle, cause, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
         "?14, ?15, ?16, ?17, ?18, ?19, ?20)")
-      .bind(r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor, r.event_id,
-            r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, r.reason,
-            r.detail, r.lifecycle, r.cause, r.hash)
+      .bind_borrowed(r.gseq, r.instance, r.seq, r.definition, r.kind, r.event, r.params, r.actor,
+                     r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes,
+                     r.outcome, r.reason, r.detail, r.lifecycle, r.cause, r.hash)
       .run();
 }
 
