@@ -371,8 +371,9 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
   }
   json reads;
   const auto snap = snapshot(t, *c, req.id, reads);
-  impl::decision d =
-      impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads, req.dry_run);
+  const engine::instance_state known = state_of_row(*c, *row);
+  impl::decision d = impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads,
+                                  req.dry_run, &known);
   out.blockers = d.result.blockers;
   journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
   j.event = req.event;
@@ -387,6 +388,7 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
     return;
   }
   commit(t, *c, *row, std::move(j), out, &d.after);
+  remember_state(*row, d.after);  // the row's columns were just written from it
   if (d.result.is_taken() && !d.result.effects.empty()) {
     impl::cascade k{req.actor, at, 0, {req.id + " " + req.event}};
     apply_effects(t, *c, req.id, out.record->gseq, d.result.effects, k);

@@ -191,6 +191,40 @@ struct engine_runtime::impl {
   std::map<std::string, std::shared_ptr<const compiled>> cache;  // by definition hash
   std::optional<secret_key> key;  // what secrets are hashed with (set_secret_key)
 
+  // The instance row last decoded or written, with its engine state: the state is a function of
+  // the definition and the JSON columns alone, so a row with the same texts has the same state,
+  // and a loop of events on one instance decodes nothing.
+  struct decoded_row {
+    std::string definition, configuration, data, memory;
+    engine::instance_state state;
+  };
+  std::mutex decoded_mutex;
+  std::optional<decoded_row> decoded;
+
+  engine::instance_state state_of_row(const compiled& c, const instance_row& row) {
+    {
+      std::lock_guard lock(decoded_mutex);
+      if (decoded && decoded->definition == row.definition &&
+          decoded->configuration == row.configuration && decoded->data == row.data &&
+          decoded->memory == row.memory) {
+        return decoded->state;
+      }
+    }
+    engine::instance_state s = state_of(c.machine, row);
+    remember_state(row, s);
+    return s;
+  }
+  // `s` is the engine state of `row` (decoded from it, or what its columns were written from).
+  void remember_state(const instance_row& row, const engine::instance_state& s) {
+    std::lock_guard lock(decoded_mutex);
+    if (!decoded) decoded.emplace();
+    decoded->definition = row.definition;
+    decoded->configuration = row.configuration;
+    decoded->data = row.data;
+    decoded->memory = row.memory;
+    decoded->state = s;
+  }
+
   // The store's transactions. A record that is not the JSON vflow wrote (a database someone
   // else wrote or altered) is a store error with a message of ours, not the JSON library's.
   void write(const std::function<void(store_transaction&)>& work) {
@@ -520,13 +554,15 @@ struct engine_runtime::impl {
   void fire_in(store_transaction& t, const fire_request& req, std::int64_t clock,
                step_outcome& out);
 
+  // `known`: the engine state of `row`, when the caller has it (else decoded from the row).
   static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
                          const std::string& instance_id,
                          const engine::link_snapshot* links = nullptr,
-                         const json* links_read = nullptr, bool all_blockers = false) {
+                         const json* links_read = nullptr, bool all_blockers = false,
+                         const engine::instance_state* known = nullptr) {
     const engine::machine& m = c.machine;
     decision d;
-    d.after = state_of(m, row);
+    d.after = known ? *known : state_of(m, row);
     const lifecycle lc = row.lifecycle;
     d.next = lc;
     d.detail = json{{"source", c.row.source_name}};

@@ -366,6 +366,29 @@ TEST_P(RuntimeTest, AFireReturnsTheInstanceStatusReadsBack) {
   }
 }
 
+// A runtime remembers the state it last decoded or wrote, by the row's texts: another runtime's
+// writes to the same instance in between are seen, never an outdated state.
+TEST_P(RuntimeTest, TwoRuntimesTakingTurnsOnOneInstanceSeeEachOthersSteps) {
+  auto a = open();
+  auto b = open();
+  const auto by = [](runtime::engine_runtime& rt, const std::string& event,
+                     runtime::named_values params = {}) {
+    return rt.fire({"INC-1", event, std::move(params), "bob", std::nullopt, std::nullopt, 2000});
+  };
+  ASSERT_EQ(by(a, "assign", {{"user", "ada"}}).status, status::ok);
+  ASSERT_EQ(by(b, "start_work").status, status::ok);        // b moves it on
+  const auto held = by(a, "hold", {{"reason", "vendor"}});  // a sees InProgress
+  ASSERT_EQ(held.status, status::ok) << held.message;
+  ASSERT_EQ(by(b, "resume").status, status::ok);  // b sees OnHold
+  const auto again = by(a, "hold", {{"reason", "parts"}});
+  ASSERT_EQ(again.status, status::ok) << again.message;
+  EXPECT_EQ(
+      again.instance->data.at(engine::index(*a.machine_of("INC-1")->find_field("hold_reason")))
+          .second,
+      engine::value::of_string("parts"));
+  EXPECT_TRUE(a.verify("INC-1").consistent);
+}
+
 TEST_P(RuntimeTest, RedeployKeepsRunningInstancesOnTheirDefinition) {
   auto rt = open();
   auto src = test::source("workflows/d2c/incident.flow");
