@@ -1,6 +1,8 @@
 // The JSON shapes of instance rows and journal records (see encoding.hpp).
 #include "runtime/encoding.hpp"
 
+#include <charconv>
+
 #include "runtime/value_json.hpp"
 
 namespace vflow::runtime {
@@ -45,7 +47,89 @@ json parts_json(const std::vector<engine::part_result>& parts) {
   return a;
 }
 
+// Writes `text` as a JSON string; false (leaving `out` unfinished) at its first byte beyond
+// ASCII.
+bool write_ascii_string(std::string_view text, std::string& out) {
+  out += '"';
+  std::size_t run = 0;  // where the bytes not yet copied begin
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) return false;
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text, run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {  // another control character, as nlohmann writes it: \u00XX in lower case
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xf];
+      }
+    }
+  }
+  out.append(text, run, text.size() - run);
+  out += '"';
+  return true;
+}
+
+template <typename Integer>
+void write_integer(Integer v, std::string& out) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+// Writes `j` compactly; false at the first thing left to nlohmann (see to_text).
+bool write_compact(const json& j, std::string& out) {
+  switch (j.type()) {
+    case json::value_t::null: out += "null"; return true;
+    case json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return true;
+    case json::value_t::number_integer: write_integer(j.get<std::int64_t>(), out); return true;
+    case json::value_t::number_unsigned: write_integer(j.get<std::uint64_t>(), out); return true;
+    case json::value_t::string: return write_ascii_string(j.get_ref<const std::string&>(), out);
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const json& e : j) {
+        if (!first) out += ',';
+        first = false;
+        if (!write_compact(e, out)) return false;
+      }
+      out += ']';
+      return true;
+    }
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        if (!write_ascii_string(it.key(), out)) return false;
+        out += ':';
+        if (!write_compact(it.value(), out)) return false;
+      }
+      out += '}';
+      return true;
+    }
+    default: return false;  // floating point, binary
+  }
+}
+
 }  // namespace
+
+std::string to_text(const json& j) {
+  std::string out;
+  out.reserve(256);
+  if (write_compact(j, out)) return out;
+  return j.dump();
+}
 
 json config_json(const engine::machine& m, const std::vector<engine::state_id>& config) {
   json a = json::array();
@@ -154,9 +238,9 @@ engine::instance_state state_of(const engine::machine& m, const instance_row& ro
 
 // Writes the engine state into an instance row: configuration, data, memory and next due time.
 void store_state(const engine::machine& m, const engine::instance_state& s, instance_row& row) {
-  row.configuration = config_json(m, s.configuration).dump();
-  row.data = data_json(m, s.data).dump();
-  row.memory = memory_json(m, s).dump();
+  row.configuration = to_text(config_json(m, s.configuration));
+  row.data = to_text(data_json(m, s.data));
+  row.memory = to_text(memory_json(m, s));
   row.next_due = engine::next_due(s);
 }
 

@@ -118,10 +118,10 @@ journal_row engine_runtime::impl::append_link_record(store_transaction& t, const
   if (!row) throw request_failure(status::not_found, "unknown instance '" + id + "'");
   journal_row j = next_record(*row, record_kind::link, k.actor, k.at);
   j.event = add ? "link" : "unlink";
-  j.params = params.dump();
+  j.params = to_text(params);
   j.outcome = record_outcome::taken;
   j.cause = cause;
-  j.detail = json{{"workflow", row->workflow}}.dump();
+  j.detail = to_text(json{{"workflow", row->workflow}});
   append(t, *row, j);
   return j;
 }
@@ -318,9 +318,9 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
   store_state(m, state, row);
   journal_row j = next_record(row, record_kind::start, k.actor, k.at);
   j.from_config = "[]";
-  j.params = inputs.dump();
+  j.params = to_text(inputs);
   j.to_config = row.configuration;
-  j.changes = changes_json(m, r.changes).dump();
+  j.changes = to_text(changes_json(m, r.changes));
   j.outcome = record_outcome::taken;
   j.cause = cause;
   json detail{{"source", def->source_name}, {"workflow", m.name},
@@ -328,7 +328,7 @@ std::string engine_runtime::impl::spawn(store_transaction& t, const compiled& c,
               {"trace", trace_json(m, r)},  {"path", path_json(m, r.path)}};
   if (!reads.empty()) detail["links_read"] = reads;
   if (!r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
-  j.detail = detail.dump();
+  j.detail = to_text(detail);
   j.lifecycle = row.lifecycle;
   append(t, row, j);
   for (const auto& [other, params] : notes) append_link_record(t, other, true, params, j.gseq, k);
@@ -387,7 +387,7 @@ void engine_runtime::impl::deliver(store_transaction& t, const std::string& pare
   decision d = decide(*tc, *row, call, target, m.reads_links ? &snap : nullptr, &reads);
   journal_row j = next_record(*row, record_kind::event, k.actor, k.at);
   j.event = e.name;
-  j.params = params.dump();
+  j.params = to_text(params);
   j.cause = cause;
   d.detail["sent_by"] = parent;
   if (!d.result.is_taken() && e.must) {

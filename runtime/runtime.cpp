@@ -261,10 +261,10 @@ step_outcome engine_runtime::start(const start_request& req) {
           {{"field", m.fields[i].name}, {"before", nullptr}, {"after", shown_json(state.data[i])}});
     }
     journal_row j = impl::next_record(row, record_kind::start, req.actor, at);
-    j.params = inputs.dump();  // the fields given: replaying start from them reproduces the rules
+    j.params = to_text(inputs);  // the fields given: replaying start from them reproduces the rules
     j.from_config = "[]";
     j.to_config = row.configuration;
-    j.changes = changes.dump();
+    j.changes = to_text(changes);
     j.outcome = record_outcome::taken;
     json detail{{"source", def->source_name},
                 {"workflow", m.name},
@@ -273,7 +273,7 @@ step_outcome engine_runtime::start(const start_request& req) {
                 {"path", path_json(m, r.path)}};
     if (!reads.empty()) detail["links_read"] = reads;
     if (!r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
-    j.detail = detail.dump();
+    j.detail = to_text(detail);
     j.lifecycle = lc;
     impl::append(t, row, j);
     for (const auto& [other, params] : notes)
@@ -377,7 +377,7 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
   out.blockers = d.result.blockers;
   journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
   j.event = req.event;
-  j.params = params.dump();
+  j.params = to_text(params);
   j.event_id = req.event_id;
   impl::record_decision(m, d, j, *row);
   if (req.dry_run) {  // the same decision, nothing written
@@ -501,7 +501,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
           yes = d.result.is_taken();
           out.blockers = d.result.blockers;
           j.event = *req.can;
-          j.params = params.dump();
+          j.params = to_text(params);
           detail = std::move(d.detail);
           detail["question"] = "can " + *req.can;
           if (!yes) j.reason = d.result.message;
@@ -533,7 +533,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
           j.reason = "instance '" + req.id + "' is in " + states + ", not in " + wanted;
         }
         j.outcome = yes ? record_outcome::taken : record_outcome::rejected;
-        j.detail = detail.dump();
+        j.detail = to_text(detail);
         impl_->commit(t, *c, *row, std::move(j), out);
       });
   impl_->redact(answer);
@@ -591,7 +591,7 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     } else {  // a delayed send the instance made itself
       const engine::event_def& ev = m.event(due_item.send.event);
       j.event = ev.name;
-      j.params = params_json(ev, due_item.send.params).dump();
+      j.params = to_text(params_json(ev, due_item.send.params));
       detail["send"] = {{"index", due_item.send_index},
                         {"event", ev.name},
                         {"due", engine::format_time(due_item.send.due)}};
@@ -600,11 +600,11 @@ std::vector<journal_row> engine_runtime::impl::fire_due(store_transaction& t, co
     if (r.is_taken()) detail["path"] = path_json(m, r.path);
     if (!reads.empty()) detail["links_read"] = reads;
     if (r.is_taken() && !r.effects.empty()) detail["effects"] = effects_json(m, r.effects);
-    j.detail = detail.dump();
+    j.detail = to_text(detail);
     if (r.is_taken()) {
       j.outcome = record_outcome::taken;
-      j.to_config = config_json(m, state.configuration).dump();
-      j.changes = changes_json(m, r.changes).dump();
+      j.to_config = to_text(config_json(m, state.configuration));
+      j.changes = to_text(changes_json(m, r.changes));
       if (engine::is_complete(m, state)) {
         row->lifecycle = next_lifecycle(lifecycle::active, lifecycle_event::complete)
                              .value_or(lifecycle::active);
@@ -682,7 +682,7 @@ step_outcome engine_runtime::change_lifecycle(const lifecycle_request& req) {
       j.reason = "cannot " + std::string(to_string(req.action)) + " instance '" + req.id +
                  "': it is " + std::string(to_string(from));
     }
-    j.detail = detail.dump();
+    j.detail = to_text(detail);
     j.lifecycle = row->lifecycle;
     impl_->commit(t, *c, *row, std::move(j), out);
   });
@@ -781,7 +781,7 @@ void engine_runtime::impl::redact(journal_row& r) {
   for (auto& [name, value] : params.items()) {
     if (value.is_string() && secret(name)) value = "***";
   }
-  r.params = params.dump();
+  r.params = to_text(params);
 }
 
 std::vector<instance_view> engine_runtime::list(const instance_filter& f) {

@@ -536,11 +536,11 @@ struct engine_runtime::impl {
   // configuration, changes or reason, and the lifecycle after it.
   static void record_decision(const engine::machine& m, const decision& d, journal_row& j,
                               instance_row& row) {
-    j.detail = d.detail.dump();
+    j.detail = to_text(d.detail);
     if (d.result.is_taken()) {
       j.outcome = record_outcome::taken;
-      j.to_config = config_json(m, d.after.configuration).dump();
-      j.changes = changes_json(m, d.result.changes).dump();
+      j.to_config = to_text(config_json(m, d.after.configuration));
+      j.changes = to_text(changes_json(m, d.result.changes));
       store_state(m, d.after, row);
     } else {
       j.outcome = record_outcome::rejected;
