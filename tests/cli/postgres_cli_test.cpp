@@ -138,7 +138,8 @@ TEST_F(PostgresCli, InstancesFromBeforeTheStateIndexAreIndexedOnMigration) {
   ASSERT_EQ(vflow("deploy " + src("tests/flows/valid/counter.flow")).exit_code, 0);
   ASSERT_EQ(vflow("start Counter --id A").exit_code, 0);
   ASSERT_EQ(vflow("start Counter --id B").exit_code, 0);
-  EXPECT_EQ(psql("DROP TRIGGER instance_states ON instances; DROP FUNCTION "
+  EXPECT_EQ(psql("DROP TRIGGER instance_states ON instances; DROP TRIGGER instance_states_moved ON "
+                 "instances; DROP FUNCTION "
                  "vflow_instance_states(); DROP TABLE instance_states; UPDATE vflow_schema SET "
                  "version = 1"),
             "");
