@@ -6,8 +6,6 @@
 // Usage: vflow_bench_query [DB]   The database is built once (about two minutes: every record
 // is a real fire through the runtime) and kept for later runs; default
 // $TMPDIR/vflow-bench-query-1M.db.
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/latency.hpp"
 #include "runtime/runtime.hpp"
 #include "tests/dsl/test_util.hpp"
 
@@ -22,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace vflow;
-using clock_type = std::chrono::steady_clock;
+using namespace vflow::bench;
 
 constexpr std::int64_t instances = 10000;
 constexpr std::int64_t records = 1000000;
@@ -47,56 +46,6 @@ void build(const std::string& path) {
     rt.fire({id_of(n % instances), "bump", {{"by", "1"}}, actor_of(n), {}, {}, at++});
     if (n % 100000 == 0) std::cerr << "  " << n << '\n';
   }
-}
-
-struct stats {
-  double p50 = 0, p99 = 0, max = 0;
-};
-
-stats summarise(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  const auto at = [&](double q) {
-    return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1))];
-  };
-  return {at(0.5), at(0.99), ms.back()};
-}
-
-template <typename F>
-stats time_each(int n, F&& f) {
-  std::vector<double> ms;
-  ms.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const auto start = clock_type::now();
-    f(i);
-    ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
-  }
-  return summarise(std::move(ms));
-}
-
-// The same statements in one sqlite3 shell session, timed by the shell itself.
-stats shell_time(const std::string& path, const std::vector<std::string>& statements) {
-  const std::string script = (fs::temp_directory_path() / "vflow-bench-query.sql").string();
-  {
-    std::FILE* f = std::fopen(script.c_str(), "w");
-    std::fputs(".timer on\n.output /dev/null\n", f);
-    for (const auto& s : statements) std::fprintf(f, "%s;\n", s.c_str());
-    std::fclose(f);
-  }
-  const std::string cmd = "sqlite3 -readonly '" + path + "' < '" + script + "' 2>&1";
-  std::FILE* p = popen(cmd.c_str(), "r");
-  std::vector<double> ms;
-  char line[512];
-  while (p && std::fgets(line, sizeof line, p)) {
-    double real = 0;
-    if (std::sscanf(line, "Run Time: real %lf", &real) == 1) ms.push_back(real * 1000);
-  }
-  if (p) pclose(p);
-  if (ms.empty()) return {};
-  return summarise(std::move(ms));
-}
-
-void row(const char* what, const stats& s) {
-  std::printf("%-58s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms\n", what, s.p50, s.p99, s.max);
 }
 
 }  // namespace
