@@ -81,15 +81,22 @@ std::optional<loaded_instance> engine_runtime::load(const std::string& id,
     json reads;
     engine::link_snapshot links = impl_->snapshot(t, *c, id, reads);
     impl* self = impl_.get();
-    loaded_instance::asker ask = [self](const engine::machine& m, const std::string& event,
-                                        const named_values& params,
-                                        const std::optional<std::string>& actor, std::int64_t time,
-                                        std::string& error) -> std::optional<question> {
+    // A secret asked about is compared with the instance's only under the key they share: as the
+    // gate does, such a question is refused when the instance's were hashed under another.
+    std::optional<std::string> foreign = impl_->foreign_secrets(*c, *row);
+    loaded_instance::asker ask =
+        [self, foreign](const engine::machine& m, const std::string& event,
+                        const named_values& params, const std::optional<std::string>& actor,
+                        std::int64_t time, std::string& error) -> std::optional<question> {
       step_outcome problem;
       json given;
       auto call = self->make_call(m, event, params, time, actor, given, problem);
       if (!call) {
         error = problem.message;
+        return std::nullopt;
+      }
+      if (foreign && has_secret(*call)) {
+        error = *foreign;
         return std::nullopt;
       }
       return question{std::move(*call)};

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/decisions.hpp"
 #include "runtime/secret.hpp"
 #include "tests/runtime/runtime_util.hpp"
 
@@ -58,6 +59,17 @@ class SecretTest : public testing::Test {
 TEST_F(SecretTest, GuardsCompareSecretsThatAreNeverKeptInClear) {
   auto rt = open();
   ASSERT_EQ(fire(rt, "approve", {{"token", "tok-9f2a"}}, 2000).status, status::ok);
+  {  // asked in memory first (runtime/decisions.hpp): the token is hashed with the key too
+    auto loaded = rt.load("H-1", 2500);
+    ASSERT_TRUE(loaded);
+    std::string error;
+    const auto yes = loaded->ask("deploy", {{"token", "tok-9f2a"}}, "ada", error);
+    const auto no = loaded->ask("deploy", {{"token", "tok-guess"}}, "ada", error);
+    ASSERT_TRUE(yes && no) << error;
+    EXPECT_TRUE(loaded->decide(*yes).allowed);
+    EXPECT_EQ(loaded->decide(*no).message,
+              "denied by policy token_holder: Only the holder of the deploy token may deploy");
+  }
   const auto wrong = fire(rt, "deploy", {{"token", "tok-guess"}}, 3000);
   EXPECT_EQ(wrong.status, status::rejected);
   EXPECT_EQ(wrong.message,
@@ -166,6 +178,11 @@ TEST_F(SecretTest, WithoutTheKeyOrWithAnotherOneASecretIsRefusedAndNothingWritte
                                  runtime::secret_key(key_a).id() + ", but the key set now is " +
                                  runtime::secret_key(key_b).id() +
                                  ": secrets compare only under the key they were hashed with");
+  std::string error;  // a question asked in memory is refused the same way
+  auto loaded = other.load("H-1", 3000);
+  ASSERT_TRUE(loaded);
+  EXPECT_FALSE(loaded->ask("deploy", {{"token", "tok"}}, "ada", error));
+  EXPECT_EQ(error, foreign.message);
   EXPECT_EQ(database_bytes(), before);
   EXPECT_EQ(rt.status("H-1")->seq, 2);
   EXPECT_THROW(runtime::secret_key("too short"), std::invalid_argument);
