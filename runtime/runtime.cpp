@@ -299,8 +299,13 @@ step_outcome engine_runtime::start(const start_request& req) {
 void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req,
                                    std::int64_t clock, step_outcome& out) {
   out = step_outcome{};
-  auto row = impl::find_instance(t, req.id, out);
-  if (!row) return;
+  // The instance and an earlier delivery of this event id, read together (one round trip).
+  auto [row, first] = t.instance_and_delivery(req.id, req.dry_run ? std::nullopt : req.event_id);
+  if (!row) {
+    out.status = status::not_found;
+    out.message = "unknown instance '" + req.id + "'";
+    return;
+  }
   const auto c = load(t, row->definition);
   const engine::machine& m = c->machine;
   // Without --at, the wall clock, but never before the instance's last record: concurrent
@@ -315,22 +320,20 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
     out.message = std::move(*foreign);
     return;
   }
-  if (req.event_id && !req.dry_run) {
-    if (auto first = t.journal_by_event_id(req.id, *req.event_id)) {
-      if (first->event != req.event || json::parse(first->params) != params) {
-        out.status = status::conflict;
-        out.message = "event id '" + *req.event_id + "' was already used for event '" +
-                      first->event.value_or("?") + "' with other parameters (journal seq " +
-                      std::to_string(first->seq) + ")";
-        return;
-      }
-      out.duplicate = true;
-      out.status = first->outcome == record_outcome::taken ? status::ok : status::rejected;
-      out.message = first->reason.value_or("");
-      out.instance = view(*c, *row);
-      out.record = std::move(first);
+  if (first) {  // delivered before: its outcome, once
+    if (first->event != req.event || json::parse(first->params) != params) {
+      out.status = status::conflict;
+      out.message = "event id '" + *req.event_id + "' was already used for event '" +
+                    first->event.value_or("?") + "' with other parameters (journal seq " +
+                    std::to_string(first->seq) + ")";
       return;
     }
+    out.duplicate = true;
+    out.status = first->outcome == record_outcome::taken ? status::ok : status::rejected;
+    out.message = first->reason.value_or("");
+    out.instance = view(*c, *row);
+    out.record = std::move(first);
+    return;
   }
   // The instance as the caller saw it at `expect_seq`: only gate answers may have come since
   // (a CI job polling a gate must not make this update fail).

@@ -218,12 +218,21 @@ class store_transaction {
   virtual std::optional<instance_row> instance(const std::string& id) = 0;
   virtual void insert_instance(const instance_row& i) = 0;
   virtual void update_instance(const instance_row& i) = 0;
-  /// The record an earlier delivery of `event_id` to `instance` produced, if any.
   /// Whether `instance` has a record other than a gate answer after `seq`: what `--expect-seq`
   /// asks (a gate changes nothing, so polling one never makes another writer's update fail).
   virtual bool changed_after(const std::string& instance, std::int64_t seq) = 0;
+  /// The record an earlier delivery of `event_id` to `instance` produced, if any.
   virtual std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                          const std::string& event_id) = 0;
+  /// Instance `id` and, when it exists and `event_id` is given, the record an earlier delivery
+  /// of that event id produced: what every event reads first. A store with round trips answers
+  /// both in one (PostgreSQL); by default, one after the other.
+  virtual std::pair<std::optional<instance_row>, std::optional<journal_row>> instance_and_delivery(
+      const std::string& id, const std::optional<std::string>& event_id) {
+    auto row = instance(id);
+    if (!row || !event_id) return {std::move(row), std::nullopt};
+    return {std::move(row), journal_by_event_id(id, *event_id)};
+  }
   /// Appends `r` to the journal: gives it the next global sequence and its hash, chained to its
   /// instance's previous record and to the journal's last record (runtime/chain.cpp). The one way
   /// a record is written, on every backend.

@@ -214,6 +214,8 @@ class postgres_transaction : public store_transaction {
   bool changed_after(const std::string& instance, std::int64_t seq) override;
   std::optional<journal_row> journal_by_event_id(const std::string& instance,
                                                  const std::string& event_id) override;
+  std::pair<std::optional<instance_row>, std::optional<journal_row>> instance_and_delivery(
+      const std::string& id, const std::optional<std::string>& event_id) override;
   std::vector<journal_row> history(const std::string& instance) override;
   std::vector<instance_row> list(const instance_filter& f) override;
   std::vector<std::string> due_instances(std::int64_t now, std::size_t limit) override;

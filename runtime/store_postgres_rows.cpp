@@ -45,30 +45,33 @@ constexpr const char* journal_columns =
     "r.event_id, r.at, r.recorded_at, r.from_config, r.to_config, r.changes, r.outcome, "
     "r.reason, r.detail, r.lifecycle, r.cause, r.hash FROM journal AS r ";
 
-journal_row read_journal(const result& res, int i) {
+// The record in row `i` of `res`, its columns from `c` on (in journal_columns' order).
+journal_row read_journal_at(const result& res, int i, int c) {
   journal_row r;
-  r.gseq = res.integer(i, 0);
-  r.instance = res.text(i, 1);
-  r.seq = res.integer(i, 2);
-  r.definition = res.text(i, 3);
-  r.kind = res.spelled(i, 4, parse_record_kind, "record kind");
-  r.event = res.optional_text(i, 5);
-  r.params = res.text(i, 6);
-  r.actor = res.optional_text(i, 7);
-  r.event_id = res.optional_text(i, 8);
-  r.at = res.integer(i, 9);
-  r.recorded_at = res.integer(i, 10);
-  r.from_config = res.text(i, 11);
-  r.to_config = res.text(i, 12);
-  r.changes = res.text(i, 13);
-  r.outcome = res.spelled(i, 14, parse_record_outcome, "outcome");
-  r.reason = res.optional_text(i, 15);
-  r.detail = res.text(i, 16);
-  r.lifecycle = res.spelled(i, 17, parse_lifecycle, "lifecycle");
-  r.cause = res.optional_integer(i, 18);
-  r.hash = res.text(i, 19);
+  r.gseq = res.integer(i, c + 0);
+  r.instance = res.text(i, c + 1);
+  r.seq = res.integer(i, c + 2);
+  r.definition = res.text(i, c + 3);
+  r.kind = res.spelled(i, c + 4, parse_record_kind, "record kind");
+  r.event = res.optional_text(i, c + 5);
+  r.params = res.text(i, c + 6);
+  r.actor = res.optional_text(i, c + 7);
+  r.event_id = res.optional_text(i, c + 8);
+  r.at = res.integer(i, c + 9);
+  r.recorded_at = res.integer(i, c + 10);
+  r.from_config = res.text(i, c + 11);
+  r.to_config = res.text(i, c + 12);
+  r.changes = res.text(i, c + 13);
+  r.outcome = res.spelled(i, c + 14, parse_record_outcome, "outcome");
+  r.reason = res.optional_text(i, c + 15);
+  r.detail = res.text(i, c + 16);
+  r.lifecycle = res.spelled(i, c + 17, parse_lifecycle, "lifecycle");
+  r.cause = res.optional_integer(i, c + 18);
+  r.hash = res.text(i, c + 19);
   return r;
 }
+
+journal_row read_journal(const result& res, int i) { return read_journal_at(res, i, 0); }
 
 link_row read_link(const result& r, int i) {
   return {r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)};
@@ -178,6 +181,27 @@ std::optional<journal_row> postgres_transaction::journal_by_event_id(const std::
       c_.run(std::string(journal_columns) + "WHERE r.instance = $1 AND r.event_id = $2",
              with(instance, event_id)),
       read_journal);
+}
+
+// One statement, one round trip: the instance's columns, then (NULL when there is none) the
+// record of the earlier delivery's.
+std::pair<std::optional<instance_row>, std::optional<journal_row>>
+postgres_transaction::instance_and_delivery(const std::string& id,
+                                            const std::optional<std::string>& event_id) {
+  if (!event_id) return {instance(id), std::nullopt};
+  const result res = c_.run(
+      "SELECT i.id, i.definition, i.workflow, i.lifecycle, i.configuration, i.data, i.seq, "
+      "i.created_at, i.updated_at, i.memory, i.next_due, r.gseq, r.instance, r.seq, "
+      "r.definition, r.kind, r.event, r.params, r.actor, r.event_id, r.at, r.recorded_at, "
+      "r.from_config, r.to_config, r.changes, r.outcome, r.reason, r.detail, r.lifecycle, "
+      "r.cause, r.hash FROM instances AS i LEFT JOIN journal AS r ON r.instance = i.id AND "
+      "r.event_id = $2 WHERE i.id = $1",
+      with(id, *event_id));
+  if (res.rows() == 0) return {std::nullopt, std::nullopt};
+  constexpr int record_from = 11;  // after the instance's eleven columns
+  std::optional<journal_row> first;
+  if (res.optional_integer(0, record_from)) first = read_journal_at(res, 0, record_from);
+  return {read_instance(res, 0), std::move(first)};
 }
 
 void postgres_transaction::insert_journal(const journal_row& r) {

@@ -2,6 +2,8 @@
 // start, fire, lifecycle, persistence. The store conformance suite: every test runs on both.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "tests/runtime/runtime_util.hpp"
 
 namespace {
@@ -140,6 +142,16 @@ TEST_P(RuntimeTest, DuplicateEventIdReturnsTheFirstOutcomeAndWritesNothing) {
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.record->seq, first.record->seq);
   EXPECT_EQ(again.record->gseq, first.record->gseq);
+  // The first record itself, every column (read together with the instance on PostgreSQL).
+  const runtime::journal_row& a = *first.record;
+  const runtime::journal_row& b = *again.record;
+  EXPECT_EQ(std::tie(a.instance, a.definition, a.kind, a.event, a.params, a.actor, a.event_id),
+            std::tie(b.instance, b.definition, b.kind, b.event, b.params, b.actor, b.event_id));
+  EXPECT_EQ(std::tie(a.at, a.recorded_at, a.from_config, a.to_config, a.changes, a.outcome),
+            std::tie(b.at, b.recorded_at, b.from_config, b.to_config, b.changes, b.outcome));
+  EXPECT_EQ(std::tie(a.reason, a.detail, a.lifecycle, a.cause, a.hash),
+            std::tie(b.reason, b.detail, b.lifecycle, b.cause, b.hash));
+  EXPECT_FALSE(b.hash.empty());
   auto rt = open();
   EXPECT_EQ(rt.history("INC-1")->size(), 2u);
   EXPECT_EQ(rt.status("INC-1")->seq, 2);
@@ -212,6 +224,9 @@ TEST_P(RuntimeTest, BadParametersAreInvalidAndWriteNothing) {
 TEST_P(RuntimeTest, UnknownInstanceIsNotFoundEverywhere) {
   auto rt = open();
   EXPECT_EQ(rt.fire({"NOPE", "close", {}, {}, {}, {}, {}}).status, status::not_found);
+  const auto with_id = rt.fire({"NOPE", "close", {}, {}, "e-1", {}, {}});  // read with its id
+  EXPECT_EQ(with_id.status, status::not_found);
+  EXPECT_EQ(with_id.message, "unknown instance 'NOPE'");
   EXPECT_FALSE(rt.status("NOPE"));
   EXPECT_FALSE(rt.history("NOPE"));
   EXPECT_EQ(rt.change_lifecycle({"NOPE", runtime::lifecycle_event::cancel, {}, {}, {}}).status,
