@@ -374,9 +374,8 @@ void engine_runtime::impl::fire_in(store_transaction& t, const fire_request& req
   }
   json reads;
   const auto snap = snapshot(t, *c, req.id, reads);
-  const engine::instance_state known = state_of_row(*c, *row);
-  impl::decision d = impl::decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads,
-                                  req.dry_run, &known);
+  impl::decision d =
+      decide(*c, *row, call, req.id, m.reads_links ? &snap : nullptr, &reads, req.dry_run);
   out.blockers = d.result.blockers;
   journal_row j = impl::next_record(*row, record_kind::event, req.actor, at);
   j.event = req.event;
@@ -500,7 +499,7 @@ step_outcome engine_runtime::gate(const gate_request& req) {
           json reads;
           const auto snap = impl_->snapshot(t, *c, req.id, reads);
           impl::decision d =
-              impl::decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads, true);
+              impl_->decide(*c, asked, call, req.id, m.reads_links ? &snap : nullptr, &reads, true);
           yes = d.result.is_taken();
           out.blockers = d.result.blockers;
           j.event = *req.can;

@@ -554,15 +554,12 @@ struct engine_runtime::impl {
   void fire_in(store_transaction& t, const fire_request& req, std::int64_t clock,
                step_outcome& out);
 
-  // `known`: the engine state of `row`, when the caller has it (else decoded from the row).
-  static decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
-                         const std::string& instance_id,
-                         const engine::link_snapshot* links = nullptr,
-                         const json* links_read = nullptr, bool all_blockers = false,
-                         const engine::instance_state* known = nullptr) {
+  decision decide(const compiled& c, const instance_row& row, const engine::event_call& call,
+                  const std::string& instance_id, const engine::link_snapshot* links = nullptr,
+                  const json* links_read = nullptr, bool all_blockers = false) {
     const engine::machine& m = c.machine;
     decision d;
-    d.after = known ? *known : state_of(m, row);
+    d.after = state_of_row(c, row);
     const lifecycle lc = row.lifecycle;
     d.next = lc;
     d.detail = json{{"source", c.row.source_name}};
