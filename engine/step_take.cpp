@@ -16,14 +16,14 @@ bool stepper::take_general(const std::vector<chosen>& transitions, const activat
   thread_local std::vector<state_id> saved_configuration;
   thread_local std::vector<armed_timer> saved_timers;
   if (local) {
-    saved_configuration.assign(s_.configuration.begin(), s_.configuration.end());
-    saved_timers.assign(s_.timers.begin(), s_.timers.end());
+    saved_configuration = s_.configuration;  // reuses its storage
+    saved_timers = s_.timers;
   }
   const auto fail = [&] {
     undo();
     if (local) {
-      s_.configuration.assign(saved_configuration.begin(), saved_configuration.end());
-      s_.timers.assign(saved_timers.begin(), saved_timers.end());
+      s_.configuration = saved_configuration;
+      s_.timers = saved_timers;
     }
     return false;
   };

@@ -27,20 +27,6 @@ std::optional<question> loaded_instance::ask(const std::string& event, const nam
   return ask_(*m_, event, params, actor, at.value_or(at_), error);
 }
 
-namespace {
-
-// Copies `from` into `to`, reusing the storage `to` already has.
-void copy_into(const engine::instance_state& from, engine::instance_state& to) {
-  to.configuration = from.configuration;
-  to.data = from.data;
-  to.rule_memory = from.rule_memory;
-  to.timers = from.timers;
-  to.history = from.history;
-  to.sends = from.sends;
-}
-
-}  // namespace
-
 const answer& loaded_instance::decide(const question& q) {
   answer& a = answer_;
   a.allowed = false;
@@ -54,7 +40,7 @@ const answer& loaded_instance::decide(const question& q) {
   }
   // On a scratch copy: the step takes the transition (its assignments, rules and what they set
   // off decide too), and the loaded state stays as it was for the next question.
-  copy_into(state_, scratch_);
+  scratch_ = state_;  // member by member: the scratch's storage is reused
   const engine::step_options options{false, m_->reads_links ? &links_ : nullptr, true};
   engine::step(*m_, scratch_, q.call, result_, options);
   detail::join_blockers(result_);
